@@ -1,0 +1,97 @@
+/** Connections (enabled platforms × accounts) and TARGET selection: pure. */
+import * as Either from "effect/Either"
+import type { AccountSettings, HeraldConfig, PlatformSection } from "./Config.js"
+import { UsageError } from "./errors.js"
+import { type ConnectionId, connectionLabel, DEFAULT_ACCOUNT, isPlatformId, type PlatformId, platformIds } from "./Platform.js"
+
+export interface Connection extends ConnectionId {
+  /** The platform's keys with the account's overrides on top (endpoints merged per name). */
+  readonly settings: AccountSettings
+  /** Where this connection's keys live in the config file. */
+  readonly configPath: ReadonlyArray<string>
+}
+
+const mergeSettings = (base: PlatformSection, over: AccountSettings | null): AccountSettings => {
+  const { accounts: _accounts, enabled: _enabled, ...platformLevel } = base
+  if (over === null) return platformLevel
+  // user tokens and their metadata belong to one account: never inherit them
+  const {
+    access_token: _a,
+    refresh_token: _r,
+    access_token_expires_at: _ae,
+    refresh_token_expires_at: _re,
+    ...inheritable
+  } = platformLevel
+  const endpoints = { ...inheritable.endpoints, ...over.endpoints }
+  return { ...inheritable, ...over, ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}) }
+}
+
+/** Every enabled connection, in platform order then account order (default first). */
+export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> => {
+  const out: Array<Connection> = []
+  for (const platform of platformIds) {
+    if (config.platforms == null || !(platform in config.platforms)) continue
+    const section: PlatformSection = config.platforms[platform] ?? {}
+    if (section.enabled === false) continue
+    out.push({ platform, account: DEFAULT_ACCOUNT, settings: mergeSettings(section, null), configPath: ["platforms", platform] })
+    for (const [account, over] of Object.entries(section.accounts ?? {})) {
+      out.push({
+        platform,
+        account,
+        settings: mergeSettings(section, over ?? {}),
+        configPath: ["platforms", platform, "accounts", account]
+      })
+    }
+  }
+  return out
+}
+
+export type Target =
+  | { readonly _tag: "All" }
+  | { readonly _tag: "Platform"; readonly platform: PlatformId }
+  | { readonly _tag: "Account"; readonly platform: PlatformId; readonly account: string }
+
+export const parseTarget = (raw: string | undefined): Either.Either<Target, UsageError> => {
+  const text = (raw ?? "all").trim()
+  if (text === "all" || text === "") return Either.right({ _tag: "All" })
+  if (text.startsWith("-")) {
+    return Either.left(new UsageError({ reason: `unknown option '${text}'; see 'herald auth refresh --help'` }))
+  }
+  const [platform, account, ...rest] = text.split(":")
+  if (platform === undefined || !isPlatformId(platform) || rest.length > 0 || account === "") {
+    return Either.left(
+      new UsageError({
+        reason: `unknown target '${text}': expected 'all', a platform (${platformIds.join(", ")}) or platform:account (e.g. x:brand)`
+      })
+    )
+  }
+  return Either.right(account === undefined ? { _tag: "Platform", platform } : { _tag: "Account", platform, account })
+}
+
+/** The connections a target names; naming something that is not configured is a usage error. */
+export const selectConnections = (
+  all: ReadonlyArray<Connection>,
+  target: Target,
+  file: string
+): Either.Either<ReadonlyArray<Connection>, UsageError> => {
+  switch (target._tag) {
+    case "All":
+      return Either.right(all)
+    case "Platform": {
+      const found = all.filter((c) => c.platform === target.platform)
+      return found.length > 0
+        ? Either.right(found)
+        : Either.left(new UsageError({ reason: `${target.platform} is not configured (or not enabled) in ${file}` }))
+    }
+    case "Account": {
+      const found = all.filter((c) => c.platform === target.platform && c.account === target.account)
+      return found.length > 0
+        ? Either.right(found)
+        : Either.left(
+          new UsageError({
+            reason: `${connectionLabel(target)} is not configured in ${file}: add platforms.${target.platform}.accounts.${target.account}`
+          })
+        )
+    }
+  }
+}

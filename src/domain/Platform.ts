@@ -1,0 +1,49 @@
+/** The platforms herald knows, and the names their secrets go by (DESIGN §1 "Secrets"). */
+
+export const platformIds = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
+export type PlatformId = (typeof platformIds)[number]
+
+export const isPlatformId = (s: string): s is PlatformId => (platformIds as ReadonlyArray<string>).includes(s)
+
+/** Every secret key any platform reads; lower case, as in the keychain and the config file. */
+export const secretKeys = [
+  "access_token",
+  "refresh_token",
+  "client_id",
+  "client_key",
+  "client_secret",
+  "app_secret"
+] as const
+export type SecretKey = (typeof secretKeys)[number]
+
+export const isSecretKey = (s: string): s is SecretKey => (secretKeys as ReadonlyArray<string>).includes(s)
+
+/**
+ * App credentials identify the platform app, not the user: a further account falls back
+ * to the default account's value when it has none of its own. User tokens never fall back
+ * (a brand account must never rotate the default account's refresh token).
+ */
+export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "client_key", "client_secret", "app_secret"])
+
+export const DEFAULT_ACCOUNT = "default"
+
+/** A connection is one account of one platform. */
+export interface ConnectionId {
+  readonly platform: PlatformId
+  readonly account: string
+}
+
+export const connectionLabel = (c: ConnectionId): string =>
+  c.account === DEFAULT_ACCOUNT ? c.platform : `${c.platform}:${c.account}`
+
+/** `TIKTOK_REFRESH_TOKEN`, `TIKTOK_BRAND_REFRESH_TOKEN`. */
+export const envName = (c: ConnectionId, key: SecretKey): string =>
+  [c.platform, ...(c.account === DEFAULT_ACCOUNT ? [] : [c.account]), key]
+    .join("_")
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, "_")
+
+/** Keychain account: `tiktok/refresh_token`, `tiktok:brand/refresh_token` (service `herald`). */
+export const keychainAccount = (c: ConnectionId, key: SecretKey): string => `${connectionLabel(c)}/${key}`
+
+export const KEYCHAIN_SERVICE = "herald"

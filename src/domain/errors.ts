@@ -1,0 +1,83 @@
+/**
+ * Typed errors, one class per meaning in DESIGN §3. They stay typed until the
+ * per-connection boundary (programs/refreshOne) turns them into a Status.
+ */
+import * as Schema from "effect/Schema"
+
+const Where = {
+  platform: Schema.String,
+  account: Schema.String
+}
+
+/** A required secret is set nowhere; `tried` lists the names that were looked up. */
+export class SecretMissing extends Schema.TaggedError<SecretMissing>()("SecretMissing", {
+  ...Where,
+  key: Schema.String,
+  tried: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `${this.key} is not set; tried ${this.tried.join(", ")}`
+  }
+}
+
+/** The platform refused the grant: revoked, expired or invalid. A human must re-authorise. */
+export class RefreshRejected extends Schema.TaggedError<RefreshRejected>()("RefreshRejected", {
+  ...Where,
+  reason: Schema.String
+}) {}
+
+/** The platform refused the app's own credentials (invalid_client, unauthorized_client). */
+export class ClientRejected extends Schema.TaggedError<ClientRejected>()("ClientRejected", {
+  ...Where,
+  reason: Schema.String
+}) {}
+
+/** Still failing after retries (timeout, network, 5xx, 429); the token may well be fine. */
+export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>()("ProviderUnavailable", {
+  ...Where,
+  reason: Schema.String
+}) {}
+
+/** The platform answered something herald cannot read. */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+  ...Where,
+  reason: Schema.String
+}) {}
+
+/** The write-back target cannot take the new secret; nothing was rotated. */
+export class PreflightFailed extends Schema.TaggedError<PreflightFailed>()("PreflightFailed", {
+  ...Where,
+  reason: Schema.String
+}) {}
+
+/** A new secret could not be persisted. `recoveryPath` says where it was kept instead. */
+export class WriteBackFailed extends Schema.TaggedError<WriteBackFailed>()("WriteBackFailed", {
+  ...Where,
+  reason: Schema.String,
+  recoveryPath: Schema.optional(Schema.String)
+}) {}
+
+/** Errors a refresher may fail with. */
+export type RefreshError = RefreshRejected | ClientRejected | ProviderUnavailable | MalformedResponse
+
+/** Everything the per-connection boundary maps to a Status. */
+export type ConnectionError = SecretMissing | RefreshError | PreflightFailed | WriteBackFailed
+
+/** The config file is unusable: the run does not start (exit 2). */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  file: Schema.String,
+  issues: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `${this.file}: ${this.issues.join("; ")}`
+  }
+}
+
+/** Bad arguments (an unknown target, say): the run does not start (exit 2). */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return this.reason
+  }
+}

@@ -1,0 +1,28 @@
+/** Small pure helpers the platform policies share. */
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
+
+/** An RFC 3339 string from config, as a DateTime. */
+export const parseInstant = (s: string | undefined): Option.Option<DateTime.Utc> =>
+  s === undefined ? Option.none() : DateTime.make(s).pipe(Option.map(DateTime.toUtc))
+
+/** `2026-12-01T09:00:00Z`: seconds precision, UTC, the form herald writes. */
+export const formatInstant = (d: DateTime.Utc): string =>
+  DateTime.formatIso(d).replace(/\.\d{3}Z$/, "Z")
+
+export const plusSeconds = (now: DateTime.Utc, seconds: number): DateTime.Utc =>
+  DateTime.addDuration(now, Duration.seconds(seconds))
+
+/** Whole days from `now` until `until`, rounded down; negative once past. */
+export const daysUntil = (now: DateTime.Utc, until: DateTime.Utc): number =>
+  Math.floor((DateTime.toEpochMillis(until) - DateTime.toEpochMillis(now)) / 86_400_000)
+
+export const isPast = (now: DateTime.Utc, at: DateTime.Utc): boolean =>
+  DateTime.toEpochMillis(at) <= DateTime.toEpochMillis(now)
+
+/** `2026-12-01` for prose. */
+export const dateOnly = (d: DateTime.Utc): string => formatInstant(d).slice(0, 10)
+
+export const DAY_MS = 86_400_000
+export const HOUR_MS = 3_600_000

@@ -1,0 +1,264 @@
+/**
+ * One call to a platform, the way every refresher makes it: a timeout per attempt,
+ * bounded retries for what is transient (network, timeout, 5xx, 429 honouring
+ * Retry-After), the platform's own reading of error bodies (which may arrive with
+ * HTTP 200), and a schema for the success body. Failures leave as typed errors that
+ * never carry a secret: no URL, no body, no header is copied into a message.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type { Connection } from "../domain/Connection.js"
+import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
+
+export type FailureKind = "transient" | "dead-token" | "client" | "malformed"
+
+/** How one attempt failed, before it becomes a typed error. */
+export interface Failure {
+  readonly kind: FailureKind
+  readonly reason: string
+  readonly retryAfter?: Duration.Duration
+}
+
+/** The platform's reading of an answer: a Failure, or undefined when the body is a success. */
+export type Classify = (status: number, body: unknown) => Failure | undefined
+
+export interface RetryPolicy {
+  /** retries after the first attempt */
+  readonly retries: number
+  readonly base: Duration.Duration
+  /** a Retry-After longer than this is not waited for */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 3,
+  base: Duration.millis(500),
+  maxRetryAfter: Duration.seconds(10)
+}
+
+export const DEFAULT_TIMEOUT = Duration.seconds(30)
+
+const fail = (kind: FailureKind, reason: string, retryAfter?: Duration.Duration): Failure =>
+  retryAfter === undefined ? { kind, reason } : { kind, reason, retryAfter }
+
+/** `Retry-After` is seconds or an HTTP date. */
+export const parseRetryAfter = (value: string | undefined, nowMillis: number): Duration.Duration | undefined => {
+  if (value === undefined || value.trim() === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Duration.seconds(Math.max(0, seconds))
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - nowMillis))
+}
+
+const transportReason = (error: HttpClientError.HttpClientError): string => {
+  // the cause of a fetch failure names the socket error; the request URL (which may hold
+  // a token) is deliberately not used
+  const cause = (error as { cause?: unknown }).cause
+  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause
+  const code = typeof inner?.code === "string" ? inner.code : undefined
+  return code !== undefined ? `network error (${code})` : `network error (${error.reason})`
+}
+
+const describeBody = (text: string): string => {
+  const t = text.trimStart()
+  if (t.startsWith("<")) return "an HTML page"
+  if (t === "") return "an empty body"
+  return "a body that is not JSON"
+}
+
+const attempt = (
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  classify: Classify,
+  timeout: Duration.Duration
+): Effect.Effect<unknown, Failure> =>
+  Effect.gen(function*() {
+    const response = yield* client.execute(request).pipe(
+      Effect.mapError((e) => fail("transient", transportReason(e))),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => fail("transient", `no answer within ${Duration.format(timeout)}`)
+      })
+    )
+    const text = yield* response.text.pipe(
+      Effect.mapError(() => fail("transient", "the connection broke while reading the answer")),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => fail("transient", `no complete answer within ${Duration.format(timeout)}`)
+      })
+    )
+    const status = response.status
+    let body: unknown = undefined
+    let isJson = false
+    try {
+      body = JSON.parse(text)
+      isJson = true
+    } catch {
+      isJson = false
+    }
+    if (status === 429 || status >= 500) {
+      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+      const platformSays = isJson ? classify(status, body) : undefined
+      const what = status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`
+      return yield* Effect.fail(
+        fail("transient", platformSays && platformSays.kind === "transient" ? `${what}: ${platformSays.reason}` : what, retryAfter)
+      )
+    }
+    if (!isJson) {
+      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(text)}`))
+    }
+    const failure = classify(status, body)
+    if (failure !== undefined) return yield* Effect.fail(failure)
+    if (status < 200 || status >= 300) {
+      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with an error herald does not recognise`))
+    }
+    return body
+  })
+
+/** Exponential backoff with jitter, at most `retries` times, never shorter than Retry-After. */
+const retrySchedule = (policy: RetryPolicy) =>
+  Schedule.exponential(policy.base).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(policy.retries)),
+    Schedule.intersect(Schedule.identity<Failure>()),
+    Schedule.modifyDelay(([, failure], delay) =>
+      failure.retryAfter !== undefined ? Duration.max(delay, failure.retryAfter) : delay
+    ),
+    Schedule.whileInput((failure: Failure) =>
+      failure.kind === "transient" &&
+      (failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, policy.maxRetryAfter))
+    )
+  )
+
+const toError = (connection: Connection, failure: Failure, attempts: number): RefreshError => {
+  const where = { platform: connection.platform, account: connection.account }
+  switch (failure.kind) {
+    case "transient":
+      return new ProviderUnavailable({
+        ...where,
+        reason: `${failure.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`
+      })
+    case "dead-token":
+      return new RefreshRejected({ ...where, reason: failure.reason })
+    case "client":
+      return new ClientRejected({ ...where, reason: failure.reason })
+    case "malformed":
+      return new MalformedResponse({ ...where, reason: failure.reason })
+  }
+}
+
+export interface ProviderCallOptions<A, I> {
+  readonly connection: Connection
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly classify: Classify
+  readonly success: Schema.Schema<A, I>
+  readonly retry?: RetryPolicy
+}
+
+/** Make the call with retries and decode the success body. */
+export const providerCall = <A, I>(
+  client: HttpClient.HttpClient,
+  options: ProviderCallOptions<A, I>
+): Effect.Effect<A, RefreshError> =>
+  Effect.gen(function*() {
+    const policy = options.retry ?? defaultRetryPolicy
+    const timeout = options.connection.settings.timeout_seconds !== undefined
+      ? Duration.seconds(options.connection.settings.timeout_seconds)
+      : DEFAULT_TIMEOUT
+    let attempts = 0
+    const body = yield* Effect.suspend(() => {
+      attempts++
+      return attempt(client, options.request, options.classify, timeout)
+    }).pipe(
+      Effect.retry(retrySchedule(policy)),
+      Effect.mapError((failure) => toError(options.connection, failure, attempts))
+    )
+    return yield* Schema.decodeUnknown(options.success)(body).pipe(
+      Effect.mapError((e) =>
+        new MalformedResponse({
+          platform: options.connection.platform,
+          account: options.connection.account,
+          reason: `unexpected answer: ${shortIssue(e)}`
+        })
+      )
+    )
+  })
+
+/** Names the first missing or wrong field without echoing any value. */
+const shortIssue = (e: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(e)
+  const first = issues[0]
+  if (first === undefined) return "unreadable body"
+  const path = first.path.join(".")
+  return first._tag === "Missing" ? `${path} is missing` : `${path || "body"} has the wrong type`
+}
+
+/** A string that must not be empty: a platform must never make herald store "". */
+export const NonEmpty = Schema.String.pipe(Schema.minLength(1))
+
+// ---- classifiers shared by several platforms -------------------------------------------
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined)
+
+/** Keep provider prose short; it never contains our secrets, but it is not ours to echo at length. */
+const clip = (s: string): string => (s.length > 160 ? `${s.slice(0, 157)}...` : s)
+
+/**
+ * RFC 6749 error bodies `{error, error_description}` (Google, TikTok, LinkedIn, X).
+ * `deadTokenRequest` recognises an `invalid_request` that means the token is dead
+ * (X and LinkedIn say so instead of invalid_grant).
+ */
+export const classifyOAuthError = (deadTokenRequest: (description: string) => boolean): Classify => (_status, body) => {
+  if (typeof body !== "object" || body === null) return undefined
+  const error = str((body as Record<string, unknown>)["error"])
+  if (error === undefined) return undefined
+  const description = str((body as Record<string, unknown>)["error_description"]) ?? ""
+  const reason = clip(description ? `${error}: ${description}` : error)
+  switch (error) {
+    case "invalid_grant":
+      return fail("dead-token", reason)
+    case "invalid_client":
+    case "unauthorized_client":
+    case "unsupported_grant_type":
+    case "invalid_scope":
+    case "access_denied":
+      return fail("client", reason)
+    case "server_error":
+    case "temporarily_unavailable":
+      return fail("transient", reason)
+    case "invalid_request":
+      return deadTokenRequest(description) ? fail("dead-token", reason) : fail("client", reason)
+    default:
+      return fail("malformed", `unrecognised error ${clip(error)}`)
+  }
+}
+
+export const GRAPH_TRANSIENT_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 32, 341, 613])
+
+/** Meta Graph error bodies `{error: {message, type, code, error_subcode}}`. */
+export const classifyGraphError: Classify = (_status, body) => {
+  if (typeof body !== "object" || body === null) return undefined
+  const error = (body as Record<string, unknown>)["error"]
+  if (typeof error !== "object" || error === null) return undefined
+  const e = error as Record<string, unknown>
+  const code = typeof e["code"] === "number" ? e["code"] : undefined
+  const sub = typeof e["error_subcode"] === "number" ? ` subcode ${e["error_subcode"]}` : ""
+  const message = str(e["message"]) ?? "no message"
+  const reason = clip(`Graph error ${code ?? "?"}${sub}: ${message}`)
+  if (code === 190) return fail("dead-token", reason)
+  if (code !== undefined && GRAPH_TRANSIENT_CODES.has(code)) return fail("transient", reason)
+  return fail("client", reason)
+}
+
+/** Reads an optional form-encoded secret into a request body value on the one line that builds it. */
+export const form = (entries: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined))
+
+export { HttpClient }

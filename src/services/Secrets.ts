@@ -1,0 +1,29 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type { Connection } from "../domain/Connection.js"
+import type { SecretMissing } from "../domain/errors.js"
+import type { SecretKey } from "../domain/Platform.js"
+
+export type SecretSource = "env" | "keychain" | "config"
+
+export interface ResolvedSecret {
+  readonly value: Redacted.Redacted<string>
+  readonly source: SecretSource
+  /** the env name, keychain account or config key it was found under */
+  readonly name: string
+}
+
+/** The secrets of one connection, looked up once (env → keychain → config). */
+export interface SecretBag {
+  readonly get: (key: SecretKey) => Option.Option<Redacted.Redacted<string>>
+  readonly require: (key: SecretKey) => Effect.Effect<Redacted.Redacted<string>, SecretMissing>
+  readonly resolved: (key: SecretKey) => Option.Option<ResolvedSecret>
+  /** every name that would be tried for a key, in order */
+  readonly tried: (key: SecretKey) => ReadonlyArray<string>
+}
+
+export class Secrets extends Context.Tag("herald/Secrets")<Secrets, {
+  readonly lookup: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<SecretBag>
+}>() {}

@@ -1,0 +1,25 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { Connection } from "../domain/Connection.js"
+import type { PreflightFailed, WriteBackFailed } from "../domain/errors.js"
+import type { Outcome } from "../domain/Plan.js"
+import type { SecretKey } from "../domain/Platform.js"
+
+export interface Persisted {
+  /** one line for the report, e.g. "stored in the OS keychain"; never a value */
+  readonly where: string
+  /** things the user should know (keychain unavailable, env shadows the stored value…) */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** Where a new secret lands so that the next run, and the posting tools, read it. */
+export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
+  readonly name: string
+  /** can `keys` of this connection be written now? Checked before anything is rotated. */
+  readonly preflight: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<void, PreflightFailed>
+  /** persist the secrets and metadata of a successful call */
+  readonly persist: (
+    connection: Connection,
+    update: Pick<Outcome, "secrets" | "metadata">
+  ) => Effect.Effect<Persisted, WriteBackFailed>
+}>() {}
