@@ -57,12 +57,15 @@ export const parseRetryAfter = (value: string | undefined, nowMillis: number): D
 }
 
 const transportReason = (error: HttpClientError.HttpClientError): string => {
-  // the cause of a fetch failure names the socket error; the request URL (which may hold
-  // a token) is deliberately not used
+  // fetch's own error says only "fetch failed"; its cause names the socket error. The
+  // request URL (which may hold a token) is deliberately never used.
   const cause = (error as { cause?: unknown }).cause
-  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause
-  const code = typeof inner?.code === "string" ? inner.code : undefined
-  return code !== undefined ? `network error (${code})` : `network error (${error.reason})`
+  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
+  if (typeof inner?.code === "string") return `network error (${inner.code})`
+  if (typeof inner?.message === "string") {
+    return `network error (${inner.message.split("\n")[0]!.replace(/\w+:\/\/\S*/g, "<url>").slice(0, 80)})`
+  }
+  return `network error (${error.reason})`
 }
 
 const describeBody = (text: string): string => {

@@ -15,6 +15,12 @@ export interface Persisted {
 /** Where a new secret lands so that the next run, and the posting tools, read it. */
 export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
   readonly name: string
+  /**
+   * True when the next run reads the environment before this backend's store, so a
+   * secret that came from the environment would hide the value written here (local).
+   * False where the store *is* the next run's environment (GitLab CI variables).
+   */
+  readonly shadowedByEnvironment: boolean
   /** can `keys` of this connection be written now? Checked before anything is rotated. */
   readonly preflight: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<void, PreflightFailed>
   /** persist the secrets and metadata of a successful call */

@@ -1,0 +1,483 @@
+/**
+ * The shared half of every loopback fake platform: a node:http server on 127.0.0.1 with an
+ * ephemeral port, per-request latency, a scripted fault queue, a request log, counters, a
+ * clock the test can drive, and a small token store the platform fakes keep their state in.
+ */
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+
+// ---- faults ------------------------------------------------------------------------------
+
+/**
+ * One scripted misbehaviour, consumed by the next request it applies to (FIFO).
+ *
+ * - `{ status: 503 }`: answer that status (body: the status text as text/plain, unless `body`).
+ * - `{ status: 429, headers: { "retry-after": "1" } }`: headers are added to the answer.
+ * - `{ body: {...}, status: 200 }`: answer arbitrary JSON (status defaults to 200).
+ * - `{ html: true }`: answer 200 (or `status`) with an HTML page, like a captive portal.
+ * - `{ reset: true }`: destroy the socket without answering.
+ * - `{ hangMs: N }`: say nothing for N ms, then drop the connection. Combined with an answer
+ *   (`status`/`body`/`html`) it answers late instead; with `thenHandle: true` the request is
+ *   then handled normally (the platform acts on it even though the client may have given up).
+ * - `path`: only requests to this path consume the fault (others pass it by).
+ */
+export interface Fault {
+  readonly path?: string
+  readonly status?: number
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: unknown
+  readonly html?: boolean
+  readonly reset?: boolean
+  readonly hangMs?: number
+  readonly thenHandle?: boolean
+}
+
+// ---- request log -------------------------------------------------------------------------
+
+/** What became of a request: the HTTP status sent, or how the connection ended. */
+export type Outcome = number | "reset" | "hung" | "pending"
+
+export interface LoggedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  /** lower-case names; repeated headers joined with ", " */
+  readonly headers: Readonly<Record<string, string>>
+  /** the body's fields when it was sent form-encoded, else empty */
+  readonly form: Readonly<Record<string, string>>
+  readonly body: string
+  /** the fake's clock when the request arrived (ms) */
+  readonly at: number
+  fault?: Fault
+  outcome: Outcome
+}
+
+export interface Counters {
+  /** every request, faulted or not */
+  calls: number
+  /** token grants answered with success (refreshes, rotations, health checks excluded) */
+  refreshes: number
+  /** grants that issued a new refresh token (or, for Instagram, a new token string) */
+  rotations: number
+  /** 4xx answers given by the platform logic (not by faults) */
+  rejections: number
+  /** requests that consumed a fault */
+  faulted: number
+}
+
+// ---- clock -------------------------------------------------------------------------------
+
+/** A clock a test moves by hand; pass `clock.now` as a fake's `now` option. */
+export interface ManualClock {
+  readonly now: () => number
+  set(ms: number): void
+  advance(ms: number): void
+}
+
+export const manualClock = (startMs: number = Date.now()): ManualClock => {
+  let t = startMs
+  return {
+    now: () => t,
+    set: (ms) => {
+      t = ms
+    },
+    advance: (ms) => {
+      t += ms
+    }
+  }
+}
+
+export const SECOND = 1000
+export const HOUR = 3600 * SECOND
+export const DAY = 24 * HOUR
+
+// ---- the server --------------------------------------------------------------------------
+
+export interface FakeRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string>>
+  readonly form: Readonly<Record<string, string>>
+  readonly body: string
+  readonly now: number
+}
+
+export interface FakeResponse {
+  readonly status: number
+  readonly json?: unknown
+  readonly text?: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export type Handler = (request: FakeRequest) => FakeResponse | Promise<FakeResponse>
+
+/** Options every fake takes. */
+export interface CommonOptions {
+  /** delay before each answer (also settable later as `fake.latencyMs`) */
+  readonly latencyMs?: number
+  /** the fake's clock in epoch ms; defaults to Date.now */
+  readonly now?: () => number
+  /** generated token values look like `<tokenPrefix>-refresh-2`; defaults to `fake-<platform>` */
+  readonly tokenPrefix?: string
+}
+
+export interface Fake {
+  readonly name: string
+  readonly port: number
+  /** `http://127.0.0.1:PORT` */
+  readonly baseUrl: string
+  url(path: string): string
+  /** push faults here; each is consumed by one request */
+  readonly faults: Array<Fault>
+  readonly requests: Array<LoggedRequest>
+  readonly counters: Counters
+  latencyMs: number
+  now(): number
+  /** the logged requests to one path */
+  requestsTo(path: string): Array<LoggedRequest>
+  /** forget the log, the counters and any unconsumed faults (token state stays) */
+  clearLog(): void
+  close(): Promise<void>
+}
+
+export const json = (status: number, body: unknown, headers?: Readonly<Record<string, string>>): FakeResponse =>
+  headers === undefined ? { status, json: body } : { status, json: body, headers }
+
+const flattenHeaders = (raw: http.IncomingHttpHeaders): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v
+  }
+  return out
+}
+
+const parseForm = (contentType: string | undefined, body: string): Record<string, string> =>
+  contentType !== undefined && contentType.toLowerCase().includes("application/x-www-form-urlencoded")
+    ? Object.fromEntries(new URLSearchParams(body))
+    : {}
+
+const htmlPage = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Please sign in</h1></body></html>\n"
+
+/** Start a fake on 127.0.0.1 with an ephemeral port; `handler` is the platform's logic. */
+export const startFakeServer = async (
+  name: string,
+  options: CommonOptions,
+  handler: Handler
+): Promise<Fake> => {
+  const now = options.now ?? Date.now
+  const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
+  let closed = false
+
+  /** A sleep that close() cuts short, so a hung request never holds the test open. */
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          pending.delete(entry)
+          resolve()
+        }, ms),
+        resolve
+      }
+      pending.add(entry)
+    })
+
+  const takeFault = (path: string): Fault | undefined => {
+    const i = fake.faults.findIndex((f) => f.path === undefined || f.path === path)
+    return i < 0 ? undefined : fake.faults.splice(i, 1)[0]
+  }
+
+  const send = (res: http.ServerResponse, entry: LoggedRequest, response: FakeResponse): void => {
+    if (res.destroyed || res.headersSent) return
+    const headers: Record<string, string> = { ...response.headers }
+    let payload: string
+    if (response.json !== undefined) {
+      payload = JSON.stringify(response.json)
+      headers["content-type"] ??= "application/json; charset=utf-8"
+    } else {
+      payload = response.text ?? ""
+      headers["content-type"] ??= "text/plain; charset=utf-8"
+    }
+    headers["content-length"] = String(Buffer.byteLength(payload))
+    entry.outcome = response.status
+    res.writeHead(response.status, headers)
+    res.end(payload)
+  }
+
+  const faultResponse = (fault: Fault): FakeResponse => {
+    const headers = fault.headers ?? {}
+    if (fault.html === true) {
+      return { status: fault.status ?? 200, text: htmlPage, headers: { "content-type": "text/html; charset=utf-8", ...headers } }
+    }
+    if (fault.body !== undefined) return { status: fault.status ?? 200, json: fault.body, headers }
+    const status = fault.status ?? 500
+    return { status, text: http.STATUS_CODES[status] ?? "Error", headers }
+  }
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const chunks: Array<Buffer> = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString("utf8")
+    const url = new URL(req.url ?? "/", "http://127.0.0.1")
+    const headers = flattenHeaders(req.headers)
+    const entry: LoggedRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      form: parseForm(headers["content-type"], body),
+      body,
+      at: now(),
+      outcome: "pending"
+    }
+    fake.requests.push(entry)
+    fake.counters.calls++
+
+    if (fake.latencyMs > 0) await sleep(fake.latencyMs)
+    if (closed) return
+
+    const fault = takeFault(entry.path)
+    if (fault !== undefined) {
+      entry.fault = fault
+      fake.counters.faulted++
+      const answers = fault.status !== undefined || fault.body !== undefined || fault.html === true
+      if (fault.hangMs !== undefined) {
+        await sleep(fault.hangMs)
+        if (closed || res.destroyed) {
+          entry.outcome = "hung"
+          return
+        }
+        if (!answers && fault.thenHandle !== true && fault.reset !== true) {
+          entry.outcome = "hung"
+          req.socket.destroy()
+          return
+        }
+      }
+      if (fault.reset === true) {
+        entry.outcome = "reset"
+        req.socket.destroy()
+        return
+      }
+      if (fault.thenHandle !== true) {
+        send(res, entry, faultResponse(fault))
+        return
+      }
+    }
+
+    let response: FakeResponse
+    try {
+      response = await handler({
+        method: entry.method,
+        path: entry.path,
+        query: entry.query,
+        headers: entry.headers,
+        form: entry.form,
+        body,
+        now: now()
+      })
+    } catch (error) {
+      response = { status: 500, text: `fake ${name} crashed: ${String(error)}` }
+    }
+    if (response.status >= 400 && response.status < 500) fake.counters.rejections++
+    send(res, entry, response)
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.destroy()
+    })
+  })
+  // a request that is hanging on purpose must not be cut off by node's own timeouts
+  server.requestTimeout = 0
+  server.headersTimeout = 0
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const baseUrl = `http://127.0.0.1:${port}`
+
+  const fake: Fake = {
+    name,
+    port,
+    baseUrl,
+    url: (path) => `${baseUrl}${path.startsWith("/") ? path : `/${path}`}`,
+    faults: [],
+    requests: [],
+    counters: { calls: 0, refreshes: 0, rotations: 0, rejections: 0, faulted: 0 },
+    latencyMs: options.latencyMs ?? 0,
+    now,
+    requestsTo: (path) => fake.requests.filter((r) => r.path === path),
+    clearLog: () => {
+      fake.requests.length = 0
+      fake.faults.length = 0
+      Object.assign(fake.counters, { calls: 0, refreshes: 0, rotations: 0, rejections: 0, faulted: 0 })
+    },
+    close: () => {
+      if (closed) return Promise.resolve()
+      closed = true
+      for (const p of pending) {
+        clearTimeout(p.timer)
+        p.resolve()
+      }
+      pending.clear()
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    }
+  }
+  return fake
+}
+
+// ---- token state -------------------------------------------------------------------------
+
+export type TokenKind = "access" | "refresh"
+/** `spent`: rotated away (single-use); `revoked`: killed by the test or the platform. */
+export type TokenStatus = "active" | "spent" | "revoked"
+
+export interface TokenRecord {
+  readonly value: string
+  readonly kind: TokenKind
+  issuedAt: number
+  /** epoch ms; undefined = no expiry */
+  expiresAt: number | undefined
+  status: TokenStatus
+  /** tokens descended from one consent share a family */
+  readonly family: number
+  /** for an access token: the refresh token that minted it */
+  readonly parent: string | undefined
+  /** per-token error description for a revoked token, where a platform varies it */
+  description?: string
+}
+
+export interface IssueOptions {
+  readonly issuedAt?: number
+  readonly expiresAt?: number
+  readonly family?: number
+  readonly parent?: string
+}
+
+/** Every token a fake has issued, by value. */
+export class TokenStore {
+  private readonly records = new Map<string, TokenRecord>()
+  private seq = 0
+  private families = 0
+
+  constructor(private readonly prefix: string, private readonly now: () => number) {}
+
+  /** A fresh, never-issued value such as `fake-tiktok-refresh-3`. */
+  nextValue(kind: TokenKind): string {
+    let value: string
+    do {
+      value = `${this.prefix}-${kind}-${++this.seq}`
+    } while (this.records.has(value))
+    return value
+  }
+
+  newFamily(): number {
+    return ++this.families
+  }
+
+  issue(kind: TokenKind, value: string | undefined, options: IssueOptions = {}): TokenRecord {
+    const v = value ?? this.nextValue(kind)
+    const record: TokenRecord = {
+      value: v,
+      kind,
+      issuedAt: options.issuedAt ?? this.now(),
+      expiresAt: options.expiresAt,
+      status: "active",
+      family: options.family ?? this.newFamily(),
+      parent: options.parent
+    }
+    this.records.set(v, record)
+    return record
+  }
+
+  get(value: string | undefined): TokenRecord | undefined {
+    return value === undefined ? undefined : this.records.get(value)
+  }
+
+  isExpired(record: TokenRecord, at: number = this.now()): boolean {
+    return record.expiresAt !== undefined && at >= record.expiresAt
+  }
+
+  /** The record when the token is active and unexpired. */
+  live(value: string | undefined, kind: TokenKind): TokenRecord | undefined {
+    const r = this.get(value)
+    return r !== undefined && r.kind === kind && r.status === "active" && !this.isExpired(r) ? r : undefined
+  }
+
+  /** Live values of one kind, oldest first. */
+  liveValues(kind: TokenKind): Array<string> {
+    return [...this.records.values()]
+      .filter((r) => r.kind === kind && r.status === "active" && !this.isExpired(r))
+      .map((r) => r.value)
+  }
+
+  all(): Array<TokenRecord> {
+    return [...this.records.values()]
+  }
+
+  revoke(value: string, description?: string): boolean {
+    const r = this.records.get(value)
+    if (r === undefined) return false
+    r.status = "revoked"
+    if (description !== undefined) r.description = description
+    return true
+  }
+
+  /** Revoke every token of a family (refresh and access). */
+  revokeFamily(family: number): void {
+    for (const r of this.records.values()) if (r.family === family) r.status = "revoked"
+  }
+}
+
+// ---- small helpers the platform fakes share --------------------------------------------
+
+export const bearer = (headers: Readonly<Record<string, string>>): string | undefined => {
+  const m = /^Bearer\s+(.+)$/i.exec(headers["authorization"] ?? "")
+  return m?.[1]?.trim()
+}
+
+export const basicAuth = (headers: Readonly<Record<string, string>>): { id: string; secret: string } | undefined => {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(headers["authorization"] ?? "")
+  if (m?.[1] === undefined) return undefined
+  const decoded = Buffer.from(m[1], "base64").toString("utf8")
+  const i = decoded.indexOf(":")
+  if (i < 0) return undefined
+  return { id: decoded.slice(0, i), secret: decoded.slice(i + 1) }
+}
+
+/** Basic credentials match whether or not the client form-encoded them first (RFC 6749 §2.3.1). */
+export const basicAuthMatches = (headers: Readonly<Record<string, string>>, id: string, secret: string): boolean => {
+  const got = basicAuth(headers)
+  if (got === undefined) return false
+  return (got.id === id || safeDecode(got.id) === id) && (got.secret === secret || safeDecode(got.secret) === secret)
+}
+
+// RFC 6749 §2.3.1 form-encodes id and secret before Base64; most clients don't bother
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "))
+  } catch {
+    return s
+  }
+}
+
+export const epochSeconds = (ms: number): number => Math.floor(ms / 1000)
+
+/** Whole seconds from `now` until `at`, never negative. */
+export const secondsUntil = (now: number, at: number): number => Math.max(0, Math.floor((at - now) / 1000))
+
+export const logId = (): string =>
+  `${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}${Math.random().toString(16).slice(2, 14).toUpperCase()}`
+
+export const notFound = (path: string): FakeResponse => ({ status: 404, text: `no route for ${path}` })
+
+export const methodNotAllowed = (method: string): FakeResponse => ({ status: 405, text: `method ${method} not allowed` })

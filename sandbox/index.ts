@@ -1,0 +1,195 @@
+/**
+ * The sandbox: all five fake platforms on loopback, one working account seeded on each,
+ * and a herald config that points at them with every secret in the file itself.
+ */
+import { type InstagramFake, startInstagramFake } from "./fakes/instagram.js"
+import { type LinkedInFake, startLinkedInFake } from "./fakes/linkedin.js"
+import { DAY, epochSeconds, type Fake, HOUR } from "./fakes/server.js"
+import { startTikTokFake, type TikTokFake } from "./fakes/tiktok.js"
+import { startXFake, type XFake } from "./fakes/x.js"
+import { startYouTubeFake, type YouTubeFake } from "./fakes/youtube.js"
+
+export interface SandboxOptions {
+  /** delay before every answer of every fake (default 0) */
+  readonly latencyMs?: number
+  /** days left on the LinkedIn access token (default 9: inside the 14-day warning, so the run alerts) */
+  readonly linkedinDaysLeft?: number
+}
+
+export interface SandboxFakes {
+  readonly instagram: InstagramFake
+  readonly youtube: YouTubeFake
+  readonly tiktok: TikTokFake
+  readonly linkedin: LinkedInFake
+  readonly x: XFake
+}
+
+export interface SandboxEndpoints {
+  readonly instagram: { readonly refresh: string; readonly health: string }
+  readonly youtube: { readonly token: string; readonly health: string }
+  readonly tiktok: { readonly token: string; readonly health: string }
+  readonly linkedin: { readonly token: string; readonly introspect: string; readonly health: string }
+  readonly x: { readonly token: string; readonly health: string }
+}
+
+/** The keys seeded for each platform, as they appear under `platforms.<p>` in the config. */
+export type SandboxSeeds = { readonly [P in keyof SandboxFakes]: Readonly<Record<string, string>> }
+
+export interface Sandbox {
+  readonly fakes: SandboxFakes
+  readonly endpoints: SandboxEndpoints
+  /** the seeded secrets and expiry metadata, per platform */
+  readonly seeds: SandboxSeeds
+  /** A herald config (DESIGN §1) for the seeded accounts, secrets in the file. */
+  configYaml(): string
+  close(): Promise<void>
+}
+
+/** RFC 3339 in whole seconds, as herald writes it. */
+const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+export const credentials = {
+  instagram: { app_secret: "sandbox-instagram-app-secret" },
+  youtube: { client_id: "sandbox-youtube-client.apps.googleusercontent.com", client_secret: "sandbox-youtube-client-secret" },
+  tiktok: { client_key: "sandbox-tiktok-client-key", client_secret: "sandbox-tiktok-client-secret" },
+  linkedin: { client_id: "sandbox-linkedin-client-id", client_secret: "sandbox-linkedin-client-secret" },
+  x: { client_id: "sandbox-x-client-id", client_secret: "sandbox-x-client-secret" }
+} as const
+
+export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
+  const common = options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}
+  const started = await Promise.allSettled([
+    startInstagramFake({ ...common, tokenPrefix: "sandbox-instagram", appSecret: credentials.instagram.app_secret }),
+    startYouTubeFake({
+      ...common,
+      tokenPrefix: "sandbox-youtube",
+      clientId: credentials.youtube.client_id,
+      clientSecret: credentials.youtube.client_secret
+    }),
+    startTikTokFake({
+      ...common,
+      tokenPrefix: "sandbox-tiktok",
+      clientKey: credentials.tiktok.client_key,
+      clientSecret: credentials.tiktok.client_secret
+    }),
+    startLinkedInFake({
+      ...common,
+      tokenPrefix: "sandbox-linkedin",
+      clientId: credentials.linkedin.client_id,
+      clientSecret: credentials.linkedin.client_secret
+    }),
+    startXFake({
+      ...common,
+      tokenPrefix: "sandbox-x",
+      clientId: credentials.x.client_id,
+      clientSecret: credentials.x.client_secret,
+      confidential: true
+    })
+  ])
+  const [ig, yt, tt, li, x] = started
+  if (
+    ig.status === "rejected" || yt.status === "rejected" || tt.status === "rejected" ||
+    li.status === "rejected" || x.status === "rejected"
+  ) {
+    await Promise.all(started.flatMap((s) => (s.status === "fulfilled" ? [(s.value as Fake).close()] : [])))
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
+    throw new Error(`sandbox: a fake platform did not start: ${String(failed?.reason)}`)
+  }
+  const fakes: SandboxFakes = { instagram: ig.value, youtube: yt.value, tiktok: tt.value, linkedin: li.value, x: x.value }
+  const now = Date.now()
+
+  // Instagram: a long-lived token 30 days into its 60, so a run refreshes it
+  const igIssued = now - 30 * DAY
+  const igToken = fakes.instagram.issueToken("sandbox-instagram-token-1", { issuedAt: igIssued })
+
+  // YouTube: a durable refresh token; nothing to persist, a run only health-checks it
+  const ytRefresh = fakes.youtube.issueRefreshToken("sandbox-youtube-refresh-1")
+
+  // TikTok: a fresh pair; every run rotates the refresh token
+  const ttAccess = fakes.tiktok.issueAccessToken("sandbox-tiktok-access-1", { expiresAt: now + 2 * HOUR })
+  const ttRefreshExpires = now + 180 * DAY
+  const ttRefresh = fakes.tiktok.issueRefreshToken("sandbox-tiktok-refresh-1", { expiresAt: ttRefreshExpires })
+
+  // LinkedIn: a standard app (no refresh token) whose access token runs out soon
+  // an hour of slack so "9 days left" still reads 9 when herald rounds down a moment later
+  const liExpires = now + (options.linkedinDaysLeft ?? 9) * DAY + HOUR
+  const liAccess = "sandbox-linkedin-access-1"
+  fakes.linkedin.addAccessToken(liAccess, epochSeconds(liExpires))
+
+  // X: a confidential client with a 2-hour access token and a single-use refresh token
+  const xAccess = fakes.x.issueAccessToken("sandbox-x-access-1", { expiresAt: now + 2 * HOUR })
+  const xRefresh = fakes.x.issueRefreshToken("sandbox-x-refresh-1")
+
+  const endpoints: SandboxEndpoints = {
+    instagram: { refresh: fakes.instagram.url("/refresh_access_token"), health: fakes.instagram.url("/me") },
+    youtube: { token: fakes.youtube.url("/token"), health: fakes.youtube.url("/tokeninfo") },
+    tiktok: { token: fakes.tiktok.url("/v2/oauth/token/"), health: fakes.tiktok.url("/v2/user/info/") },
+    linkedin: {
+      token: fakes.linkedin.url("/oauth/v2/accessToken"),
+      introspect: fakes.linkedin.url("/oauth/v2/introspectToken"),
+      health: fakes.linkedin.url("/v2/userinfo")
+    },
+    x: { token: fakes.x.url("/2/oauth2/token"), health: fakes.x.url("/2/users/me") }
+  }
+
+  const seeds: SandboxSeeds = {
+    instagram: {
+      ...credentials.instagram,
+      access_token: igToken,
+      access_token_expires_at: rfc3339(igIssued + 60 * DAY)
+    },
+    youtube: { ...credentials.youtube, refresh_token: ytRefresh },
+    tiktok: {
+      ...credentials.tiktok,
+      access_token: ttAccess,
+      refresh_token: ttRefresh,
+      access_token_expires_at: rfc3339(now + 2 * HOUR),
+      refresh_token_expires_at: rfc3339(ttRefreshExpires)
+    },
+    linkedin: { ...credentials.linkedin, access_token: liAccess, access_token_expires_at: rfc3339(liExpires) },
+    x: { ...credentials.x, access_token: xAccess, refresh_token: xRefresh, access_token_expires_at: rfc3339(now + 2 * HOUR) }
+  }
+
+  const notes: { readonly [P in keyof SandboxFakes]: string } = {
+    instagram: "long-lived token issued 30 days ago: refreshed in place",
+    youtube: "durable refresh token: health-checked, nothing persisted",
+    tiktok: "rotating refresh token: rotated on every run",
+    linkedin: "standard app, no refresh token: the access token's days are counted",
+    x: "confidential client, single-use refresh token: rotated on every run"
+  }
+
+  const configYaml = (): string => {
+    const q = (s: string): string => JSON.stringify(s)
+    const lines: Array<string> = [
+      "# herald sandbox config: every platform is a fake on 127.0.0.1, every token is made up.",
+      "# Secrets live in this file so the sandbox never touches a real keychain.",
+      "platforms:"
+    ]
+    for (const platform of ["instagram", "youtube", "tiktok", "linkedin", "x"] as const) {
+      lines.push(`  ${platform}:`, `    # ${notes[platform]}`, "    enabled: true")
+      for (const [key, value] of Object.entries(seeds[platform])) lines.push(`    ${key}: ${q(value)}`)
+      if (platform === "linkedin") lines.push("    reauth_warn_days: 14")
+      lines.push("    endpoints:")
+      for (const [name, url] of Object.entries(endpoints[platform])) lines.push(`      ${name}: ${q(url)}`)
+    }
+    lines.push(
+      "auth:",
+      "  writeback:",
+      "    backend: local",
+      "  alerts:",
+      "    backend: none",
+      ""
+    )
+    return lines.join("\n")
+  }
+
+  return {
+    fakes,
+    endpoints,
+    seeds,
+    configYaml,
+    close: async () => {
+      await Promise.all(Object.values(fakes).map((f: Fake) => f.close()))
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The command tree. `makeCli(makeLayer)` takes the app layer as a function of `--config`,
+ * so tests run the real commands in-process with in-memory layers, and `--help` or a usage
+ * error never reads config or secrets (the layer is attached per command).
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { ConfigError } from "../domain/errors.js"
+import { connectionLabel } from "../domain/Platform.js"
+import { sendTestAlert } from "../programs/alertsTest.js"
+import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { AppConfig } from "../services/AppConfig.js"
+import type { Journal } from "../services/Journal.js"
+import type { Notifier } from "../services/Notifier.js"
+import type { Refreshers } from "../services/Refreshers.js"
+import { RunLock } from "../services/RunLock.js"
+import type { Secrets } from "../services/Secrets.js"
+import type { WriteBack } from "../services/WriteBack.js"
+import { VERSION } from "../version.js"
+import { CouldNotStart, NeedsAttention } from "./exit.js"
+import { renderJson, renderTable } from "./render.js"
+
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock
+
+export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
+export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
+
+const config = Options.file("config").pipe(
+  Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
+  Options.optional
+)
+const target = Args.text({ name: "target" }).pipe(
+  Args.withDescription("all (default), a platform (tiktok) or one account (x:brand)"),
+  Args.optional
+)
+const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("how many connections to work on at once"),
+  Options.optional
+)
+
+/** Start-up errors print one clear message and exit 2. */
+const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
+      if (e instanceof NeedsAttention) return Effect.fail(e)
+      const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
+      return Console.error(text).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
+    })
+  )
+
+const configErrorText = (e: ConfigError) =>
+  [`herald: invalid config ${e.file}`, ...e.issues.map((i) => `  - ${i}`), "nothing was changed."].join("\n")
+
+const report = (args: {
+  readonly target: Option.Option<string>
+  readonly json: boolean
+  readonly concurrency: Option.Option<number>
+  readonly dryRun: boolean
+}) =>
+  Effect.gen(function*() {
+    const app = yield* AppConfig
+    const result = yield* refreshAll(Option.getOrUndefined(args.target), {
+      dryRun: args.dryRun,
+      concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
+    })
+    yield* Console.log(args.json ? renderJson(result) : renderTable(result))
+    if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
+  })
+
+export const makeCli = (makeLayer: MakeLayer, makeConfigLayer: MakeConfigLayer) => {
+  const refresh = Command.make(
+    "refresh",
+    { target, config, json, concurrency, dryRun: Options.boolean("dry-run").pipe(Options.withDescription("report what a real run would do; change nothing, send no alert")) },
+    (args) => startUp(report(args))
+  ).pipe(
+    Command.withDescription("refresh, rotate or check every token that needs it, store the new ones, alert when a human must act"),
+    Command.provide((args) => makeLayer(args.config))
+  )
+
+  const status = Command.make(
+    "status",
+    { target, config, json, concurrency },
+    (args) => startUp(report({ ...args, dryRun: true }))
+  ).pipe(
+    Command.withDescription("token health and what a real run would do (same as refresh --dry-run)"),
+    Command.provide((args) => makeLayer(args.config))
+  )
+
+  const recover = Command.make("recover", { config }, () =>
+    startUp(
+      Effect.gen(function*() {
+        yield* (yield* RunLock).acquire
+        const lines = yield* replayJournal
+        yield* Console.log(lines.length === 0 ? "nothing to recover: the journal is empty" : lines.join("\n"))
+        const left = lines.filter((l) => l.endsWith("still in the journal")).length
+        if (left > 0) return yield* Effect.fail(new NeedsAttention({ count: left }))
+      }).pipe(Effect.scoped)
+    )).pipe(
+      Command.withDescription("write back rotated tokens that an earlier run kept in its journal"),
+      Command.provide((args) => makeLayer(args.config))
+    )
+
+  const validate = Command.make("validate", { config }, () =>
+    startUp(
+      Effect.gen(function*() {
+        const app = yield* AppConfig
+        if (!app.exists) {
+          yield* Console.log(`no config file at ${app.file}: that is a valid, empty config`)
+          return
+        }
+        const names = app.connections.map(connectionLabel)
+        yield* Console.log(
+          `${app.file} is valid: ${names.length} connection${names.length === 1 ? "" : "s"}` +
+            (names.length > 0 ? ` (${names.join(", ")})` : "") +
+            `; write-back ${app.config.auth?.writeback?.backend ?? "local"}, alerts ${app.config.auth?.alerts?.backend ?? "none"}`
+        )
+      })
+    )).pipe(
+      Command.withDescription("check the config file and say what it configures"),
+      Command.provide((args) => makeConfigLayer(args.config))
+    )
+
+  const alertsTest = Command.make("test", { config }, () =>
+    startUp(Effect.flatMap(sendTestAlert, (line) => Console.log(line)))).pipe(
+      Command.withDescription("send a test alert through the configured backend"),
+      Command.provide((args) => makeLayer(args.config))
+    )
+
+  const root = Command.make("herald").pipe(
+    Command.withDescription("keeps unattended social posting alive: refreshes OAuth tokens, stores them, alerts a human with a date"),
+    Command.withSubcommands([
+      Command.make("auth").pipe(
+        Command.withDescription("refresh and inspect platform tokens"),
+        Command.withSubcommands([refresh, status, recover])
+      ),
+      Command.make("config").pipe(Command.withDescription("the config file"), Command.withSubcommands([validate])),
+      Command.make("alerts").pipe(Command.withDescription("the alert backend"), Command.withSubcommands([alertsTest]))
+    ])
+  )
+
+  return Command.run(root, { name: "herald", version: VERSION })
+}

@@ -1,0 +1,116 @@
+/**
+ * Turning a parsed YAML value into a HeraldConfig, with every problem named by its key
+ * path. Pure: the file is read elsewhere.
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { HeraldConfig } from "./Config.js"
+import { connectionsOf } from "./Connection.js"
+import { platformIds } from "./Platform.js"
+
+/** Endpoint names each platform calls (DESIGN §1). */
+export const endpointNames: Readonly<Record<(typeof platformIds)[number], ReadonlyArray<string>>> = {
+  instagram: ["refresh", "health"],
+  youtube: ["token", "health"],
+  tiktok: ["token", "health"],
+  linkedin: ["token", "introspect", "health"],
+  x: ["token", "health"]
+}
+
+const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+
+/** Only HTTPS to hosts that are not this machine (DESIGN §2 rule 6). */
+export const transportIssue = (url: string): string | undefined => {
+  const u = new URL(url)
+  return u.protocol === "http:" && !isLoopback(u.hostname)
+    ? `plain http is only allowed to loopback hosts; use https://${u.host}${u.pathname}`
+    : undefined
+}
+
+const formatIssue = (issue: ParseResult.ArrayFormatterIssue): { readonly path: string; readonly text: string } => {
+  const path = issue.path.map(String).join(".")
+  if (issue._tag === "Unexpected") {
+    const last = String(issue.path[issue.path.length - 1])
+    if (issue.path.length === 2 && issue.path[0] === "platforms") {
+      return { path, text: `unknown platform '${last}' (expected one of ${platformIds.join(", ")})` }
+    }
+    return { path, text: `unknown key '${last}'` }
+  }
+  if (issue._tag === "Missing") return { path, text: "is required" }
+  return { path, text: issue.message.replace(/, actual .*/s, "").replace(/^Expected/, "expected") }
+}
+
+/**
+ * Optional and nullable keys are unions, so one wrong value is reported once per member
+ * and once more for each parent. Keep the deepest, most specific message per key.
+ */
+const tidy = (issues: ReadonlyArray<{ readonly path: string; readonly text: string }>): ReadonlyArray<string> => {
+  const meaningful = issues.filter((i) => i.text !== "expected undefined" && i.text !== "expected null")
+  const leaves = meaningful.filter((i) => !meaningful.some((o) => o.path !== i.path && o.path.startsWith(`${i.path}.`)))
+  const byPath = new Map<string, Array<string>>()
+  for (const i of leaves) byPath.set(i.path, [...(byPath.get(i.path) ?? []), i.text])
+  return [...byPath].map(([path, texts]) => {
+    const literals = texts.map((t) => /^expected "(.*)"$/.exec(t)?.[1])
+    const text = literals.every((l) => l !== undefined) && literals.length > 1
+      ? `expected one of ${literals.join(", ")}`
+      : [...new Set(texts)].join("; ")
+    return path ? `${path}: ${text}` : text
+  })
+}
+
+const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
+  const issues: Array<string> = []
+  for (const platform of platformIds) {
+    const section = config.platforms?.[platform]
+    if (section == null) continue
+    const scopes: Array<[string, Record<string, string> | undefined]> = [[`platforms.${platform}`, section.endpoints]]
+    for (const [name, acct] of Object.entries(section.accounts ?? {})) {
+      scopes.push([`platforms.${platform}.accounts.${name}`, acct?.endpoints])
+    }
+    for (const [prefix, endpoints] of scopes) {
+      for (const [name, url] of Object.entries(endpoints ?? {})) {
+        if (!endpointNames[platform].includes(name)) {
+          issues.push(
+            `${prefix}.endpoints.${name}: unknown endpoint (${platform} calls ${endpointNames[platform].join(", ")})`
+          )
+          continue
+        }
+        const t = transportIssue(url)
+        if (t !== undefined) issues.push(`${prefix}.endpoints.${name}: ${t}`)
+      }
+    }
+  }
+  const gitlabUrl = config.auth?.writeback?.gitlab?.api_url
+  if (gitlabUrl !== undefined) {
+    const t = transportIssue(gitlabUrl)
+    if (t !== undefined) issues.push(`auth.writeback.gitlab.api_url: ${t}`)
+  }
+  // distinct accounts must not collide on env names (x:brand-1 and x:brand_1 are both X_BRAND_1_…)
+  const seen = new Map<string, string>()
+  for (const c of connectionsOf(config)) {
+    const key = `${c.platform}_${c.account}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_")
+    const other = seen.get(key)
+    if (other !== undefined) {
+      issues.push(`platforms.${c.platform}.accounts.${c.account}: same variable names as account '${other}'; rename one`)
+    }
+    seen.set(key, c.account)
+  }
+  return issues
+}
+
+/** Decode and check; Left carries every problem, each prefixed with its key path. */
+export const validateConfig = (raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
+  if (raw === null || raw === undefined) return Either.right({})
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return Either.left(["the file must be a YAML mapping with 'platforms' and/or 'auth' at the top"])
+  }
+  return Schema.decodeUnknownEither(HeraldConfig, { errors: "all", onExcessProperty: "error" })(raw).pipe(
+    Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue))),
+    Either.flatMap((config) => {
+      const issues = extraChecks(config)
+      return issues.length > 0 ? Either.left(issues) : Either.right(config)
+    })
+  )
+}

@@ -1,0 +1,96 @@
+/**
+ * Finding, reading and validating the config file (DESIGN §1 "Config file"):
+ * `--config`, else `$HERALD_CONFIG`, else `./herald.yaml`, else
+ * `$XDG_CONFIG_HOME/herald/config.yaml`. No file is a valid, empty config.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as YAML from "yaml"
+import type { HeraldConfig } from "../../domain/Config.js"
+import { connectionsOf } from "../../domain/Connection.js"
+import { ConfigError } from "../../domain/errors.js"
+import { validateConfig } from "../../domain/validateConfig.js"
+import { AppConfig } from "../../services/AppConfig.js"
+
+export interface ConfigLocation {
+  readonly file: string
+  /** named by --config or $HERALD_CONFIG: then it must exist */
+  readonly explicit: boolean
+}
+
+const exists = (file: string) =>
+  Effect.promise(() => fs.access(file).then(() => true, () => false))
+
+export const discover = (flag: Option.Option<string>): Effect.Effect<ConfigLocation> =>
+  Effect.gen(function*() {
+    if (Option.isSome(flag)) return { file: path.resolve(flag.value), explicit: true }
+    const env = yield* Config.option(Config.nonEmptyString("HERALD_CONFIG")).pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isSome(env)) return { file: path.resolve(env.value), explicit: true }
+    const local = path.resolve("herald.yaml")
+    if (yield* exists(local)) return { file: local, explicit: false }
+    const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const base = Option.getOrElse(xdg, () => path.join(os.homedir(), ".config"))
+    return { file: path.join(base, "herald", "config.yaml"), explicit: false }
+  })
+
+export interface LoadedConfig {
+  readonly file: string
+  readonly exists: boolean
+  readonly config: HeraldConfig
+}
+
+/** Parse YAML text; every problem comes back with its key path or line. */
+export const parseConfigText = (file: string, text: string): Either.Either<HeraldConfig, ConfigError> => {
+  const doc = YAML.parseDocument(text, { prettyErrors: true })
+  if (doc.errors.length > 0) {
+    return Either.left(
+      new ConfigError({
+        file,
+        issues: doc.errors.map((e) => {
+          const line = e.linePos?.[0]
+          return `${line ? `line ${line.line}, column ${line.col}: ` : ""}${e.message.split("\n")[0]}`
+        })
+      })
+    )
+  }
+  return validateConfig(doc.toJS()).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
+}
+
+export const load = (location: ConfigLocation): Effect.Effect<LoadedConfig, ConfigError> =>
+  Effect.gen(function*() {
+    const text = yield* Effect.tryPromise(() => fs.readFile(location.file, "utf8")).pipe(
+      Effect.map(Option.some),
+      Effect.catchAll((e) => {
+        const code = (e.error as NodeJS.ErrnoException).code
+        if (code === "ENOENT" && !location.explicit) return Effect.succeed(Option.none<string>())
+        return Effect.fail(
+          new ConfigError({
+            file: location.file,
+            issues: [code === "ENOENT" ? "no such file (check --config or HERALD_CONFIG)" : `cannot read the file (${code ?? "error"})`]
+          })
+        )
+      })
+    )
+    if (Option.isNone(text)) return { file: location.file, exists: false, config: {} }
+    const config = yield* parseConfigText(location.file, text.value)
+    return { file: location.file, exists: true, config }
+  })
+
+export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
+  ...loaded,
+  connections: connectionsOf(loaded.config)
+})
+
+/** The AppConfig for a `--config` flag value (or none). */
+export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>
+  Layer.effect(AppConfig, discover(flag).pipe(Effect.flatMap(load), Effect.map(appConfigFrom)))
+
+/** An AppConfig from a value, for tests and for embedding herald with config from elsewhere. */
+export const fromValue = (config: HeraldConfig, file = "herald.yaml"): Layer.Layer<AppConfig> =>
+  Layer.succeed(AppConfig, appConfigFrom({ file, exists: true, config }))

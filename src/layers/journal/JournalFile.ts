@@ -1,0 +1,73 @@
+/** The journal as one JSON file per token store under the state dir, 0600, written atomically. */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { connectionLabel } from "../../domain/Platform.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
+import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import { stateDir, storeKey } from "./stateDir.js"
+
+type Entries = Record<string, JournalEntry>
+
+export const make = (file: string) =>
+  Effect.gen(function*() {
+    const lock = yield* Effect.makeSemaphore(1)
+    const fail = (e: unknown) => new JournalError({ file, reason: fsReason(e as Error) })
+
+    const read: Effect.Effect<Entries, JournalError> = Effect.tryPromise({
+      try: async () => JSON.parse(await fs.readFile(file, "utf8")) as Entries,
+      catch: (e) => e
+    }).pipe(
+      Effect.catchAll((e) =>
+        (e as NodeJS.ErrnoException).code === "ENOENT" ? Effect.succeed({} as Entries) : Effect.fail(fail(e))
+      )
+    )
+
+    const write = (entries: Entries) =>
+      Object.keys(entries).length === 0
+        ? Effect.tryPromise({ try: () => fs.rm(file, { force: true }), catch: fail })
+        : Effect.tryPromise({ try: () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail }).pipe(
+          Effect.zipRight(atomicWrite(file, JSON.stringify(entries, null, 2) + "\n", 0o600).pipe(Effect.mapError(fail)))
+        )
+
+    const modify = (f: (entries: Entries) => Entries) =>
+      lock.withPermits(1)(Effect.flatMap(read, (entries) => write(f({ ...entries }))))
+
+    const service: Journal["Type"] = {
+      file,
+      record: (connection, update) =>
+        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
+          modify((entries) => {
+            entries[connectionLabel(connection)] = {
+              platform: connection.platform,
+              account: connection.account,
+              at: new Date(now).toISOString(),
+              secrets: Object.fromEntries(
+                Object.entries(update.secrets).map(([k, v]) => [k, Redacted.value(v as Redacted.Redacted<string>)])
+              ),
+              metadata: { ...update.metadata }
+            }
+            return entries
+          })),
+      clear: (connection) =>
+        modify((entries) => {
+          delete entries[connectionLabel(connection)]
+          return entries
+        }),
+      pending: Effect.map(read, (entries) => Object.values(entries))
+    }
+    return service
+  })
+
+/** One journal per config file, so two configs never replay each other's tokens. */
+export const layer: Layer.Layer<Journal, never, AppConfig> = Layer.effect(
+  Journal,
+  Effect.gen(function*() {
+    const app = yield* AppConfig
+    const dir = yield* stateDir
+    return yield* make(path.join(dir, `journal-${storeKey(app.file)}.json`))
+  })
+)

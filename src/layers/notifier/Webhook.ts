@@ -1,0 +1,279 @@
+/**
+ * `auth.alerts.backend: webhook`: one JSON POST per run to Slack, Discord, Teams
+ * (Workflows) or any endpoint that takes the generic JSON (PROVIDERS §9).
+ *
+ * The URL is a credential (Slack's path, Discord's token, Teams' `sig=`), so it stays
+ * `Redacted`, is unwrapped only to build the request, and never reaches a message, a
+ * span or a log: failures are described from the status code alone.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { parseRetryAfter } from "../../platforms/providerCall.js"
+import { type Report, Status } from "../../domain/Status.js"
+import { Notifier, NotifyFailed } from "../../services/Notifier.js"
+import { type AlertMessage, isTestReport, messageFor } from "./message.js"
+
+export const name = "webhook"
+
+export type WebhookFormat = "slack" | "discord" | "teams" | "generic"
+
+export interface RetryPolicy {
+  /** retries after the first attempt */
+  readonly retries: number
+  readonly base: Duration.Duration
+  /** a Retry-After longer than this is not waited for: a run must end */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 3,
+  base: Duration.millis(500),
+  maxRetryAfter: Duration.seconds(10)
+}
+
+export interface WebhookSettings {
+  readonly url: Redacted.Redacted<string>
+  /** detected from the URL's host when omitted */
+  readonly format?: WebhookFormat
+  readonly retry?: RetryPolicy
+  /** per attempt */
+  readonly timeout?: Duration.DurationInput
+}
+
+// ---- format ------------------------------------------------------------------------------
+
+const formatHosts: ReadonlyArray<readonly [WebhookFormat, ReadonlyArray<string>]> = [
+  ["slack", ["hooks.slack.com"]],
+  ["discord", ["discord.com", "discordapp.com"]],
+  // Workflows (Power Automate) URLs, plus the retiring Office 365 connectors
+  ["teams", ["logic.azure.com", "api.powerautomate.com", "api.powerplatform.com", "flow.microsoft.com", "webhook.office.com"]]
+]
+
+const onDomain = (host: string, domain: string): boolean => host === domain || host.endsWith(`.${domain}`)
+
+/** Slack, Discord and Teams by their hosts; anything else gets the generic JSON. */
+export const detectFormat = (url: string): WebhookFormat => {
+  if (!URL.canParse(url)) return "generic"
+  const host = new URL(url).hostname.toLowerCase()
+  for (const [format, domains] of formatHosts) {
+    if (domains.some((d) => onDomain(host, d))) return format
+  }
+  return "generic"
+}
+
+// ---- payloads ----------------------------------------------------------------------------
+
+export const DISCORD_MAX_CONTENT = 2000
+
+/** Discord rejects longer content outright; a cut message beats no message. */
+export const truncate = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  const marker = "\n… (cut short; the run's report lists every connection)"
+  let cut = text.slice(0, max - marker.length)
+  // end on a whole line, and never on half a surrogate pair
+  const nl = cut.lastIndexOf("\n")
+  if (nl > max / 2) cut = cut.slice(0, nl)
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1)
+  return cut + marker
+}
+
+/** Slack reads `&`, `<` and `>` as markup (links, mentions) in `text`. */
+const slackEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+const textBlock = (text: string, extra: Record<string, unknown> = {}) => ({ type: "TextBlock", text, wrap: true, ...extra })
+
+const adaptiveCard = (message: AlertMessage) => ({
+  type: "message",
+  attachments: [{
+    contentType: "application/vnd.microsoft.card.adaptive",
+    contentUrl: null,
+    content: {
+      $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+      type: "AdaptiveCard",
+      version: "1.4",
+      body: [
+        textBlock(message.subject, { weight: "Bolder", size: "Medium" }),
+        ...(message.entries.length === 0
+          ? message.lines.map((l) => textBlock(l))
+          : message.entries.flatMap((e) => [
+            textBlock(`${e.label} (${e.action})`, { weight: "Bolder", spacing: "Medium" }),
+            textBlock(e.detail),
+            {
+              type: "FactSet",
+              facts: [...(e.by === undefined ? [] : [{ title: "By", value: e.by }]), { title: "Run", value: e.command }]
+            }
+          ]))
+      ]
+    }
+  }]
+})
+
+const encodeStatuses = Schema.encodeSync(Schema.Array(Status))
+
+/** The body for each format. Generic is the JSON report cut down to what needs attention. */
+export const payloadFor = (format: WebhookFormat, message: AlertMessage, report: Report): unknown => {
+  switch (format) {
+    case "slack":
+      return { text: slackEscape(message.text) }
+    case "discord":
+      // parse: [] so an "@everyone" in any text can never ping a whole server
+      return { content: truncate(message.text, DISCORD_MAX_CONTENT), allowed_mentions: { parse: [] } }
+    case "teams":
+      return adaptiveCard(message)
+    case "generic": {
+      // the Schema encode keeps exactly the report's fields, whatever else a status carries
+      const statuses = encodeStatuses(report.statuses.filter((s) => s.alert))
+      return {
+        source: "herald",
+        test: isTestReport(report),
+        subject: message.subject,
+        text: message.text,
+        dryRun: report.dryRun,
+        attention: statuses.length,
+        statuses
+      }
+    }
+  }
+}
+
+// ---- sending -----------------------------------------------------------------------------
+
+interface Failure {
+  readonly transient: boolean
+  readonly reason: string
+  readonly retryAfter?: Duration.Duration
+}
+
+const failure = (transient: boolean, reason: string, retryAfter?: Duration.Duration): Failure =>
+  retryAfter === undefined ? { transient, reason } : { transient, reason, retryAfter }
+
+const transportFailure = (error: HttpClientError.HttpClientError): Failure => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return failure(false, "the webhook URL is not a valid URL")
+  }
+  // the socket error's code, never error.message: that one quotes the URL
+  const cause = (error as { cause?: unknown }).cause
+  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause
+  const code = typeof inner?.code === "string" ? inner.code : error.reason
+  return failure(true, `network error (${code})`)
+}
+
+/** Discord's body says exactly how long to wait, in float seconds; prefer it to the header. */
+const discordRetryAfter = (text: string): Duration.Duration | undefined => {
+  try {
+    const body: unknown = JSON.parse(text)
+    const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["retry_after"] : undefined
+    return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Duration.millis(Math.ceil(value * 1000)) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Slack's errors are bare codes such as `channel_not_found`: safe and useful to show. Nothing else is echoed. */
+const slackCode = (text: string): string => {
+  const t = text.trim()
+  return /^[a-z_]{1,40}$/.test(t) ? ` (${t})` : ""
+}
+
+const permanentReason = (format: WebhookFormat, status: number, text: string): string => {
+  const code = format === "slack" ? slackCode(text) : ""
+  const what = `the webhook answered HTTP ${status}${code}`
+  switch (status) {
+    case 404:
+    case 410:
+      return format === "discord"
+        ? `${what}: the webhook was deleted; replace it (not retried: Discord restricts callers of deleted webhooks)`
+        : `${what}: the webhook no longer exists; replace it`
+    case 401:
+    case 403:
+      return `${what}: the webhook refused herald; check the URL`
+    default:
+      return `${what}: it refused the message`
+  }
+}
+
+const attempt = (
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  format: WebhookFormat,
+  timeout: Duration.Duration
+): Effect.Effect<void, Failure> =>
+  Effect.gen(function*() {
+    const response = yield* client.execute(request).pipe(
+      Effect.mapError(transportFailure),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => failure(true, `no answer within ${Duration.format(timeout)}`)
+      })
+    )
+    // read the body to the end either way, so the connection is released
+    const text = yield* response.text.pipe(Effect.timeout(timeout), Effect.orElseSucceed(() => ""))
+    const status = response.status
+    if (status >= 200 && status < 300) return
+    if (status === 429 || status >= 500) {
+      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const retryAfter = (format === "discord" ? discordRetryAfter(text) : undefined) ??
+        parseRetryAfter(response.headers["retry-after"], now)
+      const what = status === 429 ? "the webhook is rate limiting herald (HTTP 429)" : `the webhook answered HTTP ${status}`
+      return yield* Effect.fail(failure(true, what, retryAfter))
+    }
+    return yield* Effect.fail(failure(false, permanentReason(format, status, text)))
+  })
+
+/** Exponential backoff with jitter, at most `retries` times, never sooner than the server asks. */
+const retrySchedule = (policy: RetryPolicy) =>
+  Schedule.exponential(policy.base).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(policy.retries)),
+    Schedule.intersect(Schedule.identity<Failure>()),
+    Schedule.modifyDelay(([, f], delay) => (f.retryAfter !== undefined ? Duration.max(delay, f.retryAfter) : delay)),
+    Schedule.whileInput((f: Failure) =>
+      f.transient && (f.retryAfter === undefined || Duration.lessThanOrEqualTo(f.retryAfter, policy.maxRetryAfter))
+    )
+  )
+
+export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Layer.effect(
+    Notifier,
+    Effect.gen(function*() {
+      const client = (yield* HttpClient.HttpClient).pipe(
+        // spans record the full URL, and trace headers have no business at Slack or Discord
+        HttpClient.withTracerDisabledWhen(() => true),
+        HttpClient.withTracerPropagation(false)
+      )
+      const format = settings.format ?? detectFormat(Redacted.value(settings.url))
+      const policy = settings.retry ?? defaultRetryPolicy
+      const timeout = Duration.decode(settings.timeout ?? Duration.seconds(10))
+
+      const notify = Effect.fn("Notifier.notify")(function*(report: Report) {
+        const now = yield* DateTime.now
+        const request = HttpClientRequest.post(Redacted.value(settings.url)).pipe(
+          HttpClientRequest.bodyUnsafeJson(payloadFor(format, messageFor(report, now), report))
+        )
+        let attempts = 0
+        yield* Effect.suspend(() => {
+          attempts++
+          return attempt(client, request, format, timeout)
+        }).pipe(
+          Effect.retry(retrySchedule(policy)),
+          Effect.mapError((f) => {
+            const tooLong = f.retryAfter !== undefined && Duration.greaterThan(f.retryAfter, policy.maxRetryAfter)
+              ? ` and asked herald to wait ${Duration.format(f.retryAfter)}`
+              : ""
+            const tries = attempts > 1 ? ` (after ${attempts} attempts)` : ""
+            return new NotifyFailed({ backend: name, reason: `${f.reason}${tooLong}${tries}` })
+          })
+        )
+      })
+
+      return { name, notify }
+    })
+  )

@@ -1,0 +1,120 @@
+/**
+ * Picks the Notifier from `auth.alerts.backend` (default `none`). A new backend is one
+ * module in this folder plus one entry in `backends` (and its literal in domain/Config).
+ * Everything a backend needs is checked here, at start, so a misconfigured alert fails
+ * the run before any token is touched (exit 2) rather than after a rotation.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as EffectConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { AlertSettings as AlertSettingsSchema } from "../../domain/Config.js"
+import { ConfigError } from "../../domain/errors.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import type { Notifier } from "../../services/Notifier.js"
+import * as Email from "./Email.js"
+import * as None from "./None.js"
+import * as Webhook from "./Webhook.js"
+
+type AlertSettings = typeof AlertSettingsSchema.Type
+
+export type Backend = NonNullable<AlertSettings["backend"]>
+
+interface Selection {
+  readonly alerts: AlertSettings
+  /** the config file, for error messages */
+  readonly file: string
+}
+
+type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError>
+
+/** Names each missing or invalid key; effect's Config messages never carry a value. */
+const issuesOf = (error: EffectConfigError.ConfigError): ReadonlyArray<string> => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return [...issuesOf(error.left), ...issuesOf(error.right)]
+    case "MissingData":
+    case "InvalidData":
+    case "SourceUnavailable":
+    case "Unsupported":
+      return [error.path.length > 0 ? `${error.path.join(".")}: ${error.message}` : error.message]
+  }
+}
+
+const fromEffectConfig = (file: string) => (error: EffectConfigError.ConfigError): ConfigError =>
+  new ConfigError({ file, issues: issuesOf(error) })
+
+const isLoopbackHost = (hostname: string): boolean => {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "")
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
+}
+
+/** DESIGN §2.6: only HTTPS off loopback. The message names the key, never the URL (a credential). */
+const checkWebhookUrl = (url: string, key: string): string | undefined => {
+  if (!URL.canParse(url)) return `${key}: expected an http(s) URL`
+  const parsed = new URL(url)
+  if (parsed.protocol === "https:") return undefined
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined
+  return `${key}: must be an https URL (plain http only to loopback hosts)`
+}
+
+const webhook: Build = ({ alerts, file }) =>
+  Effect.gen(function*() {
+    const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
+    // like the platforms' secrets, the environment wins over the file: CI keeps the URL in a masked variable
+    const fromEnv = yield* Config.option(Config.redacted("ALERT_WEBHOOK_URL")).pipe(
+      Effect.mapError(fromEffectConfig(file)),
+      Effect.map(Option.filter((r) => Redacted.value(r) !== ""))
+    )
+    const fromFile = Option.fromNullable(alerts.webhook?.url).pipe(Option.map((u) => Redacted.make(u)))
+    const [key, url] = Option.isSome(fromEnv)
+      ? ["ALERT_WEBHOOK_URL", fromEnv.value] as const
+      : Option.isSome(fromFile)
+      ? ["auth.alerts.webhook.url", fromFile.value] as const
+      : [undefined, undefined] as const
+    if (key === undefined) {
+      return yield* fail("auth.alerts.webhook.url: required when backend is webhook (or set ALERT_WEBHOOK_URL)")
+    }
+    const invalid = checkWebhookUrl(Redacted.value(url), key)
+    if (invalid !== undefined) return yield* fail(invalid)
+    const format = alerts.webhook?.format
+    return Webhook.layer(format === undefined ? { url } : { url, format })
+  })
+
+const email: Build = ({ alerts, file }) => {
+  const settings = alerts.email
+  const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
+  if (settings === undefined) {
+    return fail("auth.alerts.email: required when backend is email (host, from, to)")
+  }
+  if (typeof settings.to !== "string" && settings.to.length === 0) {
+    return fail("auth.alerts.email.to: needs at least one address")
+  }
+  const { port, secure, ...rest } = settings
+  const explicit: Email.EmailSettings = {
+    ...rest,
+    ...(port === undefined ? {} : { port }),
+    ...(secure === undefined ? {} : { secure })
+  }
+  return Effect.succeed(Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
+}
+
+/** One entry per backend. */
+const backends: { readonly [B in Backend]: Build } = {
+  none: () => Effect.succeed(None.layer),
+  webhook,
+  email
+}
+
+export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient> = Layer
+  .unwrapEffect(
+    Effect.gen(function*() {
+      const app = yield* AppConfig
+      const alerts: AlertSettings = app.config.auth?.alerts ?? {}
+      return yield* backends[alerts.backend ?? "none"]({ alerts, file: app.file })
+    })
+  )

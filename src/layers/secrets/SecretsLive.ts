@@ -1,0 +1,92 @@
+/**
+ * Resolves each secret: environment → OS keychain → config file (DESIGN §1 "Secrets").
+ * A further account's app credentials (client id/key/secret) fall back to the default
+ * account's; its user tokens never do.
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { Connection } from "../../domain/Connection.js"
+import { SecretMissing } from "../../domain/errors.js"
+import {
+  appCredentialKeys,
+  type ConnectionId,
+  DEFAULT_ACCOUNT,
+  envName,
+  keychainAccount,
+  type SecretKey
+} from "../../domain/Platform.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import { Keychain } from "../../services/Keychain.js"
+import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
+
+const fromEnv = (name: string) =>
+  Config.option(Config.redacted(name)).pipe(
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()),
+    Effect.map(Option.filter((v) => Redacted.value(v) !== ""))
+  )
+
+export const make = Effect.gen(function*() {
+  const app = yield* AppConfig
+  const keychain = yield* Keychain
+  const keychainUsable = yield* Effect.cached(keychain.check.pipe(Effect.isSuccess))
+
+  const owners = (c: Connection, key: SecretKey): ReadonlyArray<ConnectionId> =>
+    c.account !== DEFAULT_ACCOUNT && appCredentialKeys.has(key)
+      ? [c, { platform: c.platform, account: DEFAULT_ACCOUNT }]
+      : [c]
+
+  const configKey = (c: Connection, key: SecretKey) => [...c.configPath, key].join(".")
+
+  const tried = (c: Connection, key: SecretKey): ReadonlyArray<string> => [
+    ...owners(c, key).flatMap((o) => [`${envName(o, key)} (environment)`, `keychain herald ${keychainAccount(o, key)}`]),
+    `${configKey(c, key)} in ${app.file}`
+  ]
+
+  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>> =>
+    Effect.gen(function*() {
+      const useKeychain = yield* keychainUsable
+      for (const owner of owners(c, key)) {
+        const name = envName(owner, key)
+        const env = yield* fromEnv(name)
+        if (Option.isSome(env)) return Option.some({ value: env.value, source: "env", name })
+        if (useKeychain) {
+          const account = keychainAccount(owner, key)
+          const stored = yield* keychain.get(account).pipe(Effect.orElseSucceed(() => Option.none()))
+          if (Option.isSome(stored)) return Option.some({ value: stored.value, source: "keychain", name: account })
+        }
+      }
+      const inFile = c.settings[key]
+      return inFile !== undefined && inFile !== ""
+        ? Option.some({ value: Redacted.make(inFile), source: "config", name: configKey(c, key) })
+        : Option.none()
+    })
+
+  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag> =>
+    Effect.gen(function*() {
+      const found = new Map<SecretKey, ResolvedSecret>()
+      for (const key of keys) {
+        const r = yield* resolveOne(c, key)
+        if (Option.isSome(r)) found.set(key, r.value)
+      }
+      const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
+      const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
+      return {
+        get,
+        resolved,
+        tried: (key) => tried(c, key),
+        require: (key) =>
+          Option.match(get(key), {
+            onSome: Effect.succeed,
+            onNone: () =>
+              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key) }))
+          })
+      }
+    })
+
+  return { lookup } satisfies Secrets["Type"]
+})
+
+export const SecretsLive: Layer.Layer<Secrets, never, AppConfig | Keychain> = Layer.effect(Secrets, make)

@@ -1,0 +1,478 @@
+/**
+ * Write-back into GitLab CI/CD project variables (DESIGN §1 "Write-back", PROVIDERS §6),
+ * so the next scheduled pipeline reads the rotated secret.
+ *
+ * It updates and never creates: a variable someone created by hand carries the flags
+ * (masked, protected, scope) the project wants, and a herald-created one would not. Each
+ * PUT re-sends the flags read just before it, because GitLab resets an omitted `raw` to
+ * false. Masked values are checked here first: GitLab's own answer ("is invalid") does
+ * not say which rule failed.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type { Connection } from "../../domain/Connection.js"
+import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
+import type { MetadataKey, Outcome } from "../../domain/Plan.js"
+import { DEFAULT_ACCOUNT, envName, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_TIMEOUT, defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "../../platforms/providerCall.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import { type Persisted, WriteBack } from "../../services/WriteBack.js"
+
+export interface Settings {
+  /** the API v4 root, e.g. https://gitlab.example.com/api/v4 */
+  readonly apiUrl: string
+  /** full path (`group/blog`) or numeric id */
+  readonly project: string | number
+  /** selects one of several variables sharing a key (`filter[environment_scope]`) */
+  readonly environmentScope?: string
+  readonly token: Redacted.Redacted<string>
+  readonly retry?: RetryPolicy
+  /** per attempt */
+  readonly timeout?: Duration.Duration
+}
+
+// ---- pure checks ---------------------------------------------------------------------
+
+/**
+ * Why GitLab would refuse `value` for a masked variable, or undefined when it would not
+ * (current rules, PROVIDERS §6). Never quotes the value.
+ */
+export const checkMaskedValue = (value: string): string | undefined => {
+  if (/[\r\n]/.test(value)) return "it spans several lines, and a masked GitLab variable must be a single line"
+  if (value.length < 8) {
+    return `it is ${value.length} character${value.length === 1 ? "" : "s"} long, and a masked GitLab variable needs at least 8`
+  }
+  if (value.includes("$")) return "it contains '$', which a masked GitLab variable cannot hold"
+  if (value.includes(" ")) return "it contains a space, which a masked GitLab variable cannot hold"
+  if (/\s/.test(value)) return "it contains whitespace (a tab or similar), which a masked GitLab variable cannot hold"
+  return undefined
+}
+
+/** Older instances accept only the Base64 alphabet plus `@ : . ~` in masked values. */
+const fitsLegacyMaskedAlphabet = (value: string): boolean => /^[A-Za-z0-9+/=@:.~_-]*$/.test(value)
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
+
+/** Why `url` cannot be the API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
+export const checkApiUrl = (url: string): string | undefined => {
+  if (!URL.canParse(url)) return "is not a URL"
+  const parsed = new URL(url)
+  if (parsed.protocol === "https:") return undefined
+  if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
+  return "must use https:// (plain http is allowed only for loopback hosts)"
+}
+
+/** `TIKTOK_ACCESS_TOKEN_EXPIRES_AT`: the same shape as `envName`, for a metadata key. */
+const metadataName = (c: Connection, key: MetadataKey): string =>
+  [c.platform, ...(c.account === DEFAULT_ACCOUNT ? [] : [c.account]), key]
+    .join("_")
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, "_")
+
+// ---- one HTTP exchange, with retries -------------------------------------------------
+
+interface Answer {
+  readonly status: number
+  readonly body: unknown
+}
+
+/** Transient after its retries: network, timeout, 5xx, 429. */
+interface Unavailable {
+  readonly reason: string
+  readonly retryAfter?: Duration.Duration
+}
+
+const unavailable = (reason: string, retryAfter?: Duration.Duration): Unavailable =>
+  retryAfter === undefined ? { reason } : { reason, retryAfter }
+
+const transportReason = (error: HttpClientError.HttpClientError): string => {
+  // the socket error's code, never the request (whose URL and headers we'd rather not echo)
+  const inner = ((error as { cause?: unknown }).cause as { cause?: { code?: unknown } } | undefined)?.cause
+  return typeof inner?.code === "string" ? `network error (${inner.code})` : `network error (${error.reason})`
+}
+
+const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, timeout: Duration.Duration) =>
+  Effect.gen(function*() {
+    const response = yield* client.execute(request).pipe(
+      Effect.mapError((e) => unavailable(transportReason(e))),
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable(`no answer within ${Duration.format(timeout)}`) })
+    )
+    const text = yield* response.text.pipe(
+      Effect.mapError(() => unavailable("the connection broke while reading the answer")),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => unavailable(`no complete answer within ${Duration.format(timeout)}`)
+      })
+    )
+    if (response.status === 429 || response.status >= 500) {
+      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const what = response.status === 429 ? "rate limited (HTTP 429)" : `HTTP ${response.status}`
+      return yield* Effect.fail(unavailable(what, parseRetryAfter(response.headers["retry-after"], now)))
+    }
+    let body: unknown = undefined
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = undefined
+    }
+    return { status: response.status, body } satisfies Answer
+  })
+
+/** providerCall's schedule: exponential + jitter, bounded, never shorter than Retry-After. */
+const retrySchedule = (policy: RetryPolicy) =>
+  Schedule.exponential(policy.base).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(policy.retries)),
+    Schedule.intersect(Schedule.identity<Unavailable>()),
+    Schedule.modifyDelay(([, failure], delay) =>
+      failure.retryAfter !== undefined ? Duration.max(delay, failure.retryAfter) : delay
+    ),
+    Schedule.whileInput((failure: Unavailable) =>
+      failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, policy.maxRetryAfter)
+    )
+  )
+
+// ---- reading GitLab's answers ----------------------------------------------------------
+
+const RemoteVariable = Schema.Struct({
+  // `value` is deliberately not decoded: herald never needs the old secret
+  key: Schema.String,
+  variable_type: Schema.optional(Schema.String),
+  protected: Schema.Boolean,
+  masked: Schema.Boolean,
+  raw: Schema.optional(Schema.Boolean),
+  hidden: Schema.optional(Schema.Boolean),
+  environment_scope: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.NullOr(Schema.String))
+})
+type RemoteVariable = typeof RemoteVariable.Type
+
+const clip = (s: string): string => (s.length > 160 ? `${s.slice(0, 157)}...` : s)
+
+/** GitLab's own words: `{message: "..."}`, `{message: {field: [...]}}` or `{error: "..."}`. */
+const gitlabSays = (body: unknown): string | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const b = body as Record<string, unknown>
+  if (typeof b["message"] === "string") return clip(b["message"])
+  if (typeof b["message"] === "object" && b["message"] !== null) {
+    const parts = Object.entries(b["message"] as Record<string, unknown>).map(([field, msgs]) =>
+      `${field} ${Array.isArray(msgs) ? msgs.filter((m) => typeof m === "string").join(", ") : "is invalid"}`
+    )
+    return parts.length > 0 ? clip(parts.join("; ")) : undefined
+  }
+  if (typeof b["error"] === "string") return clip(b["error"])
+  return undefined
+}
+
+const isVariableNotFound = (answer: Answer): boolean =>
+  answer.status === 404 && /variable not found/i.test(gitlabSays(answer.body) ?? "")
+
+const isMaskedValueRejected = (answer: Answer): boolean => {
+  const message = (answer.body as { message?: { value?: unknown } } | undefined)?.message
+  return answer.status === 400 && typeof message === "object" && message !== null && Array.isArray(message.value)
+}
+
+// ---- the service ---------------------------------------------------------------------
+
+const CREATE_HINT = "(Settings → CI/CD → Variables, masked and protected) and run again"
+
+export const make = (settings: Settings) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const urlProblem = checkApiUrl(settings.apiUrl)
+    // the layer has already refused such a URL with a ConfigError; a library caller that
+    // passes one anyway has a bug, and no token is sent over plain http
+    if (urlProblem !== undefined) return yield* Effect.dieMessage(`GitLab api_url ${urlProblem}`)
+
+    const base = settings.apiUrl.replace(/\/+$/, "")
+    const project = String(settings.project)
+    const projectUrl = `${base}/projects/${encodeURIComponent(project)}`
+    const policy = settings.retry ?? defaultRetryPolicy
+    const timeout = settings.timeout ?? DEFAULT_TIMEOUT
+    const scope = settings.environmentScope
+    const scopeNote = scope === undefined ? "" : ` (environment scope ${scope})`
+
+    const authorize = (request: HttpClientRequest.HttpClientRequest) =>
+      request.pipe(
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.setHeader("PRIVATE-TOKEN", Redacted.value(settings.token))
+      )
+
+    const withScope = (request: HttpClientRequest.HttpClientRequest) =>
+      // setUrlParam encodes the brackets (`filter%5Benvironment_scope%5D`), as GitLab's docs ask
+      scope === undefined ? request : HttpClientRequest.setUrlParam(request, "filter[environment_scope]", scope)
+
+    const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Answer, string> => {
+      let attempts = 0
+      return Effect.suspend(() => {
+        attempts++
+        return attempt(client, request, timeout)
+      }).pipe(
+        Effect.retry(retrySchedule(policy)),
+        Effect.mapError((f) =>
+          `GitLab is unavailable: ${f.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`
+        )
+      )
+    }
+
+    const tokenRefused = (answer: Answer) => {
+      const detail = answer.status === 403 && gitlabSays(answer.body) === "insufficient_scope" ? " insufficient_scope" : ""
+      return `GitLab refused the token (HTTP ${answer.status}${detail}): GITLAB_TOKEN needs the api scope and the Maintainer role on ${project}`
+    }
+
+    /** Anything but success or a missing variable, in words a user can act on. */
+    const explain = (answer: Answer, name: string): string => {
+      const says = gitlabSays(answer.body)
+      switch (answer.status) {
+        case 401:
+        case 403:
+          return tokenRefused(answer)
+        case 404:
+          return /project not found/i.test(says ?? "")
+            ? `GitLab project ${project} was not found, or GITLAB_TOKEN cannot see it: check auth.writeback.gitlab.project and the token's access`
+            : `GitLab answered HTTP 404${says ? ` (${says})` : ""} for variable ${name}: check auth.writeback.gitlab.api_url (the API v4 root, e.g. https://gitlab.example.com/api/v4)`
+        case 409:
+          return `several GitLab variables are named ${name} (one per environment scope): set auth.writeback.gitlab.environment_scope to the one herald should update`
+        default:
+          return `GitLab answered HTTP ${answer.status} for variable ${name}${says ? `: ${says}` : ""}`
+      }
+    }
+
+    /** The variable's flags, None when it does not exist. */
+    const read = (name: string): Effect.Effect<Option.Option<RemoteVariable>, string> =>
+      Effect.gen(function*() {
+        const answer = yield* send(withScope(authorize(HttpClientRequest.get(`${projectUrl}/variables/${encodeURIComponent(name)}`))))
+        if (isVariableNotFound(answer)) return Option.none()
+        if (answer.status !== 200) return yield* Effect.fail(explain(answer, name))
+        return yield* Schema.decodeUnknown(RemoteVariable)(answer.body).pipe(
+          Effect.map(Option.some),
+          Effect.mapError(() => `GitLab answered variable ${name} with a body herald cannot read`)
+        )
+      })
+
+    /**
+     * A token without the api scope can read variables but not write them; the preflight
+     * GET alone would pass it. Instances without this endpoint (before 15.5) or tokens it
+     * does not describe are let through: the PUT will say.
+     */
+    const checkTokenScope: Effect.Effect<void, string> = Effect.gen(function*() {
+      const answer = yield* send(authorize(HttpClientRequest.get(`${base}/personal_access_tokens/self`)))
+      if (answer.status === 401) return yield* Effect.fail(tokenRefused(answer))
+      const scopes = (answer.body as { scopes?: unknown } | undefined)?.scopes
+      if (answer.status !== 200 || !Array.isArray(scopes)) return
+      if (!scopes.includes("api")) {
+        const has = scopes.filter((s) => typeof s === "string").join(", ") || "none"
+        return yield* Effect.fail(
+          `GitLab token lacks the api scope (it has ${has}): GITLAB_TOKEN needs the api scope and the Maintainer role on ${project}`
+        )
+      }
+    })
+
+    const notFound = (names: ReadonlyArray<string>): string =>
+      names.length === 1
+        ? `GitLab variable ${names[0]} does not exist in project ${project}${scopeNote}: create it ${CREATE_HINT}`
+        : `GitLab variables ${names.join(", ")} do not exist in project ${project}${scopeNote}: create them ${CREATE_HINT}`
+
+    /** PUT `value` over an existing variable, re-sending its flags. */
+    const update = (
+      name: string,
+      current: RemoteVariable,
+      value: Redacted.Redacted<string>,
+      masked: { readonly problem: string | undefined; readonly legacyOk: boolean }
+    ): Effect.Effect<void, string> =>
+      Effect.gen(function*() {
+        if (current.masked && masked.problem !== undefined) {
+          return yield* Effect.fail(`the new value cannot be stored in masked GitLab variable ${name}: ${masked.problem}`)
+        }
+        const flags = {
+          protected: current.protected,
+          masked: current.masked,
+          ...(current.raw === undefined ? {} : { raw: current.raw }),
+          ...(current.variable_type === undefined ? {} : { variable_type: current.variable_type }),
+          ...(current.environment_scope === undefined ? {} : { environment_scope: current.environment_scope }),
+          ...(typeof current.description === "string" ? { description: current.description } : {})
+        }
+        const answer = yield* send(
+          withScope(authorize(HttpClientRequest.put(`${projectUrl}/variables/${encodeURIComponent(name)}`))).pipe(
+            HttpClientRequest.bodyUnsafeJson({ ...flags, value: Redacted.value(value) })
+          )
+        )
+        if (answer.status >= 200 && answer.status < 300) return
+        if (isVariableNotFound(answer)) return yield* Effect.fail(notFound([name]))
+        if (isMaskedValueRejected(answer)) {
+          return yield* Effect.fail(
+            current.masked
+              ? `GitLab rejected the new value of masked variable ${name} (HTTP 400 "is invalid") although it meets the current masking rules` +
+                (masked.legacyOk
+                  ? "; it may equal the name of another variable"
+                  : "; this instance seems to use the older rule that allows only A-Z a-z 0-9 + / = @ : . ~ - _ in masked values, and the value has other characters")
+              : `GitLab rejected the new value of variable ${name} (HTTP 400 "is invalid")`
+          )
+        }
+        return yield* Effect.fail(explain(answer, name))
+      })
+
+    const preflight = Effect.fn("WriteBack.preflight")(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
+      const failed = (reason: string) =>
+        new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
+      if (keys.length === 0) return
+      yield* checkTokenScope.pipe(Effect.mapError(failed))
+      const names = keys.map((key) => envName(connection, key))
+      const found = yield* Effect.forEach(names, (name) => Effect.map(read(name), (v) => [name, v] as const)).pipe(
+        Effect.mapError(failed)
+      )
+      const missing = found.filter(([, v]) => Option.isNone(v)).map(([name]) => name)
+      if (missing.length > 0) return yield* Effect.fail(failed(notFound(missing)))
+    })
+
+    const persist = Effect.fn("WriteBack.persist")(function*(
+      connection: Connection,
+      update_: Pick<Outcome, "secrets" | "metadata">
+    ) {
+      // the refresh token first: it is the one that cannot be got back
+      const secrets = Object.entries(update_.secrets)
+        .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
+        .sort(([a], [b]) => (a === "refresh_token" ? -1 : b === "refresh_token" ? 1 : 0))
+      const written: Array<string> = []
+      const problems: Array<string> = []
+      const warnings: Array<string> = []
+
+      // each secret on its own: one that cannot be written must not stop the others
+      for (const [key, value] of secrets) {
+        const name = envName(connection, key)
+        // the value is only measured here (length, characters), never kept or shown
+        const raw = Redacted.value(value)
+        const masked = { problem: checkMaskedValue(raw), legacyOk: fitsLegacyMaskedAlphabet(raw) }
+        const result = yield* Effect.either(Effect.gen(function*() {
+          const current = yield* read(name)
+          if (Option.isNone(current)) return yield* Effect.fail(notFound([name]))
+          yield* update(name, current.value, value, masked)
+          return current.value
+        }))
+        if (Either.isLeft(result)) {
+          problems.push(result.left)
+          continue
+        }
+        written.push(name)
+        if (!result.right.masked) warnings.push(`GitLab variable ${name} is not masked: job logs could show it; mark it masked`)
+        if (!result.right.protected) {
+          warnings.push(`GitLab variable ${name} is not protected: pipelines on any branch can read it; mark it protected`)
+        }
+      }
+
+      if (problems.length > 0) {
+        return yield* Effect.fail(
+          new WriteBackFailed({
+            platform: connection.platform,
+            account: connection.account,
+            reason: problems.join("; ") + (written.length > 0 ? ` (updated: ${written.join(", ")})` : "")
+          })
+        )
+      }
+
+      // expiry metadata is optional: update the variables that exist, skip the rest
+      // silently, and never fail a run whose secrets are safely stored over it
+      const metadataWritten: Array<string> = []
+      for (const [key, at] of Object.entries(update_.metadata) as Array<[MetadataKey, string | undefined]>) {
+        if (at === undefined) continue
+        const name = metadataName(connection, key)
+        const result = yield* Effect.either(Effect.gen(function*() {
+          const current = yield* read(name)
+          if (Option.isNone(current)) return false
+          yield* update(name, current.value, Redacted.make(at), { problem: checkMaskedValue(at), legacyOk: fitsLegacyMaskedAlphabet(at) })
+          return true
+        }))
+        if (Either.isLeft(result)) warnings.push(`expiry not stored: ${result.left}`)
+        else if (result.right) metadataWritten.push(name)
+      }
+
+      const shown = written.length > 0 ? written : metadataWritten
+      const where = shown.length === 0
+        ? `nothing to store in GitLab CI/CD variables${scopeNote}`
+        : `GitLab CI/CD variable${shown.length === 1 ? "" : "s"} ${shown.join(", ")}${scopeNote}`
+      return { where, warnings } satisfies Persisted
+    })
+
+    // the variables written here are the next pipeline's environment: nothing shadows them
+    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist })
+  })
+
+// ---- the layer, from config ----------------------------------------------------------
+
+const Env = Config.all({
+  token: Config.option(Config.redacted(Config.nonEmptyString("GITLAB_TOKEN"))),
+  projectId: Config.option(Config.nonEmptyString("CI_PROJECT_ID")),
+  apiUrl: Config.option(Config.nonEmptyString("CI_API_V4_URL"))
+})
+
+/** Settings from `auth.writeback.gitlab` and the environment; every problem named at once. */
+export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(function*(file: string, section: {
+  readonly project?: string | number | undefined
+  readonly api_url?: string | undefined
+  readonly environment_scope?: string | undefined
+} | undefined) {
+  const env = yield* Env.pipe(
+    Effect.mapError(() =>
+      new ConfigError({ file, issues: ["GitLab write-back: cannot read GITLAB_TOKEN, CI_PROJECT_ID or CI_API_V4_URL from the environment"] })
+    )
+  )
+  const issues: Array<string> = []
+  if (Option.isNone(env.token)) {
+    issues.push(
+      "GITLAB_TOKEN is not set: auth.writeback.backend is gitlab, which needs a GitLab access token with the api scope and the Maintainer role (CI_JOB_TOKEN cannot update CI/CD variables)"
+    )
+  }
+  const configured = section?.project
+  const project = configured !== undefined && String(configured).trim() !== ""
+    ? String(configured).trim()
+    : Option.getOrUndefined(env.projectId)
+  if (project === undefined) {
+    issues.push(
+      "auth.writeback.gitlab.project is not set and CI_PROJECT_ID is not in the environment: set the project's path (group/blog) or numeric id"
+    )
+  }
+  const [apiUrl, apiUrlFrom] = section?.api_url !== undefined
+    ? [section.api_url, "auth.writeback.gitlab.api_url"]
+    : [Option.getOrUndefined(env.apiUrl), "CI_API_V4_URL"]
+  if (apiUrl === undefined) {
+    issues.push(
+      "auth.writeback.gitlab.api_url is not set and CI_API_V4_URL is not in the environment: set the API v4 root, e.g. https://gitlab.example.com/api/v4"
+    )
+  } else {
+    const problem = checkApiUrl(apiUrl)
+    if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${apiUrl}`)
+  }
+  const scope = section?.environment_scope
+  if (scope !== undefined && scope.trim() === "") issues.push("auth.writeback.gitlab.environment_scope is empty: remove it or name a scope")
+
+  if (issues.length > 0 || Option.isNone(env.token) || project === undefined || apiUrl === undefined) {
+    return yield* Effect.fail(new ConfigError({ file, issues }))
+  }
+  return {
+    apiUrl,
+    project,
+    token: env.token.value,
+    ...(scope === undefined ? {} : { environmentScope: scope })
+  } satisfies Settings
+})
+
+/** `auth.writeback.backend: gitlab`. */
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+  WriteBack,
+  Effect.gen(function*() {
+    const app = yield* AppConfig
+    const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.gitlab)
+    return yield* make(settings)
+  })
+)

@@ -1,0 +1,122 @@
+/**
+ * X (Twitter) OAuth 2.0: single-use rotating refresh tokens. Every run rotates; the
+ * refresh token sent is dead as soon as X answers, so the pipeline persists the new one
+ * first. A spent or revoked token comes back as `invalid_request` "Value passed for the
+ * token was invalid." rather than `invalid_grant`, and must still mean re-auth, or a
+ * scheduled run would retry a dead token forever.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { call, type Outcome, type Plan } from "../domain/Plan.js"
+import type { Refresher } from "../services/Refreshers.js"
+import { formatInstant, plusSeconds } from "./policy.js"
+import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+
+export const endpoints = {
+  token: "https://api.x.com/2/oauth2/token",
+  health: "https://api.x.com/2/users/me"
+} as const
+
+/** X publishes no refresh-token lifetime, so there is no expiry to warn about: rotation failing is the alert. */
+export const defaults = {} as const
+
+/** X's dead-token `invalid_request` (see the module comment). */
+export const isDeadTokenDescription = (description: string): boolean =>
+  /Value passed for the token was invalid/i.test(description)
+
+export const classify = classifyOAuthError(isDeadTokenDescription)
+
+export const TokenResponse = Schema.Struct({
+  // X sends `bearer`, other servers `Bearer`; anything else is not a token the posting tools can use
+  token_type: Schema.optional(Schema.String.pipe(Schema.filter((t) => t.toLowerCase() === "bearer"))),
+  expires_in: Schema.Number,
+  access_token: Schema.Redacted(NonEmpty),
+  scope: Schema.optional(Schema.String),
+  refresh_token: Schema.optional(Schema.Redacted(NonEmpty))
+})
+export type TokenResponse = typeof TokenResponse.Type
+
+/** Pure: X is always rotated, whatever is known about the current tokens. */
+export const planX = (): Plan =>
+  call({
+    action: "rotated",
+    readOnly: false,
+    writes: ["refresh_token", "access_token"],
+    detail: "would rotate the refresh token (X refresh tokens are single-use)"
+  })
+
+/** Pure: what a successful refresh at `now` produced. */
+export const outcomeOf = (now: DateTime.Utc, body: TokenResponse): Outcome => {
+  const accessExpires = formatInstant(plusSeconds(now, body.expires_in))
+  // the merge rule for every platform: take refresh_token if present, otherwise keep the old one
+  return body.refresh_token !== undefined
+    ? {
+      action: "rotated",
+      secrets: { refresh_token: body.refresh_token, access_token: body.access_token },
+      metadata: { access_token_expires_at: accessExpires },
+      expiresAt: accessExpires,
+      detail: `refresh token rotated; the new access token expires ${accessExpires}`
+    }
+    : {
+      action: "refreshed",
+      secrets: { access_token: body.access_token },
+      metadata: { access_token_expires_at: accessExpires },
+      expiresAt: accessExpires,
+      detail: "access token refreshed; X sent no new refresh token, so the current one is kept"
+    }
+}
+
+export const make = Effect.gen(function*() {
+  const client = yield* HttpClient.HttpClient
+  const refresher: Refresher = {
+    platform: "x",
+    secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
+    plan: (ctx) =>
+      Effect.gen(function*() {
+        // checked here so a missing secret fails before preflight and before any request
+        yield* ctx.secrets.require("client_id")
+        yield* ctx.secrets.require("refresh_token")
+        return planX()
+      }),
+    execute: (ctx) =>
+      Effect.gen(function*() {
+        const clientId = yield* ctx.secrets.require("client_id")
+        const refreshToken = yield* ctx.secrets.require("refresh_token")
+        // a client secret makes this a confidential client, which X only accepts with HTTP Basic
+        const clientSecret = ctx.secrets.get("client_secret")
+        const url = ctx.connection.settings.endpoints?.["token"] ?? endpoints.token
+        const base = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson)
+        const request = Option.match(clientSecret, {
+          onNone: () =>
+            base.pipe(
+              HttpClientRequest.bodyUrlParams({
+                grant_type: "refresh_token",
+                refresh_token: Redacted.value(refreshToken),
+                client_id: Redacted.value(clientId)
+              })
+            ),
+          onSome: (secret) =>
+            base.pipe(
+              HttpClientRequest.basicAuth(clientId, secret),
+              HttpClientRequest.bodyUrlParams({
+                grant_type: "refresh_token",
+                refresh_token: Redacted.value(refreshToken)
+              })
+            )
+        })
+        const body = yield* providerCall(client, {
+          connection: ctx.connection,
+          request,
+          classify,
+          success: TokenResponse
+        })
+        return outcomeOf(yield* DateTime.now, body)
+      })
+  }
+  return refresher
+})

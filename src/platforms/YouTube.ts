@@ -1,0 +1,149 @@
+/**
+ * YouTube (Google OAuth 2.0): a durable refresh token that Google does not rotate. A run
+ * is a health check — mint an access token and throw it away — so a revoked or expired
+ * refresh token is found by herald rather than by the next scheduled upload.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { AccountSettings } from "../domain/Config.js"
+import { call, type Outcome, type Plan } from "../domain/Plan.js"
+import type { Refresher } from "../services/Refreshers.js"
+import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
+import { type Classify, classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+
+export const endpoints = {
+  token: "https://oauth2.googleapis.com/token",
+  health: "https://oauth2.googleapis.com/tokeninfo"
+} as const
+
+export const defaults = { reauthWarnDays: 14 } as const
+
+const TokenResponse = Schema.Struct({
+  access_token: Schema.Redacted(NonEmpty),
+  expires_in: Schema.Number,
+  scope: Schema.optional(Schema.String),
+  token_type: Schema.optional(Schema.String),
+  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
+  refresh_token_expires_in: Schema.optional(Schema.Number)
+})
+
+/**
+ * Every `invalid_grant` is a dead token, whichever description Google gives ("Token has
+ * been expired or revoked.", later "Bad Request"). `admin_policy_enforced` is outside
+ * RFC 6749: a Workspace admin blocked a scope, and only a human can mend that.
+ */
+export const classifyGoogle: Classify = (status, body) => {
+  const error = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["error"] : undefined
+  if (error === "admin_policy_enforced") {
+    return { kind: "dead-token", reason: "admin_policy_enforced: an administrator restricted a requested scope" }
+  }
+  return classifyOAuthError(() => false)(status, body)
+}
+
+/** Pure: what to say about a refresh token that expires at `at`, when it is soon. */
+export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) => {
+  const days = daysUntil(now, at)
+  return days < warnDays
+    ? {
+      alert: true,
+      reauthBy: formatInstant(at),
+      detail: `refresh token expires in ${days} days (${dateOnly(at)}). Google issues 7-day refresh tokens ` +
+        `to apps whose publishing status is "Testing": set the OAuth consent screen to "In production", ` +
+        `then re-consent with herald auth login youtube`
+    }
+    : undefined
+}
+
+/** Pure: the plan is always a health check; a known, near refresh-token expiry is reported with it. */
+export const planYouTube = (now: DateTime.Utc, settings: AccountSettings): Plan => {
+  const warnDays = settings.reauth_warn_days ?? defaults.reauthWarnDays
+  const known = parseInstant(settings.refresh_token_expires_at)
+  const warning = Option.flatMap(known, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
+  return call({
+    action: "healthy",
+    // Minting an access token changes nothing at Google, so a dry run may do it.
+    readOnly: true,
+    // Not ["refresh_token"]: preflight would then block plain health checks wherever the
+    // write-back target is read-only. Google does not rotate; should it ever send a new
+    // refresh token, the outcome carries it and the pipeline persists what it carries.
+    writes: [],
+    detail: "would mint an access token to check the refresh token",
+    // the refresh token is the credential that matters here, so its expiry is the one reported
+    ...Option.match(known, { onNone: () => ({}), onSome: (at) => ({ expiresAt: formatInstant(at) }) }),
+    ...Option.getOrElse(warning, () => ({}))
+  })
+}
+
+export const make = Effect.gen(function*() {
+  const client = yield* HttpClient.HttpClient
+  const refresher: Refresher = {
+    platform: "youtube",
+    secretKeys: ["client_id", "client_secret", "refresh_token"],
+    plan: (ctx) =>
+      Effect.gen(function*() {
+        yield* ctx.secrets.require("client_id")
+        yield* ctx.secrets.require("client_secret")
+        yield* ctx.secrets.require("refresh_token")
+        return planYouTube(ctx.now, ctx.connection.settings)
+      }),
+    execute: (ctx) =>
+      Effect.gen(function*() {
+        const clientId = yield* ctx.secrets.require("client_id")
+        const clientSecret = yield* ctx.secrets.require("client_secret")
+        const refreshToken = yield* ctx.secrets.require("refresh_token")
+        const settings = ctx.connection.settings
+        const url = settings.endpoints?.["token"] ?? endpoints.token
+        const body = yield* providerCall(client, {
+          connection: ctx.connection,
+          request: HttpClientRequest.post(url).pipe(
+            HttpClientRequest.acceptJson,
+            HttpClientRequest.bodyUrlParams({
+              grant_type: "refresh_token",
+              refresh_token: Redacted.value(refreshToken),
+              client_id: Redacted.value(clientId),
+              client_secret: Redacted.value(clientSecret)
+            })
+          ),
+          classify: classifyGoogle,
+          success: TokenResponse
+        })
+        const now = yield* DateTime.now
+        const reported = Option.map(Option.fromNullable(body.refresh_token_expires_in), (s) => plusSeconds(now, s))
+        // Google omits the field on later refreshes of some tokens; an expiry recorded by an
+        // earlier run still holds unless it has passed (then the token outlived it: stale).
+        const expiry = Option.orElse(
+          reported,
+          () => Option.filter(parseInstant(settings.refresh_token_expires_at), (at) => !isPast(now, at))
+        )
+        const warnDays = settings.reauth_warn_days ?? defaults.reauthWarnDays
+        const warning = Option.flatMap(expiry, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
+        const rotated = body.refresh_token !== undefined
+        const outcome: Outcome = {
+          action: rotated ? "rotated" : "healthy",
+          // the minted access token is not kept: the posting tools mint their own
+          secrets: body.refresh_token !== undefined ? { refresh_token: body.refresh_token } : {},
+          metadata: Option.match(reported, {
+            onNone: () => ({}),
+            onSome: (at) => ({ refresh_token_expires_at: formatInstant(at) })
+          }),
+          ...Option.match(expiry, { onNone: () => ({}), onSome: (at) => ({ expiresAt: formatInstant(at) }) }),
+          ...Option.match(warning, {
+            onNone: () => ({
+              detail: (rotated
+                ? "Google returned a new refresh token; it replaces the old one"
+                : "refresh token works (minted an access token)") +
+                Option.match(expiry, { onNone: () => "", onSome: (at) => `; it expires ${dateOnly(at)}` })
+            }),
+            onSome: (w) => w
+          })
+        }
+        return outcome
+      })
+  }
+  return refresher
+})

@@ -1,0 +1,121 @@
+/**
+ * One connection, start to finish: secrets → plan → preflight → call → journal →
+ * write-back → status. It cannot fail: every typed error becomes a Status here, so one
+ * connection's trouble never stops another's.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type { Connection } from "../domain/Connection.js"
+import { WriteBackFailed } from "../domain/errors.js"
+import type { Call, Outcome } from "../domain/Plan.js"
+import { envName, type SecretKey } from "../domain/Platform.js"
+import type { Status } from "../domain/Status.js"
+import { Journal } from "../services/Journal.js"
+import { Refreshers } from "../services/Refreshers.js"
+import { type SecretBag, Secrets } from "../services/Secrets.js"
+import { WriteBack } from "../services/WriteBack.js"
+import { nowUtc, statusOfError } from "./statusOfError.js"
+
+export interface RunOptions {
+  readonly dryRun: boolean
+}
+
+const persistRetry = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
+
+const hasSecrets = (o: Pick<Outcome, "secrets">) => Object.keys(o.secrets).length > 0
+
+/**
+ * Persist first (DESIGN §2 rule 2): the journal has the new secret before write-back is
+ * tried, and keeps it when write-back fails after its retries.
+ */
+export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "secrets" | "metadata">) =>
+  Effect.gen(function*() {
+    const writeBack = yield* WriteBack
+    const journal = yield* Journal
+    const journaled = hasSecrets(outcome)
+      ? yield* journal.record(connection, outcome).pipe(
+        Effect.as(true),
+        Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
+      )
+      : false
+    const persisted = yield* writeBack.persist(connection, outcome).pipe(
+      Effect.retry(persistRetry),
+      Effect.mapError((e) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e))
+    )
+    if (journaled) {
+      yield* journal.clear(connection).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`))
+      )
+    }
+    return persisted
+  })
+
+/** A value read from the environment hides what local write-back stored: say so. */
+const shadowWarnings = (connection: Connection, secrets: SecretBag, stored: ReadonlyArray<SecretKey>) =>
+  stored.flatMap((key) =>
+    Option.match(secrets.resolved(key), {
+      onNone: () => [],
+      onSome: (r) =>
+        r.source === "env"
+          ? [{
+            critical: key === "refresh_token",
+            text: `${envName(connection, key)} is set in the environment and hides the new value herald stored; ` +
+              `unset it before the next run${key === "refresh_token" ? " (the old refresh token no longer works)" : ""}`
+          }]
+          : []
+    })
+  )
+
+const dryRunStatus = (connection: Connection, plan: Call): Status => ({
+  platform: connection.platform,
+  account: connection.account,
+  action: plan.action,
+  alert: plan.alert ?? false,
+  detail: plan.detail,
+  ...(plan.expiresAt !== undefined ? { expiresAt: plan.expiresAt } : {}),
+  ...(plan.reauthBy !== undefined ? { reauthBy: plan.reauthBy } : {})
+})
+
+export const refreshOne = (connection: Connection, options: RunOptions) =>
+  Effect.gen(function*() {
+    const refresher = (yield* Refreshers).get(connection.platform)
+    const writeBack = yield* WriteBack
+    const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
+    const now = yield* nowUtc
+    const ctx = { connection, secrets, now }
+    const plan = yield* refresher.plan(ctx)
+    const base = { platform: connection.platform, account: connection.account }
+    if (plan._tag === "Decided") {
+      const { _tag, ...decided } = plan
+      return { ...base, ...decided } satisfies Status
+    }
+    if (options.dryRun && !plan.readOnly) return dryRunStatus(connection, plan)
+    if (!options.dryRun && plan.writes.length > 0) yield* writeBack.preflight(connection, plan.writes)
+    const outcome = yield* refresher.execute(ctx, plan)
+    const details = [outcome.detail]
+    let alert = outcome.alert ?? false
+    if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
+      const persisted = yield* persistOutcome(connection, outcome)
+      if (hasSecrets(outcome)) details.push(persisted.where)
+      details.push(...persisted.warnings)
+      if (writeBack.shadowedByEnvironment) {
+        const stored = Object.keys(outcome.secrets) as Array<SecretKey>
+        for (const w of shadowWarnings(connection, secrets, stored)) {
+          details.push(w.text)
+          alert = alert || w.critical
+        }
+      }
+    }
+    return {
+      ...base,
+      action: outcome.action,
+      alert,
+      detail: details.join("; "),
+      ...(outcome.expiresAt !== undefined ? { expiresAt: outcome.expiresAt } : {}),
+      ...(outcome.reauthBy !== undefined ? { reauthBy: outcome.reauthBy } : {})
+    } satisfies Status
+  }).pipe(
+    Effect.catchAll((error) => Effect.map(nowUtc, (now) => statusOfError(connection, error, now))),
+    Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account } })
+  )

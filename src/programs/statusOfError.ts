@@ -1,0 +1,60 @@
+/** The one boundary where typed errors become report statuses (DESIGN §3). Pure. */
+import * as DateTime from "effect/DateTime"
+import type { Connection } from "../domain/Connection.js"
+import type { ConnectionError } from "../domain/errors.js"
+import { connectionLabel, envName } from "../domain/Platform.js"
+import type { Status } from "../domain/Status.js"
+import { formatInstant } from "../platforms/policy.js"
+
+const credentialNames = (c: Connection): string =>
+  c.platform === "tiktok"
+    ? `${envName(c, "client_key")} / ${envName(c, "client_secret")}`
+    : `${envName(c, "client_id")} / ${envName(c, "client_secret")}`
+
+export const statusOfError = (c: Connection, error: ConnectionError, now: DateTime.Utc): Status => {
+  const base = { platform: c.platform, account: c.account, alert: true } as const
+  const label = connectionLabel(c)
+  switch (error._tag) {
+    case "SecretMissing":
+      return {
+        ...base,
+        action: "failed",
+        detail: `${error.key} is not set: set ${error.tried[0]?.replace(/ \(environment\)$/, "") ?? error.key}, ` +
+          `or store it in the keychain or the config file (tried ${error.tried.join(", ")})`
+      }
+    case "RefreshRejected":
+      return {
+        ...base,
+        action: "reauth-required",
+        reauthBy: formatInstant(now),
+        detail: `${c.platform} rejected the token (${error.reason}); run herald auth login ${label}`
+      }
+    case "ClientRejected":
+      return {
+        ...base,
+        action: "failed",
+        detail: `${c.platform} rejected the app's client credentials (${error.reason}); check ${credentialNames(c)}`
+      }
+    case "ProviderUnavailable":
+      return {
+        ...base,
+        action: "failed",
+        detail: `${c.platform} did not answer usefully: ${error.reason}; the stored token was not changed and may still be fine`
+      }
+    case "MalformedResponse":
+      return { ...base, action: "failed", detail: `${c.platform} ${error.reason}; the stored token was not changed` }
+    case "PreflightFailed":
+      return { ...base, action: "skipped", detail: `nothing rotated: ${error.reason}` }
+    case "WriteBackFailed":
+      return {
+        ...base,
+        action: "failed",
+        detail: `the new token could not be stored (${error.reason})` +
+          (error.recoveryPath !== undefined
+            ? `; it is safe in ${error.recoveryPath}: fix the store and run herald auth recover`
+            : "")
+      }
+  }
+}
+
+export const nowUtc = DateTime.now

@@ -1,0 +1,26 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("ConfigWriteError", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot write ${this.file}: ${this.reason}`
+  }
+}
+
+export interface ConfigEdit {
+  readonly path: ReadonlyArray<string>
+  readonly value: string
+}
+
+/** Edits the config file in place, keeping comments and key order; writes are serialised. */
+export class ConfigStore extends Context.Tag("herald/ConfigStore")<ConfigStore, {
+  readonly file: string
+  /** can the file be written (or created)? */
+  readonly check: Effect.Effect<void, ConfigWriteError>
+  /** apply edits in one atomic write; `secret` makes the file 0600 */
+  readonly apply: (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) => Effect.Effect<void, ConfigWriteError>
+}>() {}

@@ -1,0 +1,29 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { Connection } from "../domain/Connection.js"
+import type { Outcome } from "../domain/Plan.js"
+
+export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
+  file: Schema.String,
+  reason: Schema.String
+}) {}
+
+export interface JournalEntry {
+  readonly platform: string
+  readonly account: string
+  readonly at: string
+  readonly secrets: Readonly<Record<string, string>>
+  readonly metadata: Readonly<Record<string, string>>
+}
+
+/**
+ * A local, 0600 record of every rotated secret, written the moment it arrives and cleared
+ * once write-back has it (DESIGN §2 rule 2): a rotated token is never only in memory.
+ */
+export class Journal extends Context.Tag("herald/Journal")<Journal, {
+  readonly file: string
+  readonly record: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void, JournalError>
+  readonly clear: (connection: Connection) => Effect.Effect<void, JournalError>
+  readonly pending: Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+}>() {}
