@@ -25,7 +25,7 @@ export interface MemoryWorld {
   readonly journal: Map<string, JournalEntry>
   readonly notified: Array<Report>
   readonly seen: ReturnType<typeof makeMemoryHttp>["seen"]
-  readonly files: { configWritable: boolean; journalWritable: boolean; notifyFails: boolean }
+  readonly files: { configWritable: boolean; applyFails: boolean; journalWritable: boolean; notifyFails: boolean }
 }
 
 export interface WorldOptions {
@@ -45,7 +45,7 @@ export const makeWorld = (options: WorldOptions) => {
     journal: new Map(),
     notified: [],
     seen: http.seen,
-    files: { configWritable: true, journalWritable: true, notifyFails: false }
+    files: { configWritable: true, applyFails: false, journalWritable: true, notifyFails: false }
   }
   const file = "/memory/herald.yaml"
 
@@ -72,7 +72,7 @@ export const makeWorld = (options: WorldOptions) => {
     ),
     apply: (edits: ReadonlyArray<ConfigEdit>) =>
       Effect.suspend(() =>
-        world.files.configWritable
+        world.files.configWritable && !world.files.applyFails
           ? Effect.sync(() => void world.edits.push(...edits))
           : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
       )

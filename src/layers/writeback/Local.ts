@@ -57,7 +57,7 @@ export const make = Effect.gen(function*() {
         }).pipe(
           Effect.as(true),
           Effect.catchAll((e) => {
-            warnings.push(`the OS keychain failed (${e.reason}); stored in ${store.file} instead`)
+            warnings.push(`the OS keychain failed (${e.reason})`)
             return Effect.succeed(false)
           })
         )
@@ -65,9 +65,10 @@ export const make = Effect.gen(function*() {
       if (inKeychain) {
         where = "stored in the OS keychain"
       } else {
-        if (reason !== undefined) warnings.push(`the OS keychain is unavailable (${reason}); stored in ${store.file} (0600)`)
         for (const [key, value] of secrets) edits.push({ path: [...connection.configPath, key], value: Redacted.value(value) })
-        where = `stored in ${store.file}`
+        where = reason !== undefined
+          ? `stored in ${store.file} (0600) because the OS keychain is unavailable (${reason})`
+          : `stored in ${store.file} (0600)`
       }
     }
     const holdsSecret = edits.length > Object.keys(update.metadata).length
