@@ -11,6 +11,7 @@ import { AppConfig } from "../services/AppConfig.js"
 import { Journal } from "../services/Journal.js"
 import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
+import { Secrets } from "../services/Secrets.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
 
@@ -38,6 +39,7 @@ export const replayJournal = Effect.gen(function*() {
       continue
     }
     const secrets = Object.fromEntries(Object.entries(entry.secrets).map(([k, v]) => [k, Redacted.make(v)]))
+    yield* (yield* Secrets).remember(connection, secrets)
     const ok = yield* persistOutcome(connection, { secrets, metadata: entry.metadata }).pipe(Effect.isSuccess)
     results.push(`${connectionLabel(connection)}: ${ok ? "restored from the journal" : "still in the journal"}`)
   }

@@ -6,7 +6,7 @@ import type { Connection } from "../domain/Connection.js"
 import type { SecretMissing } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 
-export type SecretSource = "env" | "keychain" | "config"
+export type SecretSource = "env" | "keychain" | "config" | "journal"
 
 export interface ResolvedSecret {
   readonly value: Redacted.Redacted<string>
@@ -26,4 +26,13 @@ export interface SecretBag {
 
 export class Secrets extends Context.Tag("herald/Secrets")<Secrets, {
   readonly lookup: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<SecretBag>
+  /**
+   * Values newer than every store (a journal entry being replayed): they win over env,
+   * keychain and config for the rest of this run, because the environment a run started
+   * with can still hold the refresh token that the journalled rotation killed.
+   */
+  readonly remember: (
+    connection: Connection,
+    secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>>
+  ) => Effect.Effect<void>
 }>() {}

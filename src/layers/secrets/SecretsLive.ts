@@ -32,6 +32,8 @@ export const make = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
   const keychainUsable = yield* Effect.cached(keychain.check.pipe(Effect.isSuccess))
+  const remembered = new Map<string, Redacted.Redacted<string>>()
+  const rememberedKey = (c: ConnectionId, key: SecretKey) => keychainAccount(c, key)
 
   const owners = (c: Connection, key: SecretKey): ReadonlyArray<ConnectionId> =>
     c.account !== DEFAULT_ACCOUNT && appCredentialKeys.has(key)
@@ -47,6 +49,8 @@ export const make = Effect.gen(function*() {
 
   const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>> =>
     Effect.gen(function*() {
+      const fresh = remembered.get(rememberedKey(c, key))
+      if (fresh !== undefined) return Option.some({ value: fresh, source: "journal", name: rememberedKey(c, key) })
       const useKeychain = yield* keychainUsable
       for (const owner of owners(c, key)) {
         const name = envName(owner, key)
@@ -86,7 +90,14 @@ export const make = Effect.gen(function*() {
       }
     })
 
-  return { lookup } satisfies Secrets["Type"]
+  const remember = (c: Connection, secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>>) =>
+    Effect.sync(() => {
+      for (const [key, value] of Object.entries(secrets) as Array<[SecretKey, Redacted.Redacted<string>]>) {
+        remembered.set(rememberedKey(c, key), value)
+      }
+    })
+
+  return { lookup, remember } satisfies Secrets["Type"]
 })
 
 export const SecretsLive: Layer.Layer<Secrets, never, AppConfig | Keychain> = Layer.effect(Secrets, make)
