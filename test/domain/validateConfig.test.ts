@@ -1,0 +1,114 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as YAML from "yaml"
+import { connectionsOf, parseTarget, selectConnections } from "../../src/domain/Connection.js"
+import { validateConfig } from "../../src/domain/validateConfig.js"
+
+const issues = (text: string) => {
+  const result = validateConfig(YAML.parse(text))
+  return Either.isLeft(result) ? result.left : []
+}
+
+describe("validateConfig", () => {
+  it("accepts DESIGN's example shape", () => {
+    const result = validateConfig(YAML.parse(`
+platforms:
+  tiktok:
+    enabled: true
+    client_key: "aw1"
+    access_token_expires_at: 2026-11-22T16:00:00Z
+    refresh_token_expires_at: 2027-05-21T14:00:00Z
+    endpoints:
+      token: http://127.0.0.1:8080/v2/oauth/token/
+    accounts:
+      brand: { refresh_token_expires_at: 2027-04-01T00:00:00Z }
+  linkedin:
+    reauth_warn_days: 14
+auth:
+  writeback:
+    backend: local
+    gitlab: { project: "group/blog", api_url: "https://gitlab.example.com/api/v4" }
+  alerts:
+    backend: none
+    webhook: { url: "https://hooks.slack.com/x", format: slack }
+    email: { host: smtp.example.com, port: 587, from: herald@example.com, to: [me@example.com] }
+`))
+    assert.isTrue(Either.isRight(result))
+  })
+
+  it("names each bad key by its path, once", () => {
+    assert.deepStrictEqual(issues(`
+platforms:
+  tiktok:
+    access_token_expires_at: tomorrow
+    bogus: 1
+  myspace: {}
+auth:
+  alerts: { backend: pager }
+`), [
+      "platforms.myspace: unknown platform 'myspace' (expected one of instagram, youtube, tiktok, linkedin, x)",
+      "platforms.tiktok.bogus: unknown key 'bogus'",
+      "platforms.tiktok.access_token_expires_at: expected an RFC 3339 date such as 2026-11-22T16:00:00Z",
+      "auth.alerts.backend: expected one of none, webhook, email"
+    ])
+  })
+
+  it("rejects plain http to a non-loopback host and unknown endpoint names", () => {
+    assert.deepStrictEqual(issues(`
+platforms:
+  x:
+    endpoints: { token: "http://api.example.com/2/oauth2/token", nope: "https://a.example" }
+`), [
+      "platforms.x.endpoints.token: plain http is only allowed to loopback hosts; use https://api.example.com/2/oauth2/token",
+      "platforms.x.endpoints.nope: unknown endpoint (x calls token, health)"
+    ])
+  })
+
+  it("an empty file and a platform with nothing under it are valid", () => {
+    assert.deepStrictEqual(issues(""), [])
+    assert.deepStrictEqual(issues("platforms:\n  tiktok:\n"), [])
+  })
+
+  it("a top level that is not a mapping is explained", () => {
+    assert.match(issues("- a\n- b\n")[0]!, /YAML mapping/)
+  })
+})
+
+describe("connections and targets", () => {
+  const config = Either.getOrThrow(validateConfig(YAML.parse(`
+platforms:
+  tiktok:
+    client_key: ck
+    refresh_token: main-token
+    refresh_token_expires_at: 2027-01-01T00:00:00Z
+    endpoints: { token: "http://127.0.0.1:1/t" }
+    accounts:
+      brand: { endpoints: { health: "http://127.0.0.1:1/h" } }
+  youtube: { enabled: false }
+  x:
+`)))
+
+  it("lists enabled platforms × accounts; accounts inherit app settings but never user tokens", () => {
+    const all = connectionsOf(config)
+    assert.deepStrictEqual(all.map((c) => `${c.platform}:${c.account}`), ["tiktok:default", "tiktok:brand", "x:default"])
+    const brand = all[1]!
+    assert.strictEqual(brand.settings.client_key, "ck")
+    assert.isUndefined(brand.settings.refresh_token)
+    assert.isUndefined(brand.settings.refresh_token_expires_at)
+    assert.deepStrictEqual(brand.settings.endpoints, { token: "http://127.0.0.1:1/t", health: "http://127.0.0.1:1/h" })
+    assert.deepStrictEqual(brand.configPath, ["platforms", "tiktok", "accounts", "brand"])
+  })
+
+  it("selects by target, and refuses what is not configured", () => {
+    const all = connectionsOf(config)
+    const pick = (t: string | undefined) =>
+      Either.flatMap(parseTarget(t), (target) => selectConnections(all, target, "herald.yaml"))
+    assert.strictEqual(Either.getOrThrow(pick(undefined)).length, 3)
+    assert.strictEqual(Either.getOrThrow(pick("tiktok")).length, 2)
+    assert.deepStrictEqual(Either.getOrThrow(pick("tiktok:brand")).map((c) => c.account), ["brand"])
+    assert.isTrue(Either.isLeft(pick("youtube")))
+    assert.isTrue(Either.isLeft(pick("x:nobody")))
+    assert.isTrue(Either.isLeft(pick("--json")))
+    assert.isTrue(Either.isLeft(pick("tiktok:")))
+  })
+})

@@ -1,0 +1,107 @@
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
+import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "herald-config-"))),
+  (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+)
+
+const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+
+describe("config discovery", () => {
+  it.scoped("--config wins, then HERALD_CONFIG, then XDG_CONFIG_HOME", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const flag = yield* ConfigFile.discover(Option.some(path.join(dir, "a.yaml")))
+      assert.deepStrictEqual(flag, { file: path.join(dir, "a.yaml"), explicit: true })
+      const env = yield* ConfigFile.discover(Option.none()).pipe(withEnv({ HERALD_CONFIG: path.join(dir, "b.yaml") }))
+      assert.strictEqual(env.file, path.join(dir, "b.yaml"))
+      const xdg = yield* ConfigFile.discover(Option.none()).pipe(withEnv({ XDG_CONFIG_HOME: dir }))
+      // ./herald.yaml is looked for in the working directory first; the repo has none
+      assert.strictEqual(xdg.file, path.join(dir, "herald", "config.yaml"))
+      assert.isFalse(xdg.explicit)
+    }))
+
+  it.scoped("no file at the default place is an empty config; a missing --config file is an error", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const implicit = yield* ConfigFile.load({ file: path.join(dir, "none.yaml"), explicit: false })
+      assert.deepStrictEqual(implicit, { file: path.join(dir, "none.yaml"), exists: false, config: {} })
+      const error = yield* ConfigFile.load({ file: path.join(dir, "none.yaml"), explicit: true }).pipe(Effect.flip)
+      assert.include(error.message, "no such file")
+    }))
+
+  it.scoped("broken YAML names the line", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "bad.yaml")
+      yield* Effect.promise(() => fs.writeFile(file, "platforms:\n  tiktok: [unclosed\n"))
+      const error = yield* ConfigFile.load({ file, explicit: true }).pipe(Effect.flip)
+      assert.strictEqual(error.file, file)
+      assert.match(error.issues[0]!, /^line \d+, column \d+: /)
+    }))
+})
+
+describe("config file edits", () => {
+  const original = `# herald config — my notes
+platforms:
+  # the brand account too
+  tiktok:
+    client_key: ck   # from the developer portal
+    refresh_token_expires_at: 2027-01-01T00:00:00Z
+    accounts:
+      brand: { refresh_token_expires_at: 2027-04-01T00:00:00Z }
+  linkedin:
+`
+
+  it("keeps comments, key order and flow style; fills a platform with nothing under it", () => {
+    const next = ConfigFileStore.applyEdits(original, [
+      { path: ["platforms", "tiktok", "refresh_token_expires_at"], value: "2027-05-21T14:00:00Z" },
+      { path: ["platforms", "tiktok", "refresh_token"], value: "new-token" },
+      { path: ["platforms", "tiktok", "accounts", "brand", "refresh_token"], value: "brand-token" },
+      { path: ["platforms", "linkedin", "access_token_expires_at"], value: "2027-01-20T00:00:00Z" }
+    ])
+    assert.strictEqual(
+      next,
+      `# herald config — my notes
+platforms:
+  # the brand account too
+  tiktok:
+    client_key: ck # from the developer portal
+    refresh_token_expires_at: 2027-05-21T14:00:00Z
+    accounts:
+      brand: { refresh_token_expires_at: 2027-04-01T00:00:00Z, refresh_token: brand-token }
+    refresh_token: new-token
+  linkedin:
+    access_token_expires_at: 2027-01-20T00:00:00Z
+`
+    )
+  })
+
+  it.scoped("writes atomically with mode 0600 when a secret is written, and 50 concurrent writers lose nothing", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "herald.yaml")
+      yield* Effect.promise(() => fs.writeFile(file, original, { mode: 0o644 }))
+      const store = yield* ConfigFileStore.make(file)
+      yield* Effect.forEach(
+        Array.from({ length: 50 }, (_, i) => i),
+        (i) => store.apply([{ path: ["platforms", "tiktok", "accounts", `a${i}`, "refresh_token"], value: `t${i}` }], { secret: true }),
+        { concurrency: "unbounded" }
+      )
+      const text = yield* Effect.promise(() => fs.readFile(file, "utf8"))
+      for (let i = 0; i < 50; i++) assert.include(text, `a${i}:\n        refresh_token: t${i}`)
+      assert.include(text, "# the brand account too")
+      const mode = (yield* Effect.promise(() => fs.stat(file))).mode & 0o777
+      assert.strictEqual(mode, 0o600)
+      const leftovers = (yield* Effect.promise(() => fs.readdir(dir))).filter((f) => f.endsWith(".tmp"))
+      assert.deepStrictEqual(leftovers, [])
+    }))
+})
