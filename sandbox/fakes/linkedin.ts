@@ -2,8 +2,11 @@
  * LinkedIn (PROVIDERS §4): partner refresh at `POST /oauth/v2/accessToken` gives back the
  * same refresh-token string with a fixed absolute expiry; a dead one answers 400
  * `invalid_request` (or `invalid_grant`); `POST /oauth/v2/introspectToken` reports each
- * token's status and expiry; `GET /v2/userinfo` is the health probe.
+ * token's status and expiry; `GET /v2/userinfo` is the health probe. Login: the consent
+ * page `GET /oauth/v2/authorization` (state, no PKCE) and `grant_type=authorization_code`
+ * at the token endpoint; a 60-day access token, plus a refresh token for partner apps.
  */
+import { AuthorizationCodes, type Consent, errorPage, redirectTo, validRedirect } from "./authorize.js"
 import {
   bearer,
   type CommonOptions,
@@ -35,12 +38,20 @@ export interface LinkedInFakeOptions extends CommonOptions {
   /** comma-separated (default `openid,profile,w_member_social`) */
   readonly scope?: string
   readonly member?: { readonly sub: string; readonly name: string }
+  /** what the consent page does (default approve; also settable as `fake.consent`) */
+  readonly consent?: Consent
+  /** an approved (MDP) partner app: a login also issues a refresh token (default false) */
+  readonly partner?: boolean
 }
 
 export interface LinkedInFake extends Fake {
   readonly clientId: string
   readonly clientSecret: string
   readonly tokens: TokenStore
+  /** settable: whether the next consent is approved or denied */
+  consent: Consent
+  /** the authorization codes the consent page issued (and the authorize requests it saw) */
+  readonly codes: AuthorizationCodes
   /**
    * Seed an access token expiring at `expiresAtEpochSeconds`; `status` forces what
    * introspection reports (`expired` is also reported once the clock passes the expiry).
@@ -58,6 +69,7 @@ export interface LinkedInFake extends Fake {
 export const LINKEDIN_TOKEN_PATH = "/oauth/v2/accessToken"
 export const LINKEDIN_INTROSPECT_PATH = "/oauth/v2/introspectToken"
 export const LINKEDIN_USERINFO_PATH = "/v2/userinfo"
+export const LINKEDIN_AUTHORIZE_PATH = "/oauth/v2/authorization"
 
 const DEAD_REQUEST = "The provided authorization grant or refresh token is invalid, expired or revoked"
 const DEAD_GRANT = "Token has been expired or revoked."
@@ -71,6 +83,7 @@ const badClient = (): FakeResponse =>
 export const startLinkedInFake = async (options: LinkedInFakeOptions): Promise<LinkedInFake> => {
   const now = options.now ?? Date.now
   const tokens = new TokenStore(options.tokenPrefix ?? "fake-linkedin", now)
+  const codes = new AuthorizationCodes(options.tokenPrefix ?? "fake-linkedin", now)
   const accessMs = (options.accessExpiresIn ?? 5_184_000) * SECOND
   const refreshMs = (options.refreshLifetimeSeconds ?? 31_536_000) * SECOND
   const scope = options.scope ?? "openid,profile,w_member_social"
@@ -82,7 +95,59 @@ export const startLinkedInFake = async (options: LinkedInFakeOptions): Promise<L
   const statusOf = (r: TokenRecord, at: number): IntrospectionStatus =>
     r.status !== "active" ? "revoked" : forced.get(r.value) ?? (tokens.isExpired(r, at) ? "expired" : "active")
 
+  /** The consent page: the test is the browser, `fake.consent` is the user. */
+  const authorize = (query: Readonly<Record<string, string>>): FakeResponse => {
+    codes.requests.push(query)
+    if (query["client_id"] !== options.clientId) return errorPage("The application is not authorized (invalid client_id)")
+    if (!validRedirect(query["redirect_uri"])) return errorPage("The redirect_uri does not match the registered value")
+    if (query["response_type"] !== "code") return errorPage("invalid response_type")
+    const state = query["state"] !== undefined ? { state: query["state"] } : {}
+    if (fake.consent === "deny") {
+      return redirectTo(query["redirect_uri"], {
+        error: "user_cancelled_authorize",
+        error_description: "The user cancelled the authorization",
+        ...state
+      })
+    }
+    const code = codes.issue(query, options.clientId)
+    return redirectTo(query["redirect_uri"], { code: code.value, ...state })
+  }
+
+  const exchangeCode = (form: Readonly<Record<string, string>>, at: number): FakeResponse => {
+    for (const name of ["code", "client_id", "client_secret", "redirect_uri"]) {
+      if (form[name] === undefined || form[name] === "") return missing(name)
+    }
+    if (form["client_id"] !== options.clientId || form["client_secret"] !== options.clientSecret) return badClient()
+    const r = codes.redeem(form["code"], { clientId: options.clientId, redirectUri: form["redirect_uri"], verifier: undefined })
+    if (!r.ok) {
+      return json(400, {
+        error: "invalid_request",
+        error_description: "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. " +
+          "Or authorization code expired."
+      })
+    }
+    const family = tokens.newFamily()
+    const refresh = options.partner === true
+      ? tokens.issue("refresh", undefined, { issuedAt: at, expiresAt: at + refreshMs, family })
+      : undefined
+    const access = tokens.issue("access", undefined, {
+      issuedAt: at,
+      expiresAt: at + accessMs,
+      family,
+      ...(refresh !== undefined ? { parent: refresh.value } : {})
+    })
+    return json(200, {
+      access_token: access.value,
+      expires_in: secondsUntil(at, access.expiresAt ?? at),
+      scope: (r.code.scope || scope).split(" ").join(","),
+      ...(refresh !== undefined
+        ? { refresh_token: refresh.value, refresh_token_expires_in: secondsUntil(at, refresh.expiresAt ?? at) }
+        : {})
+    })
+  }
+
   const token = (form: Readonly<Record<string, string>>, at: number): FakeResponse => {
+    if (form["grant_type"] === "authorization_code") return exchangeCode(form, at)
     for (const name of ["grant_type", "client_id", "client_secret", "refresh_token"]) {
       if (form[name] === undefined || form[name] === "") return missing(name)
     }
@@ -156,6 +221,8 @@ export const startLinkedInFake = async (options: LinkedInFakeOptions): Promise<L
         return req.method === "POST" ? token(req.form, req.now) : methodNotAllowed(req.method)
       case LINKEDIN_INTROSPECT_PATH:
         return req.method === "POST" ? introspectRoute(req.form, req.now) : methodNotAllowed(req.method)
+      case LINKEDIN_AUTHORIZE_PATH:
+        return req.method === "GET" ? authorize(req.query) : methodNotAllowed(req.method)
       case LINKEDIN_USERINFO_PATH:
         return req.method === "GET" ? userinfo(req.headers, req.now) : methodNotAllowed(req.method)
       default:
@@ -167,6 +234,8 @@ export const startLinkedInFake = async (options: LinkedInFakeOptions): Promise<L
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     tokens,
+    consent: options.consent ?? "approve",
+    codes,
     addAccessToken: (t: string, expiresAtEpochSeconds: number, status: IntrospectionStatus = "active") => {
       const expiresAt = expiresAtEpochSeconds * SECOND
       const record = tokens.issue("access", t, {

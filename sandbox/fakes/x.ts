@@ -1,8 +1,12 @@
 /**
  * X OAuth 2.0 (PROVIDERS §5): `POST /2/oauth2/token` with single-use refresh tokens, HTTP
  * Basic for confidential clients and `client_id` in the body for public ones, lower-case
- * `bearer`, `x-rate-limit-*` headers, and `GET /2/users/me`.
+ * `bearer`, `x-rate-limit-*` headers, and `GET /2/users/me`. Login: the consent page
+ * `GET /i/oauth2/authorize` (PKCE S256 required) and `grant_type=authorization_code` at the
+ * token endpoint, which checks the code_verifier and issues a refresh token only when
+ * `offline.access` was granted.
  */
+import { AuthorizationCodes, type Consent, errorPage, redirectTo, validRedirect } from "./authorize.js"
 import {
   basicAuthMatches,
   bearer,
@@ -33,6 +37,8 @@ export interface XFakeOptions extends CommonOptions {
   /** space-separated (default `tweet.read tweet.write users.read offline.access`) */
   readonly scope?: string
   readonly user?: { readonly id: string; readonly name: string; readonly username: string }
+  /** what the consent page does (default approve; also settable as `fake.consent`) */
+  readonly consent?: Consent
 }
 
 export interface XTokenOptions {
@@ -45,6 +51,10 @@ export interface XFake extends Fake {
   readonly clientSecret: string | undefined
   readonly confidential: boolean
   readonly tokens: TokenStore
+  /** settable: whether the next consent is approved or denied */
+  consent: Consent
+  /** the authorization codes the consent page issued (and the authorize requests it saw) */
+  readonly codes: AuthorizationCodes
   issueRefreshToken(value?: string, options?: XTokenOptions): string
   issueAccessToken(value?: string, options?: XTokenOptions): string
   currentRefreshToken(): string | undefined
@@ -55,6 +65,7 @@ export interface XFake extends Fake {
 
 export const X_TOKEN_PATH = "/2/oauth2/token"
 export const X_ME_PATH = "/2/users/me"
+export const X_AUTHORIZE_PATH = "/i/oauth2/authorize"
 
 const WINDOW_MS = 15 * 60 * SECOND
 const DEAD_TOKEN = "Value passed for the token was invalid."
@@ -70,6 +81,7 @@ export const startXFake = async (options: XFakeOptions): Promise<XFake> => {
   const scope = options.scope ?? "tweet.read tweet.write users.read offline.access"
   const user = options.user ?? { id: "1000000000000000001", name: "Sandbox Brand", username: "sandbox_brand" }
   const windows = new Map<string, { start: number; used: number }>()
+  const codes = new AuthorizationCodes(options.tokenPrefix ?? "fake-x", now)
 
   /** Count this call against its endpoint's window; the headers X sends, and whether it is over. */
   const rate = (path: string, at: number): { headers: Record<string, string>; over: boolean } => {
@@ -106,6 +118,7 @@ export const startXFake = async (options: XFakeOptions): Promise<XFake> => {
     if (form["grant_type"] === undefined) {
       return json(400, { error: "invalid_request", error_description: "Missing required parameter [grant_type]." })
     }
+    if (form["grant_type"] === "authorization_code") return exchangeCode(form, at)
     if (form["grant_type"] !== "refresh_token") {
       return json(400, { error: "unsupported_grant_type", error_description: "Unsupported grant type." })
     }
@@ -140,6 +153,51 @@ export const startXFake = async (options: XFakeOptions): Promise<XFake> => {
     })
   }
 
+  /** The consent page: the test is the browser, `fake.consent` is the user. */
+  const authorize = (query: Readonly<Record<string, string>>): FakeResponse => {
+    codes.requests.push(query)
+    if (query["client_id"] !== options.clientId) return errorPage("Something went wrong: unknown client_id")
+    if (!validRedirect(query["redirect_uri"])) return errorPage("Something went wrong: invalid redirect_uri")
+    if (query["response_type"] !== "code") return errorPage("Something went wrong: response_type must be code")
+    if (!query["code_challenge"] || query["code_challenge_method"] !== "S256") {
+      return errorPage("Something went wrong: code_challenge is required")
+    }
+    const state = query["state"] !== undefined ? { state: query["state"] } : {}
+    if (fake.consent === "deny") return redirectTo(query["redirect_uri"], { error: "access_denied", ...state })
+    const code = codes.issue(query, options.clientId)
+    return redirectTo(query["redirect_uri"], { code: code.value, ...state })
+  }
+
+  /** A code becomes a new token family; without offline.access X issues no refresh token. */
+  const exchangeCode = (form: Readonly<Record<string, string>>, at: number): FakeResponse => {
+    const r = codes.redeem(form["code"], {
+      clientId: options.clientId,
+      redirectUri: form["redirect_uri"],
+      verifier: form["code_verifier"]
+    })
+    if (!r.ok) {
+      return r.reason === "verifier-missing"
+        ? json(400, { error: "invalid_request", error_description: "Missing required parameter [code_verifier]." })
+        : json(400, { error: "invalid_request", error_description: "Value passed for the authorization code was invalid." })
+    }
+    const family = tokens.newFamily()
+    const offline = r.code.scope.split(" ").includes("offline.access")
+    const refresh = offline ? tokens.issue("refresh", undefined, { issuedAt: at, family }) : undefined
+    const access = tokens.issue("access", undefined, {
+      issuedAt: at,
+      expiresAt: at + 7200 * SECOND,
+      family,
+      ...(refresh !== undefined ? { parent: refresh.value } : {})
+    })
+    return json(200, {
+      token_type: "bearer",
+      expires_in: 7200,
+      access_token: access.value,
+      scope: r.code.scope,
+      ...(refresh !== undefined ? { refresh_token: refresh.value } : {})
+    })
+  }
+
   const me = (headers: Readonly<Record<string, string>>): FakeResponse =>
     tokens.live(bearer(headers), "access") === undefined
       ? json(401, { title: "Unauthorized", type: "about:blank", status: 401, detail: "Unauthorized" })
@@ -156,6 +214,8 @@ export const startXFake = async (options: XFakeOptions): Promise<XFake> => {
     switch (req.path) {
       case X_TOKEN_PATH:
         return req.method === "POST" ? withRate(req.path, req.now, () => token(req, req.now)) : methodNotAllowed(req.method)
+      case X_AUTHORIZE_PATH:
+        return req.method === "GET" ? authorize(req.query) : methodNotAllowed(req.method)
       case X_ME_PATH:
         return req.method === "GET" ? withRate(req.path, req.now, () => me(req.headers)) : methodNotAllowed(req.method)
       default:
@@ -168,6 +228,8 @@ export const startXFake = async (options: XFakeOptions): Promise<XFake> => {
     clientSecret: options.clientSecret,
     confidential,
     tokens,
+    consent: options.consent ?? "approve",
+    codes,
     issueRefreshToken: (value?: string, o: XTokenOptions = {}) =>
       tokens.issue("refresh", value, {
         issuedAt: o.issuedAt ?? now(),

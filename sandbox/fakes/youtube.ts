@@ -2,8 +2,12 @@
  * Google OAuth 2.0 for YouTube (PROVIDERS §2): `POST /token` mints an access token and,
  * by default, returns no refresh token; a revoked or expired refresh token answers 400
  * `invalid_grant` with either description; Testing-mode apps' refresh tokens die 7 days
- * after issue; `GET /tokeninfo` checks an access token; `POST /revoke` revokes.
+ * after issue; `GET /tokeninfo` checks an access token; `POST /revoke` revokes. Login: the
+ * consent page `GET /o/oauth2/v2/auth` and `grant_type=authorization_code` at `/token`,
+ * which checks the PKCE verifier and issues a refresh token only for `access_type=offline`
+ * — and, once the user has consented before, only when `prompt=consent` asks again.
  */
+import { AuthorizationCodes, type Consent, errorPage, redirectTo, validRedirect } from "./authorize.js"
 import {
   type CommonOptions,
   DAY,
@@ -35,6 +39,8 @@ export interface YouTubeFakeOptions extends CommonOptions {
   readonly returnRefreshToken?: boolean
   /** space-separated (default the youtube.upload and youtube.readonly scopes) */
   readonly scope?: string
+  /** what the consent page does (default approve; also settable as `fake.consent`) */
+  readonly consent?: Consent
 }
 
 export interface YouTubeFake extends Fake {
@@ -43,6 +49,10 @@ export interface YouTubeFake extends Fake {
   /** settable */
   testingMode: boolean
   readonly tokens: TokenStore
+  /** settable: whether the next consent is approved or denied */
+  consent: Consent
+  /** the authorization codes the consent page issued (and the authorize requests it saw) */
+  readonly codes: AuthorizationCodes
   /** Seed a refresh token (issue time matters in testing mode); returns its value. */
   issueRefreshToken(value?: string, options?: { readonly issuedAt?: number }): string
   /** Kill a refresh token (and the access tokens it minted); refreshes then answer invalid_grant. */
@@ -54,12 +64,14 @@ export interface YouTubeFake extends Fake {
 export const YOUTUBE_TOKEN_PATH = "/token"
 export const YOUTUBE_TOKENINFO_PATH = "/tokeninfo"
 export const YOUTUBE_REVOKE_PATH = "/revoke"
+export const YOUTUBE_AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 
 const TESTING_LIFETIME_MS = 7 * DAY
 
 export const startYouTubeFake = async (options: YouTubeFakeOptions): Promise<YouTubeFake> => {
   const now = options.now ?? Date.now
   const tokens = new TokenStore(options.tokenPrefix ?? "fake-youtube", now)
+  const codes = new AuthorizationCodes(options.tokenPrefix ?? "fake-youtube", now)
   const scope = options.scope ??
     "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly"
 
@@ -77,6 +89,7 @@ export const startYouTubeFake = async (options: YouTubeFakeOptions): Promise<You
     if (form["grant_type"] === undefined) {
       return json(400, { error: "invalid_request", error_description: "Missing required parameter: grant_type" })
     }
+    if (form["grant_type"] === "authorization_code") return exchangeCode(form, at)
     if (form["grant_type"] !== "refresh_token") {
       return json(400, { error: "unsupported_grant_type", error_description: `Invalid grant_type: ${form["grant_type"]}` })
     }
@@ -107,6 +120,57 @@ export const startYouTubeFake = async (options: YouTubeFakeOptions): Promise<You
       token_type: "Bearer",
       ...(options.returnRefreshToken === true ? { refresh_token: record.value } : {}),
       // seen in real Testing-mode responses; herald must not depend on it
+      ...(death !== undefined ? { refresh_token_expires_in: secondsUntil(at, death) } : {})
+    })
+  }
+
+  /** The consent page: the test is the browser, `fake.consent` is the user. */
+  const authorize = (query: Readonly<Record<string, string>>): FakeResponse => {
+    codes.requests.push(query)
+    if (query["client_id"] !== options.clientId) return errorPage("Error 401: invalid_client. The OAuth client was not found.")
+    if (!validRedirect(query["redirect_uri"])) return errorPage("Error 400: redirect_uri_mismatch")
+    if (query["response_type"] !== "code") return errorPage("Error 400: invalid_request. Invalid response_type")
+    if (query["code_challenge"] !== undefined && query["code_challenge_method"] !== "S256") {
+      return errorPage("Error 400: invalid_request. Invalid code_challenge_method")
+    }
+    const state = query["state"] !== undefined ? { state: query["state"] } : {}
+    if (fake.consent === "deny") return redirectTo(query["redirect_uri"], { error: "access_denied", ...state })
+    const code = codes.issue(query, options.clientId)
+    return redirectTo(query["redirect_uri"], { code: code.value, scope: query["scope"] ?? "", ...state })
+  }
+
+  /** Google hands out a refresh token on the first offline consent, and later only when prompt=consent. */
+  let consentedOffline = false
+
+  const exchangeCode = (form: Readonly<Record<string, string>>, at: number): FakeResponse => {
+    const r = codes.redeem(form["code"], {
+      clientId: options.clientId,
+      redirectUri: form["redirect_uri"],
+      verifier: form["code_verifier"]
+    })
+    if (!r.ok) {
+      return r.reason === "verifier-wrong" || r.reason === "verifier-missing"
+        ? json(400, { error: "invalid_grant", error_description: "Invalid code verifier." })
+        : json(400, { error: "invalid_grant", error_description: "Bad Request" })
+    }
+    const offline = r.code.query["access_type"] === "offline"
+    const issueRefresh = offline && (!consentedOffline || r.code.query["prompt"] === "consent")
+    if (offline) consentedOffline = true
+    const family = tokens.newFamily()
+    const refresh = issueRefresh ? tokens.issue("refresh", undefined, { issuedAt: at, family }) : undefined
+    const access = tokens.issue("access", undefined, {
+      issuedAt: at,
+      expiresAt: at + 3599 * SECOND,
+      family,
+      ...(refresh !== undefined ? { parent: refresh.value } : {})
+    })
+    const death = refresh !== undefined ? refreshDeath(refresh.issuedAt) : undefined
+    return json(200, {
+      access_token: access.value,
+      expires_in: 3599,
+      scope: r.code.scope,
+      token_type: "Bearer",
+      ...(refresh !== undefined ? { refresh_token: refresh.value } : {}),
       ...(death !== undefined ? { refresh_token_expires_in: secondsUntil(at, death) } : {})
     })
   }
@@ -160,6 +224,8 @@ export const startYouTubeFake = async (options: YouTubeFakeOptions): Promise<You
         return req.method === "GET" || req.method === "POST"
           ? tokeninfo({ ...req.form, ...req.query }, req.now)
           : methodNotAllowed(req.method)
+      case YOUTUBE_AUTHORIZE_PATH:
+        return req.method === "GET" ? authorize(req.query) : methodNotAllowed(req.method)
       case YOUTUBE_REVOKE_PATH:
         return req.method === "POST" ? revokeRoute(req.query, req.form) : methodNotAllowed(req.method)
       default:
@@ -172,6 +238,8 @@ export const startYouTubeFake = async (options: YouTubeFakeOptions): Promise<You
     clientSecret: options.clientSecret,
     testingMode: options.testingMode ?? false,
     tokens,
+    consent: options.consent ?? "approve",
+    codes,
     issueRefreshToken: (value?: string, o: { readonly issuedAt?: number } = {}) =>
       tokens.issue("refresh", value, { issuedAt: o.issuedAt ?? now() }).value,
     revoke: (t: string, o: { readonly description?: RevokedDescription } = {}) => revokeToken(t, o.description),

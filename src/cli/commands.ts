@@ -8,13 +8,18 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
+import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
+import { doctor, type DoctorServices } from "../programs/doctor.js"
 import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
+import type { ConfigStore } from "../services/ConfigStore.js"
 import type { Journal } from "../services/Journal.js"
 import type { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
@@ -23,12 +28,17 @@ import type { Secrets } from "../services/Secrets.js"
 import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
+import { makeOnboardingCommands } from "./onboardingCommands.js"
 import { renderJson, renderTable } from "./render.js"
+import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
+import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 
-export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock
+// ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient
 
 export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
+export type MakeDoctorLayer = (configFlag: Option.Option<string>) => Layer.Layer<DoctorServices, ConfigError>
 
 const config = Options.file("config").pipe(
   Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
@@ -73,7 +83,12 @@ const report = (args: {
     if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
   })
 
-export const makeCli = (makeLayer: MakeLayer, makeConfigLayer: MakeConfigLayer) => {
+export const makeCli = (
+  makeLayer: MakeLayer,
+  makeConfigLayer: MakeConfigLayer,
+  // by default the real keychain and network over the given config: doctor reports on them
+  makeDoctorLayer: MakeDoctorLayer = (flag) => doctorLayerOver(makeConfigLayer(flag))
+) => {
   const refresh = Command.make(
     "refresh",
     { target, config, json, concurrency, dryRun: Options.boolean("dry-run").pipe(Options.withDescription("report what a real run would do; change nothing, send no alert")) },
@@ -91,6 +106,21 @@ export const makeCli = (makeLayer: MakeLayer, makeConfigLayer: MakeConfigLayer) 
     Command.withDescription("token health and what a real run would do (same as refresh --dry-run)"),
     Command.provide((args) => makeLayer(args.config))
   )
+
+  const verify = Command.make("verify", { target, config, json, concurrency }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const app = yield* AppConfig
+        const result = yield* verifyAll(Option.getOrUndefined(args.target), {
+          concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
+        })
+        yield* Console.log(args.json ? renderVerifyJson(result) : renderVerifyTable(result))
+        if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
+      })
+    )).pipe(
+      Command.withDescription("call each platform's health endpoint with the current token: ok, expired, invalid or unavailable"),
+      Command.provide((args) => makeLayer(args.config))
+    )
 
   const recover = Command.make("recover", { config }, () =>
     startUp(
@@ -132,17 +162,41 @@ export const makeCli = (makeLayer: MakeLayer, makeConfigLayer: MakeConfigLayer) 
       Command.provide((args) => makeLayer(args.config))
     )
 
+  const doctorCommand = Command.make("doctor", {
+    config,
+    json,
+    online: Options.boolean("online").pipe(Options.withDescription("also check that each platform endpoint answers (no secret is sent)"))
+  }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const result = yield* doctor({ online: args.online, configFlag: args.config })
+        yield* Console.log(args.json ? renderDoctorJson(result) : renderDoctorText(result))
+        if (result.problems.length > 0) return yield* Effect.fail(new NeedsAttention({ count: result.problems.length }))
+      })
+    )).pipe(
+      Command.withDescription("check the setup: config file, write-back, alerts, keychain, and where each secret comes from (names only)"),
+      Command.provide((args) => makeDoctorLayer(args.config))
+    )
+
   const root = Command.make("herald").pipe(
     Command.withDescription("keeps unattended social posting alive: refreshes OAuth tokens, stores them, alerts a human with a date"),
     Command.withSubcommands([
       Command.make("auth").pipe(
         Command.withDescription("refresh and inspect platform tokens"),
-        Command.withSubcommands([refresh, status, recover])
+        Command.withSubcommands([refresh, status, verify, recover, ...makeOnboardingCommands(makeLayer)])
       ),
       Command.make("config").pipe(Command.withDescription("the config file"), Command.withSubcommands([validate])),
-      Command.make("alerts").pipe(Command.withDescription("the alert backend"), Command.withSubcommands([alertsTest]))
+      Command.make("alerts").pipe(Command.withDescription("the alert backend"), Command.withSubcommands([alertsTest])),
+      doctorCommand
     ])
   )
 
-  return Command.run(root, { name: "herald", version: VERSION })
+  const run = Command.run(root, { name: "herald", version: VERSION })
+  // the layer is built outside each handler's `startUp`, so an invalid config fails here:
+  // print it the same way, or the user gets exit 2 and no word about which key is wrong
+  return (argv: ReadonlyArray<string>) =>
+    run(argv).pipe(
+      Effect.catchTag("ConfigError", (e) =>
+        Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))))
+    )
 }

@@ -1,6 +1,7 @@
 /** The report for people (a table) and for CI (JSON). Pure. */
 import { connectionLabel, type PlatformId } from "../domain/Platform.js"
 import type { Report, Status } from "../domain/Status.js"
+import { distributionLines } from "./renderDistribution.js"
 
 export const renderJson = (report: Report): string => JSON.stringify(report, null, 2)
 
@@ -21,10 +22,13 @@ export const renderTable = (report: Report): string => {
     cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ").trimEnd()
   const out = [line(header), ...rows.map(line)]
   const n = report.statuses.length
+  // report.attention also counts failed distribution targets, which have their own lines
+  const flagged = report.statuses.filter((s) => s.alert).length
   out.push("")
   if (n === 0) out.push("no connections configured: add platforms to the config file (see herald config validate)")
-  else if (report.attention === 0) out.push(`${n} connection${n === 1 ? "" : "s"}: nothing needs attention${report.dryRun ? " (dry run: nothing was changed)" : ""}`)
-  else out.push(`${report.attention} of ${n} connection${n === 1 ? "" : "s"} need${report.attention === 1 ? "s" : ""} attention (marked !)${report.dryRun ? " (dry run: nothing was changed, no alert sent)" : ""}`)
+  else if (flagged === 0) out.push(`${n} connection${n === 1 ? "" : "s"}: nothing needs attention${report.dryRun ? " (dry run: nothing was changed)" : ""}`)
+  else out.push(`${flagged} of ${n} connection${n === 1 ? "" : "s"} need${flagged === 1 ? "s" : ""} attention (marked !)${report.dryRun ? " (dry run: nothing was changed, no alert sent)" : ""}`)
+  out.push(...distributionLines(report))
   if (report.notification !== undefined) {
     out.push(
       report.notification.notified

@@ -23,6 +23,11 @@ const PositiveNumber = Schema.Number.pipe(
   Schema.filter((n) => Number.isFinite(n) && n >= 0, { message: () => "expected a number ≥ 0" })
 )
 
+/** A per-request timeout: 0 would fail every request before it is sent. */
+const TimeoutSeconds = Schema.Number.pipe(
+  Schema.filter((n) => Number.isFinite(n) && n > 0, { message: () => "expected a number of seconds > 0" })
+)
+
 /** Keys an account may override: everything a platform has except `accounts` and `enabled`. */
 const accountFields = {
   // secrets may live here too (resolved last, after env and keychain)
@@ -39,7 +44,12 @@ const accountFields = {
   reauth_warn_days: Schema.optional(PositiveNumber),
   min_refresh_age_hours: Schema.optional(PositiveNumber),
   lifetime_days: Schema.optional(PositiveNumber),
-  timeout_seconds: Schema.optional(PositiveNumber),
+  timeout_seconds: Schema.optional(TimeoutSeconds),
+  // `auth login`'s loopback callback port: registered with the platform, so it must be stable
+  // (default 8765); 0 takes any free port, for platforms that accept a wildcard port (TikTok)
+  redirect_port: Schema.optional(
+    Schema.Int.pipe(Schema.between(0, 65535, { message: () => "expected a port number from 0 to 65535" }))
+  ),
   endpoints: Schema.optional(Schema.Record({ key: Schema.String, value: Url }))
 }
 
@@ -76,9 +86,21 @@ export const GitLabSettings = Schema.Struct({
   environment_scope: Schema.optional(Schema.String)
 })
 
+/** `auth.writeback.pass`: where in the password store herald's entries live. */
+export const PassSettings = Schema.Struct({
+  prefix: Schema.optional(
+    Schema.String.pipe(
+      Schema.filter((s) => s === "" || (/^[^/].*\/$/.test(s) && !s.split("/").includes("..")), {
+        message: () => "expected a folder in the password store ending in '/', such as herald/"
+      })
+    )
+  )
+})
+
 export const WriteBackSettings = Schema.Struct({
-  backend: Schema.optional(Schema.Literal("local", "gitlab")),
-  gitlab: Schema.optional(GitLabSettings)
+  backend: Schema.optional(Schema.Literal("local", "gitlab", "pass")),
+  gitlab: Schema.optional(GitLabSettings),
+  pass: Schema.optional(PassSettings)
 })
 
 export const WebhookSettings = Schema.Struct({
@@ -100,10 +122,28 @@ export const AlertSettings = Schema.Struct({
   email: Schema.optional(EmailSettings)
 })
 
+/**
+ * One `auth.distribute` entry: a dotenv file that receives the secrets a run stored for the
+ * connections it names (TARGET syntax; default all). `keys` maps herald's names
+ * (`x/access_token`, or the env name `X_ACCESS_TOKEN`) to the file's keys; when given, only
+ * those secrets are written. `then` is an argv (no shell) run once after the file changed.
+ */
+export const DistributeTarget = Schema.Struct({
+  dotenv: Schema.String.pipe(Schema.minLength(1, { message: () => "expected the path of a .env file" })),
+  connections: Schema.optional(Schema.Array(Schema.String)),
+  keys: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  then: Schema.optional(Schema.NonEmptyArray(Schema.String)),
+  timeout_seconds: Schema.optional(PositiveNumber)
+})
+export type DistributeTarget = typeof DistributeTarget.Type
+
 export const AuthSettings = Schema.Struct({
   writeback: Schema.optional(WriteBackSettings),
+  distribute: Schema.optional(Schema.Array(DistributeTarget)),
   alerts: Schema.optional(AlertSettings),
-  concurrency: Schema.optional(Schema.Int.pipe(Schema.positive()))
+  concurrency: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  /** every HTTP request's timeout unless a platform sets its own (default 30) */
+  timeout_seconds: Schema.optional(TimeoutSeconds)
 })
 
 export const HeraldConfig = Schema.Struct({

@@ -29,16 +29,22 @@ const mergeSettings = (base: PlatformSection, over: AccountSettings | null): Acc
 /** Every enabled connection, in platform order then account order (default first). */
 export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> => {
   const out: Array<Connection> = []
+  // `auth.timeout_seconds` is the default a platform's own `timeout_seconds` overrides
+  const globalTimeout = config.auth?.timeout_seconds
+  const withTimeout = (settings: AccountSettings): AccountSettings =>
+    settings.timeout_seconds === undefined && globalTimeout !== undefined
+      ? { ...settings, timeout_seconds: globalTimeout }
+      : settings
   for (const platform of platformIds) {
     if (config.platforms == null || !(platform in config.platforms)) continue
     const section: PlatformSection = config.platforms[platform] ?? {}
     if (section.enabled === false) continue
-    out.push({ platform, account: DEFAULT_ACCOUNT, settings: mergeSettings(section, null), configPath: ["platforms", platform] })
+    out.push({ platform, account: DEFAULT_ACCOUNT, settings: withTimeout(mergeSettings(section, null)), configPath: ["platforms", platform] })
     for (const [account, over] of Object.entries(section.accounts ?? {})) {
       out.push({
         platform,
         account,
-        settings: mergeSettings(section, over ?? {}),
+        settings: withTimeout(mergeSettings(section, over ?? {})),
         configPath: ["platforms", platform, "accounts", account]
       })
     }

@@ -1,5 +1,6 @@
 /** What the report says about one connection, and the run as a whole (DESIGN §1 "The report"). */
 import * as Schema from "effect/Schema"
+import { Distribution } from "./Distribution.js"
 
 export const Action = Schema.Literal("rotated", "refreshed", "healthy", "reauth-required", "skipped", "failed")
 export type Action = typeof Action.Type
@@ -11,7 +12,13 @@ export const Status = Schema.Struct({
   expiresAt: Schema.optional(Schema.String),
   reauthBy: Schema.optional(Schema.String),
   alert: Schema.Boolean,
-  detail: Schema.String
+  detail: Schema.String,
+  /**
+   * Where this run put a new secret, for CI to check without parsing `detail`:
+   * "keychain", "config-file" (local write-back without a usable keychain), "gitlab", or
+   * "recovery-file" when write-back failed and only the journal holds it.
+   */
+  storedIn: Schema.optional(Schema.String)
 })
 export type Status = typeof Status.Type
 
@@ -26,7 +33,9 @@ export const Report = Schema.Struct({
   dryRun: Schema.Boolean,
   attention: Schema.Number,
   statuses: Schema.Array(Status),
-  notification: Schema.optional(NotifyResult)
+  notification: Schema.optional(NotifyResult),
+  /** what each `auth.distribute` target did with this run's new secrets */
+  distribution: Schema.optional(Schema.Array(Distribution))
 })
 export type Report = typeof Report.Type
 

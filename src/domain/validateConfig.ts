@@ -7,15 +7,16 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { HeraldConfig } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
+import { distributeIssues } from "./Distribution.js"
 import { platformIds } from "./Platform.js"
 
-/** Endpoint names each platform calls (DESIGN §1). */
+/** Endpoint names each platform calls (DESIGN §1); `authorize` is the page `auth login` opens. */
 export const endpointNames: Readonly<Record<(typeof platformIds)[number], ReadonlyArray<string>>> = {
-  instagram: ["refresh", "health"],
-  youtube: ["token", "health"],
-  tiktok: ["token", "health"],
-  linkedin: ["token", "introspect", "health"],
-  x: ["token", "health"]
+  instagram: ["refresh", "health", "authorize", "code", "exchange"],
+  youtube: ["token", "health", "authorize"],
+  tiktok: ["token", "health", "authorize"],
+  linkedin: ["token", "introspect", "health", "authorize"],
+  x: ["token", "health", "authorize"]
 }
 
 const isLoopback = (host: string): boolean =>
@@ -97,6 +98,7 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
     }
     seen.set(key, c.account)
   }
+  issues.push(...distributeIssues(config))
   return issues
 }
 

@@ -2,20 +2,36 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import type { ConfigError } from "../domain/errors.js"
 import { RefreshersLive } from "../platforms/registry.js"
+import type { AppConfig } from "../services/AppConfig.js"
 import * as ConfigFile from "./config/ConfigFile.js"
 import * as ConfigFileStore from "./config/ConfigFileStore.js"
 import * as JournalFile from "./journal/JournalFile.js"
-import { KeychainFromEnv } from "./keychain/fromEnv.js"
+import { DistributorFromConfig } from "./distribute/fromConfig.js"
+import { KeychainFromConfig } from "./keychain/fromConfig.js"
 import * as LockFile from "./lock/LockFile.js"
 import { NotifierFromConfig } from "./notifier/fromConfig.js"
 import { SecretsLive } from "./secrets/SecretsLive.js"
 import { WriteBackFromConfig } from "./writeback/fromConfig.js"
 
 export const appLayer = (configFlag: Option.Option<string>) =>
-  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, JournalFile.layer, LockFile.layer).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromEnv, FetchHttpClient.layer)),
+  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, FetchHttpClient.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )
 
 export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
+
+/**
+ * What `herald doctor` runs on: the app's config, keychain, secrets and HTTP, without the
+ * write-back and alert backends — doctor builds those itself, to report their problems
+ * rather than fail on them.
+ */
+export const doctorLayerOver = (config: Layer.Layer<AppConfig, ConfigError>) =>
+  Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, FetchHttpClient.layer)),
+    Layer.provideMerge(config)
+  )
+
+export const doctorLayer = (configFlag: Option.Option<string>) => doctorLayerOver(ConfigFile.layer(configFlag))

@@ -15,11 +15,17 @@ import type { AccountSettings } from "../domain/Config.js"
 import { call, decided, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, formatInstant, HOUR_MS, isPast, parseInstant, plusSeconds } from "./policy.js"
+import { verifyInstagram } from "./healthChecks.js"
 import { classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   refresh: "https://graph.instagram.com/refresh_access_token",
-  health: "https://graph.instagram.com/me"
+  health: "https://graph.instagram.com/me",
+  // `herald auth login instagram`: the consent page, the code → short-lived token exchange,
+  // and the short-lived → long-lived (60-day) exchange, which needs the app secret
+  authorize: "https://www.instagram.com/oauth/authorize",
+  code: "https://api.instagram.com/oauth/access_token",
+  exchange: "https://graph.instagram.com/access_token"
 } as const
 
 export const defaults = {
@@ -135,8 +141,11 @@ export const make = Effect.gen(function*() {
   const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
   const refresher: Refresher = {
     platform: "instagram",
+    verify: (ctx) => verifyInstagram(client, ctx, endpoints.health),
     // app_secret only serves the short-lived → long-lived exchange at login; a refresh never sends it
     secretKeys: ["access_token", "app_secret"],
+    requiredSecrets: () => ["access_token"],
+    endpoints,
     plan: (ctx) =>
       Effect.gen(function*() {
         yield* ctx.secrets.require("access_token")

@@ -20,12 +20,15 @@ import { connectionLabel } from "../domain/Platform.js"
 import type { Refresher } from "../services/Refreshers.js"
 import type { SecretBag } from "../services/Secrets.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
+import { verifyLinkedIn } from "./healthChecks.js"
 import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   token: "https://www.linkedin.com/oauth/v2/accessToken",
   introspect: "https://www.linkedin.com/oauth/v2/introspectToken",
-  health: "https://api.linkedin.com/v2/userinfo"
+  health: "https://api.linkedin.com/v2/userinfo",
+  // opened in the browser by `herald auth login linkedin`
+  authorize: "https://www.linkedin.com/oauth/v2/authorization"
 } as const
 
 export const defaults = { reauthWarnDays: 14 } as const
@@ -264,7 +267,11 @@ export const make = Effect.gen(function*() {
 
   const refresher: Refresher = {
     platform: "linkedin",
+    verify: (ctx) => verifyLinkedIn(client, ctx, endpoints, classify),
     secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
+    // a partner app refreshes (client credentials + refresh token); a standard app only has its access token
+    requiredSecrets: (isSet) => isSet("refresh_token") ? ["client_id", "client_secret", "refresh_token"] : ["access_token"],
+    endpoints,
     plan: (ctx) =>
       Effect.gen(function*() {
         const settings = ctx.connection.settings

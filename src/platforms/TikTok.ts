@@ -11,12 +11,15 @@ import * as Schema from "effect/Schema"
 import { call } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "./policy.js"
+import { verifyTikTok } from "./healthChecks.js"
 import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
 import * as DateTime from "effect/DateTime"
 
 export const endpoints = {
   token: "https://open.tiktokapis.com/v2/oauth/token/",
-  health: "https://open.tiktokapis.com/v2/user/info/"
+  health: "https://open.tiktokapis.com/v2/user/info/",
+  // opened in the browser by `herald auth login tiktok`
+  authorize: "https://www.tiktok.com/v2/auth/authorize/"
 } as const
 
 export const defaults = { reauthWarnDays: 14 } as const
@@ -46,7 +49,10 @@ export const make = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
   const refresher: Refresher = {
     platform: "tiktok",
+    verify: (ctx) => verifyTikTok(client, ctx, endpoints.health),
     secretKeys: ["client_key", "client_secret", "access_token", "refresh_token"],
+    requiredSecrets: () => ["client_key", "client_secret", "refresh_token"],
+    endpoints,
     plan: (ctx) =>
       Effect.gen(function*() {
         yield* ctx.secrets.require("client_key")

@@ -15,11 +15,14 @@ import * as Schema from "effect/Schema"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { formatInstant, plusSeconds } from "./policy.js"
+import { verifyX } from "./healthChecks.js"
 import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   token: "https://api.x.com/2/oauth2/token",
-  health: "https://api.x.com/2/users/me"
+  health: "https://api.x.com/2/users/me",
+  // opened in the browser by `herald auth login x`
+  authorize: "https://x.com/i/oauth2/authorize"
 } as const
 
 /** X publishes no refresh-token lifetime, so there is no expiry to warn about: rotation failing is the alert. */
@@ -75,7 +78,11 @@ export const make = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
   const refresher: Refresher = {
     platform: "x",
+    verify: (ctx) => verifyX(client, ctx, endpoints.health),
     secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
+    // client_secret only for confidential clients: a public client has none
+    requiredSecrets: () => ["client_id", "refresh_token"],
+    endpoints,
     plan: (ctx) =>
       Effect.gen(function*() {
         // checked here so a missing secret fails before preflight and before any request

@@ -14,11 +14,14 @@ import type { AccountSettings } from "../domain/Config.js"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
+import { verifyYouTube } from "./healthChecks.js"
 import { type Classify, classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   token: "https://oauth2.googleapis.com/token",
-  health: "https://oauth2.googleapis.com/tokeninfo"
+  health: "https://oauth2.googleapis.com/tokeninfo",
+  // opened in the browser by `herald auth login youtube`
+  authorize: "https://accounts.google.com/o/oauth2/v2/auth"
 } as const
 
 export const defaults = { reauthWarnDays: 14 } as const
@@ -83,7 +86,10 @@ export const make = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
   const refresher: Refresher = {
     platform: "youtube",
+    verify: (ctx) => verifyYouTube(client, ctx, endpoints, classifyGoogle),
     secretKeys: ["client_id", "client_secret", "refresh_token"],
+    requiredSecrets: () => ["client_id", "client_secret", "refresh_token"],
+    endpoints,
     plan: (ctx) =>
       Effect.gen(function*() {
         yield* ctx.secrets.require("client_id")

@@ -5,16 +5,19 @@
  * HTTP 200), and a schema for the success body. Failures leave as typed errors that
  * never carry a secret: no URL, no body, no header is copied into a message.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
 import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
+import { transportIssue } from "../domain/validateConfig.js"
 
 export type FailureKind = "transient" | "dead-token" | "client" | "malformed"
 
@@ -75,6 +78,19 @@ const describeBody = (text: string): string => {
   return "a body that is not JSON"
 }
 
+/**
+ * Redirects are not followed (fetch's default is to follow): a 307/308 re-sends the body
+ * (refresh token, client secret) and custom headers to wherever the Location points,
+ * plain http included. No token endpoint herald calls redirects. Other RequestInit
+ * settings an embedding app provides (a proxy dispatcher, say) are kept.
+ */
+export const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...Option.getOrElse(init, () => ({})),
+      redirect: "manual"
+    }))
+
 const attempt = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
@@ -82,7 +98,10 @@ const attempt = (
   timeout: Duration.Duration
 ): Effect.Effect<unknown, Failure> =>
   Effect.gen(function*() {
-    const response = yield* client.execute(request).pipe(
+    // validated config never gets here with such a URL; a library caller's config might
+    const insecure = URL.canParse(request.url) ? transportIssue(request.url) : undefined
+    if (insecure !== undefined) return yield* Effect.fail(fail("malformed", `was not called: ${insecure}`))
+    const response = yield* withoutRedirects(client.execute(request)).pipe(
       Effect.mapError((e) => fail("transient", transportReason(e))),
       Effect.timeoutFail({
         duration: timeout,
@@ -97,6 +116,11 @@ const attempt = (
       })
     )
     const status = response.status
+    if (status >= 300 && status < 400) {
+      return yield* Effect.fail(
+        fail("malformed", `answered HTTP ${status}, a redirect, which herald does not follow (a token is only ever sent to the configured address): set the endpoint to the final URL`)
+      )
+    }
     let body: unknown = undefined
     let isJson = false
     try {

@@ -3,11 +3,13 @@
  * connection concurrently → one report → one alert.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import { parseTarget, selectConnections } from "../domain/Connection.js"
+import * as Option from "effect/Option"
+import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { makeReport, type Report } from "../domain/Status.js"
+import { type Delivery, withDistribution } from "../domain/Distribution.js"
 import { AppConfig } from "../services/AppConfig.js"
+import { Distributor } from "../services/Distributor.js"
 import { Journal } from "../services/Journal.js"
 import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
@@ -22,18 +24,25 @@ export interface RefreshAllOptions extends RunOptions {
 export const DEFAULT_CONCURRENCY = 8
 
 /**
- * Rotated tokens a previous run could not store are written back before anything is
- * rotated again; entries that still cannot be stored stay in the journal.
+ * The config as it is now: read again from its source where it has one. A writing run
+ * asks for it once it holds the lock, because the run that held the lock before may have
+ * rotated tokens and rewritten the file since this run read it at start.
  */
-export const replayJournal = Effect.gen(function*() {
+export const currentConfig = Effect.flatMap(AppConfig, (app) => app.reload ?? Effect.succeed(app))
+
+/**
+ * Rotated tokens a previous run could not store are written back before anything is
+ * rotated again; entries that still cannot be stored stay in the journal. Call it while
+ * holding the run lock.
+ */
+export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effect.gen(function*() {
   const journal = yield* Journal
-  const app = yield* AppConfig
   const pending = yield* journal.pending.pipe(
     Effect.catchAll((e) => Effect.logError(`cannot read journal ${e.file}: ${e.reason}`).pipe(Effect.as([])))
   )
   const results: Array<string> = []
   for (const entry of pending) {
-    const connection = app.connections.find((c) => c.platform === entry.platform && c.account === entry.account)
+    const connection = connections.find((c) => c.platform === entry.platform && c.account === entry.account)
     if (connection === undefined) {
       yield* Effect.logWarning(`journal ${journal.file} holds a token for ${entry.platform}:${entry.account}, which is not configured; left there`)
       continue
@@ -46,19 +55,48 @@ export const replayJournal = Effect.gen(function*() {
   return results
 })
 
+/** `replayJournalFor` the connections configured now. */
+export const replayJournal = Effect.flatMap(currentConfig, (app) => replayJournalFor(app.connections))
+
+/**
+ * The secrets stored in this run go to the `auth.distribute` targets, in connection order
+ * (so keys a file lacks are appended in a stable order). Not in a dry run; and an embedding
+ * app that provides no Distributor distributes nothing.
+ */
+const distribute = (order: ReadonlyArray<Connection>, stored: ReadonlyArray<Delivery>, dryRun: boolean) =>
+  dryRun || stored.length === 0
+    ? Effect.succeed([])
+    : Effect.flatMap(Effect.serviceOption(Distributor), (distributor) =>
+      Option.match(distributor, {
+        onNone: () => Effect.succeed([]),
+        onSome: (d) => {
+          const rank = (x: Delivery) =>
+            order.findIndex((c) => c.platform === x.connection.platform && c.account === x.connection.account)
+          return d.distribute([...stored].sort((a, b) => rank(a) - rank(b)))
+        }
+      }))
+
 export const refreshAll = (target: string | undefined, options: RefreshAllOptions) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const parsed = yield* Either.flatMap(parseTarget(target), (t) => selectConnections(app.connections, t, app.file))
+    const wanted = yield* parseTarget(target)
+    // a usage error is reported before the lock is taken
+    let parsed = yield* selectConnections(app.connections, wanted, app.file)
     if (!options.dryRun) {
       yield* (yield* RunLock).acquire
-      const replayed = yield* replayJournal
+      // tokens and expiries are read again under the lock (see currentConfig)
+      const fresh = yield* currentConfig
+      parsed = yield* selectConnections(fresh.connections, wanted, fresh.file)
+      const replayed = yield* replayJournalFor(fresh.connections)
       for (const line of replayed) yield* Effect.logInfo(line)
     }
-    const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, options), {
+    const stored: Array<Delivery> = []
+    const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
+      Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
+    const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
       concurrency: Math.max(1, options.concurrency)
     })
-    const report = makeReport(options.dryRun, statuses)
+    const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
     if (options.dryRun || report.attention === 0) return report
     const notifier = yield* Notifier
     return yield* notifier.notify(report).pipe(

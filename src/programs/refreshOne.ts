@@ -19,6 +19,11 @@ import { nowUtc, statusOfError } from "./statusOfError.js"
 
 export interface RunOptions {
   readonly dryRun: boolean
+  /**
+   * Told the secrets a connection stored, once write-back has them: the side channel that
+   * hands them to distribution without putting them in the Status.
+   */
+  readonly onStored?: (connection: Connection, secrets: Outcome["secrets"]) => Effect.Effect<void>
 }
 
 const persistRetry = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
@@ -95,9 +100,14 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
     const outcome = yield* refresher.execute(ctx, plan)
     const details = [outcome.detail]
     let alert = outcome.alert ?? false
+    let storedIn: string | undefined = undefined
     if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
       const persisted = yield* persistOutcome(connection, outcome)
-      if (hasSecrets(outcome)) details.push(persisted.where)
+      if (hasSecrets(outcome) && options.onStored !== undefined) yield* options.onStored(connection, outcome.secrets)
+      if (hasSecrets(outcome)) {
+        details.push(persisted.where)
+        storedIn = persisted.storedIn
+      }
       details.push(...persisted.warnings)
       if (writeBack.shadowedByEnvironment) {
         const stored = Object.keys(outcome.secrets) as Array<SecretKey>
@@ -113,7 +123,8 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
       alert,
       detail: details.join("; "),
       ...(outcome.expiresAt !== undefined ? { expiresAt: outcome.expiresAt } : {}),
-      ...(outcome.reauthBy !== undefined ? { reauthBy: outcome.reauthBy } : {})
+      ...(outcome.reauthBy !== undefined ? { reauthBy: outcome.reauthBy } : {}),
+      ...(storedIn !== undefined ? { storedIn } : {})
     } satisfies Status
   }).pipe(
     Effect.catchAll((error) => Effect.map(nowUtc, (now) => statusOfError(connection, error, now))),

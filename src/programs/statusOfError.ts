@@ -52,7 +52,8 @@ export const statusOfError = (c: Connection, error: ConnectionError, now: DateTi
         detail: `the new token could not be stored (${error.reason})` +
           (error.recoveryPath !== undefined
             ? `; it is safe in ${error.recoveryPath}: fix the store and run herald auth recover`
-            : "")
+            : ""),
+        ...(error.recoveryPath !== undefined ? { storedIn: "recovery-file" } : {})
       }
   }
 }

@@ -14,4 +14,6 @@ export class Keychain extends Context.Tag("herald/Keychain")<Keychain, {
   readonly check: Effect.Effect<void, KeychainUnavailable>
   readonly get: (account: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, KeychainUnavailable>
   readonly set: (account: string, value: Redacted.Redacted<string>) => Effect.Effect<void, KeychainUnavailable>
+  /** how an account is named to a person (`pass herald/x/refresh_token`); default `keychain herald <account>` */
+  readonly describe?: (account: string) => string
 }>() {}

@@ -15,8 +15,18 @@ export class LockHeld extends Schema.TaggedError<LockHeld>()("LockHeld", {
   }
 }
 
+/** The lock cannot be taken at all (the state dir is not writable): this run must not start (exit 2). */
+export class LockUnavailable extends Schema.TaggedError<LockUnavailable>()("LockUnavailable", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot take the run lock ${this.file}: ${this.reason} (set XDG_STATE_HOME to a writable directory)`
+  }
+}
+
 /** One writing run at a time per token store (DESIGN §2 rule 3). */
 export class RunLock extends Context.Tag("herald/RunLock")<RunLock, {
   /** held until the scope closes */
-  readonly acquire: Effect.Effect<void, LockHeld, Scope.Scope>
+  readonly acquire: Effect.Effect<void, LockHeld | LockUnavailable, Scope.Scope>
 }>() {}

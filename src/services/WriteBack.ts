@@ -10,6 +10,8 @@ export interface Persisted {
   readonly where: string
   /** things the user should know (keychain unavailable, env shadows the stored value…) */
   readonly warnings: ReadonlyArray<string>
+  /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab" (Status.storedIn) */
+  readonly storedIn?: string
 }
 
 /** Where a new secret lands so that the next run, and the posting tools, read it. */

@@ -60,7 +60,7 @@ platforms:
     endpoints: { token: "http://api.example.com/2/oauth2/token", nope: "https://a.example" }
 `), [
       "platforms.x.endpoints.token: plain http is only allowed to loopback hosts; use https://api.example.com/2/oauth2/token",
-      "platforms.x.endpoints.nope: unknown endpoint (x calls token, health)"
+      "platforms.x.endpoints.nope: unknown endpoint (x calls token, health, authorize)"
     ])
   })
 

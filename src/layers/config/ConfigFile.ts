@@ -45,9 +45,36 @@ export interface LoadedConfig {
   readonly config: HeraldConfig
 }
 
+/**
+ * The last text parsed. A run reads its config at start, again under the lock and once
+ * more to write back: a large file is parsed once for all three (parsing is most of what
+ * loading costs). Pure in effect: the result depends on the file name and text alone.
+ */
+let parsedLast: {
+  readonly file: string
+  readonly text: string
+  readonly result: Either.Either<HeraldConfig, ConfigError>
+  doc: YAML.Document | undefined
+} | undefined
+
+/** The document parsed from exactly `text`, handed over once: the taker may change it. */
+export const takeParsedDocument = (text: string): YAML.Document | undefined => {
+  if (parsedLast === undefined || parsedLast.text !== text) return undefined
+  const doc = parsedLast.doc
+  parsedLast.doc = undefined
+  return doc
+}
+
 /** Parse YAML text; every problem comes back with its key path or line. */
 export const parseConfigText = (file: string, text: string): Either.Either<HeraldConfig, ConfigError> => {
+  if (parsedLast !== undefined && parsedLast.file === file && parsedLast.text === text) return parsedLast.result
   const doc = YAML.parseDocument(text, { prettyErrors: true })
+  const result = parseDocumentOf(file, doc)
+  parsedLast = { file, text, result, doc: Either.isRight(result) ? doc : undefined }
+  return result
+}
+
+const parseDocumentOf = (file: string, doc: YAML.Document): Either.Either<HeraldConfig, ConfigError> => {
   if (doc.errors.length > 0) {
     return Either.left(
       new ConfigError({
@@ -87,9 +114,16 @@ export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
   connections: connectionsOf(loaded.config)
 })
 
-/** The AppConfig for a `--config` flag value (or none). */
+/** The AppConfig for a `--config` flag value (or none); `reload` reads the same file again. */
 export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>
-  Layer.effect(AppConfig, discover(flag).pipe(Effect.flatMap(load), Effect.map(appConfigFrom)))
+  Layer.effect(
+    AppConfig,
+    Effect.gen(function*() {
+      const location = yield* discover(flag)
+      const reload = Effect.map(load(location), appConfigFrom)
+      return { ...(yield* reload), reload }
+    })
+  )
 
 /** An AppConfig from a value, for tests and for embedding herald with config from elsewhere. */
 export const fromValue = (config: HeraldConfig, file = "herald.yaml"): Layer.Layer<AppConfig> =>

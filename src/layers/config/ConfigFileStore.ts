@@ -1,7 +1,14 @@
 /**
  * Edits the config file in place with the `yaml` Document API, so comments, key order and
- * flow/block style survive; one semaphore per file serialises writers (50 connections
- * finishing at once must not lose a write), and each write re-reads the file.
+ * flow/block style survive.
+ *
+ * Writers are group-committed (../fs/groupCommit.ts): edits that arrive while a write is
+ * under way go out together in the next one, so a run over a thousand connections rewrites
+ * the file a handful of times, not once per connection. Each write re-reads the file; when
+ * it is still what herald last wrote, the parsed document is reused and changed values are
+ * patched into the text where they stand — parsing and re-printing a large YAML file costs
+ * far more than the write itself. Anything else (a new key, an unusual scalar, a file
+ * changed by someone else) goes through the whole Document.
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -11,23 +18,112 @@ import * as YAML from "yaml"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../services/ConfigStore.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import * as GroupCommit from "../fs/groupCommit.js"
+import { takeParsedDocument } from "./ConfigFile.js"
 
 const SECRET_MODE = 0o600
+
+/** `tiktok:` with nothing under it is a null scalar; a key cannot be set inside that. */
+const isEmpty = (node: unknown) => node === undefined || (YAML.isScalar(node) && node.value === null)
+
+const applyTo = (doc: YAML.Document, edits: ReadonlyArray<ConfigEdit>): void => {
+  if (doc.contents === null || !YAML.isMap(doc.contents)) doc.contents = doc.createNode({})
+  for (const edit of edits) {
+    for (let i = 1; i < edit.path.length; i++) {
+      const parent = edit.path.slice(0, i)
+      if (isEmpty(doc.getIn(parent, true))) doc.setIn(parent, doc.createNode({}))
+    }
+    doc.setIn(edit.path, edit.value)
+  }
+}
 
 /** Pure: the new text of a YAML document after `edits`. */
 export const applyEdits = (text: string, edits: ReadonlyArray<ConfigEdit>): string => {
   const doc: YAML.Document = YAML.parseDocument(text)
-  if (doc.contents === null || !YAML.isMap(doc.contents)) doc.contents = doc.createNode({})
-  for (const edit of edits) {
-    // `tiktok:` with nothing under it is a null scalar; a key cannot be set inside that
-    for (let i = 1; i < edit.path.length; i++) {
-      const parent = edit.path.slice(0, i)
-      const node = doc.getIn(parent, true)
-      if (node === undefined || (YAML.isScalar(node) && node.value === null)) doc.setIn(parent, doc.createNode({}))
-    }
-    doc.setIn(edit.path, edit.value)
-  }
+  applyTo(doc, edits)
   return doc.toString()
+}
+
+/** The first key of `edit.path` that holds a value other than a mapping (so nothing can be set under it). */
+const blockedAt = (doc: YAML.Document, edit: ConfigEdit): string | undefined => {
+  if (doc.contents === null || !YAML.isMap(doc.contents)) return undefined
+  for (let i = 1; i < edit.path.length; i++) {
+    const parent = edit.path.slice(0, i)
+    const node = doc.getIn(parent, true)
+    if (!isEmpty(node) && !YAML.isMap(node)) return parent.join(".")
+  }
+  return undefined
+}
+
+const printable = /^[\x20-\x7e]*$/
+const plainSafe = /^[A-Za-z0-9][A-Za-z0-9_.\-:/+=~]*$/
+
+/** The source text for `value` in place of `node`, in the node's own quoting, where that is simple. */
+const scalarText = (node: YAML.Scalar, value: string): string | undefined => {
+  if (!printable.test(value)) return undefined
+  switch (node.type) {
+    case "QUOTE_DOUBLE":
+      return JSON.stringify(value)
+    case "QUOTE_SINGLE":
+      return `'${value.replace(/'/g, "''")}'`
+    case "PLAIN":
+      // a plain value must read back as this same string, not a number, boolean or null
+      return plainSafe.test(value) && YAML.parse(value) === value ? value : JSON.stringify(value)
+    default:
+      return undefined
+  }
+}
+
+/** A parsed file and the values changed in it since, as text patches over its source. */
+interface Parsed {
+  readonly source: string
+  readonly doc: YAML.Document
+  /** by the start offset of the replaced scalar in `source` */
+  readonly patches: Map<number, { readonly end: number; readonly text: string }>
+  /** `source` with the patches applied: what is on disk after the last write */
+  text: string
+}
+
+// the document the config was loaded from, when the file has not changed since
+const parse = (source: string): Parsed => ({
+  source,
+  doc: takeParsedDocument(source) ?? YAML.parseDocument(source),
+  patches: new Map(),
+  text: source
+})
+
+/** Try to change one existing scalar value by patching the text; false: leave it to the Document. */
+const patch = (parsed: Parsed, edit: ConfigEdit): boolean => {
+  if (typeof edit.value !== "string") return false
+  const node = parsed.doc.getIn(edit.path, true)
+  if (!YAML.isScalar(node) || typeof node.value !== "string" || node.range == null) return false
+  // an anchored or tagged value may be shared or typed: not ours to rewrite by hand
+  if (node.anchor !== undefined || node.tag !== undefined) return false
+  const text = scalarText(node, edit.value)
+  if (text === undefined) return false
+  const [start, end] = node.range
+  if (parsed.source.slice(start, end).includes("\n")) return false
+  node.value = edit.value
+  parsed.patches.set(start, { end, text })
+  return true
+}
+
+const render = (parsed: Parsed): string => {
+  const starts = [...parsed.patches.keys()].sort((a, b) => a - b)
+  const parts: Array<string> = []
+  let at = 0
+  for (const start of starts) {
+    const p = parsed.patches.get(start)!
+    parts.push(parsed.source.slice(at, start), p.text)
+    at = p.end
+  }
+  parts.push(parsed.source.slice(at))
+  return parts.join("")
+}
+
+interface Pending {
+  readonly edits: ReadonlyArray<ConfigEdit>
+  readonly secret: boolean
 }
 
 const currentMode = (file: string) =>
@@ -35,8 +131,9 @@ const currentMode = (file: string) =>
 
 export const make = (file: string) =>
   Effect.gen(function*() {
-    const lock = yield* Effect.makeSemaphore(1)
     const fail = (reason: string) => new ConfigWriteError({ file, reason })
+    // the document as herald last wrote it; dropped whenever its offsets may not match the file
+    let parsed: Parsed | undefined
 
     const check = Effect.tryPromise({
       try: async () => {
@@ -50,26 +147,66 @@ export const make = (file: string) =>
       catch: (e) => fail(`not writable (${fsReason(e as Error)})`)
     })
 
-    const apply = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
-      lock.withPermits(1)(
-        Effect.gen(function*() {
-          if (edits.length === 0) return
-          const text = yield* Effect.tryPromise({
-            try: () => fs.readFile(file, "utf8"),
-            catch: (e) => e as Error
-          }).pipe(
-            Effect.catchAll((e) =>
-              (e as NodeJS.ErrnoException).code === "ENOENT"
-                ? Effect.succeed("")
-                : Effect.fail(fail(`cannot read it back (${fsReason(e)})`))
-            )
-          )
-          const next = applyEdits(text, edits)
-          const mode = options.secret ? SECRET_MODE : ((yield* currentMode(file)) ?? SECRET_MODE)
-          yield* Effect.tryPromise(() => fs.mkdir(path.dirname(file), { recursive: true })).pipe(Effect.ignore)
-          yield* atomicWrite(file, next, mode).pipe(Effect.mapError((e) => fail(fsReason(e))))
-        })
+    const read = Effect.tryPromise({
+      try: () => fs.readFile(file, "utf8"),
+      catch: (e) => e as Error
+    }).pipe(
+      Effect.catchAll((e) =>
+        (e as NodeJS.ErrnoException).code === "ENOENT"
+          ? Effect.succeed("")
+          : Effect.fail(fail(`cannot read it back (${fsReason(e)})`))
       )
+    )
+
+    /** The next text for the batch and each item's own error; undefined text: nothing to write. */
+    const edit = (current: Parsed, batch: ReadonlyArray<Pending>) => {
+      const errors: Array<ConfigWriteError | undefined> = batch.map(() => undefined)
+      let whole = false
+      batch.forEach((p, i) => {
+        for (const e of p.edits) {
+          const blocked = blockedAt(current.doc, e)
+          if (blocked !== undefined) {
+            errors[i] = fail(`cannot set ${e.path.join(".")}: ${blocked} holds a value, not a mapping`)
+            return
+          }
+        }
+        for (const e of p.edits) {
+          if (whole || !patch(current, e)) {
+            whole = true
+            applyTo(current.doc, [e])
+          }
+        }
+      })
+      return { text: whole ? current.doc.toString() : render(current), whole, errors }
+    }
+
+    const commit = (batch: ReadonlyArray<Pending>) =>
+      Effect.gen(function*() {
+        const onDisk = yield* read
+        const current = parsed !== undefined && parsed.text === onDisk ? parsed : parse(onDisk)
+        // until this write has landed, the in-memory document may be ahead of the file
+        parsed = undefined
+        const next = yield* Effect.try({
+          try: () => edit(current, batch),
+          catch: () => fail("the YAML document could not be edited")
+        })
+        const written = batch.filter((_, i) => next.errors[i] === undefined)
+        if (written.length === 0) return next.errors
+        const mode = written.some((p) => p.secret) ? SECRET_MODE : ((yield* currentMode(file)) ?? SECRET_MODE)
+        yield* Effect.tryPromise(() => fs.mkdir(path.dirname(file), { recursive: true })).pipe(Effect.ignore)
+        yield* atomicWrite(file, next.text, mode).pipe(Effect.mapError((e) => fail(fsReason(e))))
+        // after a whole re-print the offsets are stale: the next batch parses the file afresh
+        if (!next.whole) {
+          current.text = next.text
+          parsed = current
+        }
+        return next.errors
+      })
+
+    const writer = yield* GroupCommit.make(commit)
+
+    const apply = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
+      edits.length === 0 ? Effect.void : writer.submit({ edits, secret: options.secret })
 
     return { file, check, apply } satisfies ConfigStore["Type"]
   })

@@ -1,4 +1,8 @@
-/** The journal as one JSON file per token store under the state dir, 0600, written atomically. */
+/**
+ * The journal as one JSON file per token store under the state dir, 0600, written atomically.
+ * Records and clears are group-committed (../fs/groupCommit.ts): many connections rotating
+ * at once share one write, and each still returns only once its change is on disk.
+ */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
@@ -8,13 +12,13 @@ import { connectionLabel } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import * as GroupCommit from "../fs/groupCommit.js"
 import { stateDir, storeKey } from "./stateDir.js"
 
 type Entries = Record<string, JournalEntry>
 
 export const make = (file: string) =>
   Effect.gen(function*() {
-    const lock = yield* Effect.makeSemaphore(1)
     const fail = (e: unknown) => new JournalError({ file, reason: fsReason(e as Error) })
 
     const read: Effect.Effect<Entries, JournalError> = Effect.tryPromise({
@@ -33,8 +37,16 @@ export const make = (file: string) =>
           Effect.zipRight(atomicWrite(file, JSON.stringify(entries, null, 2) + "\n", 0o600).pipe(Effect.mapError(fail)))
         )
 
-    const modify = (f: (entries: Entries) => Entries) =>
-      lock.withPermits(1)(Effect.flatMap(read, (entries) => write(f({ ...entries }))))
+    type Change = (entries: Entries) => void
+    const writer = yield* GroupCommit.make((batch: ReadonlyArray<Change>) =>
+      Effect.gen(function*() {
+        const entries = yield* read
+        for (const change of batch) change(entries)
+        yield* write(entries)
+        return batch.map(() => undefined)
+      })
+    )
+    const modify = (f: Change) => writer.submit(f)
 
     const service: Journal["Type"] = {
       file,
@@ -50,12 +62,10 @@ export const make = (file: string) =>
               ),
               metadata: { ...update.metadata }
             }
-            return entries
           })),
       clear: (connection) =>
         modify((entries) => {
           delete entries[connectionLabel(connection)]
-          return entries
         }),
       pending: Effect.map(read, (entries) => Object.values(entries))
     }

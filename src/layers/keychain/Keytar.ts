@@ -13,7 +13,8 @@ import * as Redacted from "effect/Redacted"
 import { KEYCHAIN_SERVICE } from "../../domain/Platform.js"
 import { Keychain, KeychainUnavailable } from "../../services/Keychain.js"
 
-interface KeytarApi {
+/** The part of keytar herald uses; `makeWith` takes any implementation (tests). */
+export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>
   setPassword(service: string, account: string, password: string): Promise<void>
   findCredentials(service: string): Promise<Array<{ account: string; password: string }>>
@@ -44,29 +45,36 @@ const bounded = <A>(what: string, f: () => Promise<A>) =>
     })
   )
 
-export const make = Effect.gen(function*() {
-  const keytar = yield* Effect.cached(loadKeytar)
-  // one probe per run: a keychain that does not answer is not asked again for every secret
-  const check = yield* Effect.cached(
-    Effect.flatMap(keytar, (k) => bounded("the keychain", () => k.findCredentials(`${KEYCHAIN_SERVICE}-probe`))).pipe(Effect.asVoid)
-  )
-  const service: Keychain["Type"] = {
-    check,
-    get: (account) =>
-      check.pipe(
+export const makeWith = (load: Effect.Effect<KeytarApi, KeychainUnavailable>) =>
+  Effect.gen(function*() {
+    const keytar = yield* Effect.cached(load)
+    // one probe per run: a keychain that does not answer is not asked again for every secret
+    const check = yield* Effect.cached(
+      Effect.flatMap(keytar, (k) => bounded("the keychain", () => k.findCredentials(`${KEYCHAIN_SERVICE}-probe`))).pipe(Effect.asVoid)
+    )
+    // A locked collection can answer the probe (a search) and then block each read on an
+    // unlock prompt: after one call times out, the rest fail at once instead of 5 s each.
+    let stuck: KeychainUnavailable | undefined = undefined
+    const call = <A>(what: string, f: (k: KeytarApi) => Promise<A>) =>
+      Effect.suspend(() => (stuck !== undefined ? Effect.fail(stuck) : check)).pipe(
         Effect.zipRight(keytar),
-        Effect.flatMap((k) => bounded("reading the keychain", () => k.getPassword(KEYCHAIN_SERVICE, account))),
-        Effect.map((v) => (v === null || v === "" ? Option.none() : Option.some(Redacted.make(v))))
-      ),
-    set: (account, value) =>
-      check.pipe(
-        Effect.zipRight(keytar),
-        Effect.flatMap((k) =>
-          bounded("writing the keychain", () => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value)))
-        )
+        Effect.flatMap((k) => bounded(what, () => f(k))),
+        Effect.tapError((e) => Effect.sync(() => {
+          if (/did not answer/.test(e.reason)) stuck = e
+        }))
       )
-  }
-  return service
-})
+    const service: Keychain["Type"] = {
+      check: Effect.suspend(() => (stuck !== undefined ? Effect.fail(stuck) : check)),
+      get: (account) =>
+        call("reading the keychain", (k) => k.getPassword(KEYCHAIN_SERVICE, account)).pipe(
+          Effect.map((v) => (v === null || v === "" ? Option.none() : Option.some(Redacted.make(v))))
+        ),
+      set: (account, value) =>
+        call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value)))
+    }
+    return service
+  })
+
+export const make = makeWith(loadKeytar)
 
 export const layer: Layer.Layer<Keychain> = Layer.effect(Keychain, make)

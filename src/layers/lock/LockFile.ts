@@ -1,19 +1,48 @@
 /**
- * The run lock as a file created with O_EXCL under the state dir, one per config file.
- * A lock whose process is gone is taken over; a live one makes the second run fail fast.
+ * The run lock as a file under the state dir, one per config file (DESIGN §2 rule 3).
+ *
+ * - The lock appears whole or not at all: its record is written to a private temp file
+ *   and hard-linked into place, which fails if a lock exists. (`open(O_EXCL)` then
+ *   `write` would leave an empty file that a second run could read as garbage.)
+ * - A lock whose process is gone is taken over, under a short-lived takeover marker, and
+ *   only if the file still holds the very record judged stale: two runs that find the
+ *   same dead lock never both end up holding it.
+ * - Two fibers of one process exclude each other too (herald embedded as a library): a
+ *   lock with our pid is live when this process issued its id, and stale otherwise (a
+ *   container restarted with the same pid, typically 1).
  */
+import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
+import * as os from "node:os"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AppConfig } from "../../services/AppConfig.js"
-import { LockHeld, RunLock } from "../../services/RunLock.js"
+import { LockHeld, LockUnavailable, RunLock } from "../../services/RunLock.js"
+import { fsReason } from "../fs/atomicWrite.js"
 import { stateDir, storeKey } from "../journal/stateDir.js"
 
 interface Holder {
   readonly pid: number
   readonly startedAt: string
+  /** unique per acquisition, so a release never removes someone else's lock */
+  readonly id?: string
+  /** a pid means nothing on another machine (a state dir on a shared home) */
+  readonly host?: string
 }
+
+type Mine = Required<Holder>
+
+/** What is in a lock file: its exact text (for compare-before-remove) and the record, if readable. */
+interface Found {
+  readonly raw: string
+  readonly holder: Holder | undefined
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+/** Ids of the locks this process holds or is acquiring. */
+const ownIds = new Set<string>()
 
 const alive = (pid: number): boolean => {
   try {
@@ -25,53 +54,123 @@ const alive = (pid: number): boolean => {
   }
 }
 
-const tryCreate = (file: string, holder: Holder) =>
-  Effect.promise(() =>
-    fs.writeFile(file, JSON.stringify(holder), { flag: "wx", mode: 0o600 }).then(
-      () => true,
-      (e: NodeJS.ErrnoException) => {
-        if (e.code === "EEXIST") return false
-        throw e
-      }
-    )
-  )
+const parseHolder = (raw: string): Holder | undefined => {
+  try {
+    const v = JSON.parse(raw) as Partial<Holder>
+    return typeof v.pid === "number" && typeof v.startedAt === "string" ? (v as Holder) : undefined
+  } catch {
+    return undefined
+  }
+}
 
-const readHolder = (file: string) =>
+/** Could the holder still be running? Unknown (another host) counts as yes. */
+const isLive = (holder: Holder | undefined): boolean => {
+  // unreadable, or a pid no process can have (0 and negatives signal process groups)
+  if (holder === undefined || !Number.isInteger(holder.pid) || holder.pid <= 0) return false
+  if (holder.host !== undefined && holder.host !== os.hostname()) return true
+  if (holder.pid === process.pid) return holder.id !== undefined && ownIds.has(holder.id)
+  return alive(holder.pid)
+}
+
+const read = (file: string): Effect.Effect<Found | undefined> =>
   Effect.promise(() =>
     fs.readFile(file, "utf8").then(
-      (t) => JSON.parse(t) as Holder,
+      (raw): Found => ({ raw, holder: parseHolder(raw) }),
       () => undefined
     )
   )
 
-export const make = (file: string) => {
-  const acquire = Effect.gen(function*() {
-    yield* Effect.promise(() => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }))
-    const holder: Holder = { pid: process.pid, startedAt: new Date().toISOString() }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (yield* tryCreate(file, holder)) return
-      const current = yield* readHolder(file)
-      if (current !== undefined && current.pid !== process.pid && alive(current.pid)) {
-        return yield* Effect.fail(new LockHeld({ file, pid: current.pid, startedAt: current.startedAt }))
+/** Create `file` holding `text`, atomically and only if it does not exist. */
+const createExclusive = (file: string, text: string, tag: string): Effect.Effect<boolean, Error> =>
+  Effect.tryPromise({
+    try: async () => {
+      const tmp = `${file}.${tag}.tmp`
+      await fs.writeFile(tmp, text, { mode: 0o600 })
+      try {
+        await fs.link(tmp, file)
+        return true
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") return false
+        throw e
+      } finally {
+        await fs.rm(tmp, { force: true })
       }
-      // stale (its process died) or half-written: take it over
-      yield* Effect.promise(() => fs.rm(file, { force: true }))
-    }
-    const current = yield* readHolder(file)
-    return yield* Effect.fail(new LockHeld({ file, pid: current?.pid ?? 0, startedAt: current?.startedAt ?? "unknown" }))
+    },
+    catch: asError
   })
-  const release = Effect.promise(async () => {
-    const current = await fs.readFile(file, "utf8").then((t) => JSON.parse(t) as Holder, () => undefined)
-    if (current?.pid === process.pid) await fs.rm(file, { force: true })
+
+/** Remove `file` only if it still holds exactly `raw`. */
+const removeIfUnchanged = (file: string, raw: string): Effect.Effect<void> =>
+  Effect.promise(async () => {
+    const now = await fs.readFile(file, "utf8").catch(() => undefined)
+    if (now === raw) await fs.rm(file, { force: true }).catch(() => undefined)
   })
-  return { acquire: Effect.acquireRelease(acquire, () => release) } satisfies RunLock["Type"]
+
+export const make = (file: string) => {
+  const marker = `${file}.takeover`
+
+  /** Remove a stale lock unless another run is taking it over right now. */
+  const takeOver = (stale: Found, me: Mine, text: string) =>
+    Effect.gen(function*() {
+      if (!(yield* createExclusive(marker, text, `${me.id}.m`))) {
+        const other = yield* read(marker)
+        // the taker-over was killed inside its few-millisecond window: clear its marker
+        if (other === undefined || !isLive(other.holder)) {
+          if (other !== undefined) yield* removeIfUnchanged(marker, other.raw)
+        } else {
+          yield* Effect.sleep("25 millis")
+        }
+        return
+      }
+      yield* removeIfUnchanged(file, stale.raw).pipe(Effect.ensuring(removeIfUnchanged(marker, text)))
+    })
+
+  const take = (me: Mine) =>
+    Effect.gen(function*() {
+      const text = JSON.stringify(me)
+      yield* Effect.tryPromise({ try: () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }), catch: asError })
+      let last: Found | undefined
+      for (let i = 0; i < 5; i++) {
+        if (yield* createExclusive(file, text, me.id)) return
+        last = yield* read(file)
+        if (last === undefined) continue // released in between: try again
+        if (isLive(last.holder)) break
+        yield* takeOver(last, me, text)
+      }
+      return yield* Effect.fail(
+        new LockHeld({ file, pid: last?.holder?.pid ?? 0, startedAt: last?.holder?.startedAt ?? "at an unknown time" })
+      )
+    }).pipe(
+      Effect.mapError((e) => (e instanceof LockHeld ? e : new LockUnavailable({ file, reason: fsReason(e) })))
+    )
+
+  const acquire = Effect.suspend(() => {
+    const me: Mine = { pid: process.pid, startedAt: new Date().toISOString(), id: randomUUID(), host: os.hostname() }
+    ownIds.add(me.id)
+    return take(me).pipe(
+      Effect.onError(() => Effect.sync(() => ownIds.delete(me.id))),
+      Effect.as(me)
+    )
+  })
+
+  const release = (me: Mine) =>
+    Effect.promise(async () => {
+      const now = await fs.readFile(file, "utf8").catch(() => undefined)
+      if (now !== undefined && parseHolder(now)?.id === me.id) await fs.rm(file, { force: true })
+    }).pipe(Effect.ensuring(Effect.sync(() => ownIds.delete(me.id))))
+
+  const service: RunLock["Type"] = { acquire: Effect.asVoid(Effect.acquireRelease(acquire, release)) }
+  return service
 }
+
+/** Where the lock for a config file lives (for messages, tests and tooling). */
+export const lockFileFor = (configFile: string): Effect.Effect<string> =>
+  Effect.map(stateDir, (dir) => path.join(dir, `lock-${storeKey(configFile)}.lock`))
 
 export const layer: Layer.Layer<RunLock, never, AppConfig> = Layer.effect(
   RunLock,
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const dir = yield* stateDir
-    return make(path.join(dir, `lock-${storeKey(app.file)}.lock`))
+    return make(yield* lockFileFor(app.file))
   })
 )

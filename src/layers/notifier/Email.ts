@@ -13,7 +13,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { createTransport } from "nodemailer"
+import type * as Nodemailer from "nodemailer"
 import type { SMTPTransportOptions } from "nodemailer/lib/smtp-transport"
 import type { Report } from "../../domain/Status.js"
 import { Notifier, NotifyFailed } from "../../services/Notifier.js"
@@ -128,8 +128,10 @@ export const layer = (settings: EmailSettings): Layer.Layer<Notifier, ConfigErro
       const server = `the SMTP server ${settings.host}:${options.port}`
       const timeout = options.connectionTimeout ?? 15_000
 
+      // loaded here, not at the top: nodemailer is a quarter of the bundle, and only runs with email alerts start it
+      const nodemailer: typeof Nodemailer = yield* Effect.promise(() => import("nodemailer"))
       const transport = yield* Effect.acquireRelease(
-        Effect.sync(() => createTransport(options)),
+        Effect.sync(() => nodemailer.createTransport(options)),
         (t) => Effect.sync(() => t.close())
       )
 

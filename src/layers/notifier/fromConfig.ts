@@ -7,6 +7,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as EffectConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -27,6 +28,8 @@ interface Selection {
   readonly alerts: AlertSettings
   /** the config file, for error messages */
   readonly file: string
+  /** `auth.timeout_seconds`, when set: each request's timeout */
+  readonly timeoutSeconds?: number | undefined
 }
 
 type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError>
@@ -62,7 +65,7 @@ const checkWebhookUrl = (url: string, key: string): string | undefined => {
   return `${key}: must be an https URL (plain http only to loopback hosts)`
 }
 
-const webhook: Build = ({ alerts, file }) =>
+const webhook: Build = ({ alerts, file, timeoutSeconds }) =>
   Effect.gen(function*() {
     const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
     // like the platforms' secrets, the environment wins over the file: CI keeps the URL in a masked variable
@@ -82,7 +85,11 @@ const webhook: Build = ({ alerts, file }) =>
     const invalid = checkWebhookUrl(Redacted.value(url), key)
     if (invalid !== undefined) return yield* fail(invalid)
     const format = alerts.webhook?.format
-    return Webhook.layer(format === undefined ? { url } : { url, format })
+    return Webhook.layer({
+      url,
+      ...(format === undefined ? {} : { format }),
+      ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) })
+    })
   })
 
 const email: Build = ({ alerts, file }) => {
@@ -115,6 +122,6 @@ export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | 
     Effect.gen(function*() {
       const app = yield* AppConfig
       const alerts: AlertSettings = app.config.auth?.alerts ?? {}
-      return yield* backends[alerts.backend ?? "none"]({ alerts, file: app.file })
+      return yield* backends[alerts.backend ?? "none"]({ alerts, file: app.file, timeoutSeconds: app.config.auth?.timeout_seconds })
     })
   )

@@ -102,8 +102,19 @@ const render = (subject: string, entries: ReadonlyArray<AlertEntry>, lines: Read
 
 /** The run's one message: every status with `alert: true`, in report order. */
 export const alertMessage = (report: Report, now: DateTime.DateTime): AlertMessage => {
-  const entries = report.statuses.filter((s) => s.alert).map((s) => entryOf(s, now))
-  const subject = `herald: ${plural(entries.length, "connection needs", "connections need")} attention`
+  const connections = report.statuses.filter((s) => s.alert).map((s) => entryOf(s, now))
+  // a distribution target that failed (its .env not written, its restart failing) is an entry too
+  const targets = (report.distribution ?? []).filter((d) => d.alert).map((d): AlertEntry => ({
+    label: d.target,
+    action: "failed",
+    detail: oneLine(d.detail),
+    by: undefined,
+    command: d.remedy ?? "herald doctor"
+  }))
+  const entries = [...connections, ...targets]
+  const subject = connections.length === 0
+    ? `herald: ${plural(targets.length, "distribution target failed", "distribution targets failed")}`
+    : `herald: ${plural(connections.length, "connection needs", "connections need")} attention`
   return render(subject, entries, entries.map(lineOf))
 }
 
@@ -119,7 +130,8 @@ export const testMessage = (): AlertMessage =>
  */
 export const testReport: Report = { dryRun: false, attention: 0, statuses: [] }
 
-export const isTestReport = (report: Report): boolean => !report.statuses.some((s) => s.alert)
+export const isTestReport = (report: Report): boolean =>
+  !report.statuses.some((s) => s.alert) && !(report.distribution ?? []).some((d) => d.alert)
 
 /** The message a backend sends for a report. */
 export const messageFor = (report: Report, now: DateTime.DateTime): AlertMessage =>

@@ -31,7 +31,11 @@ const fromEnv = (name: string) =>
 export const make = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
-  const keychainUsable = yield* Effect.cached(keychain.check.pipe(Effect.isSuccess))
+  // why the keychain (or pass store) cannot be read, said where a missing secret is reported
+  const keychainProblem = yield* Effect.cached(
+    keychain.check.pipe(Effect.match({ onSuccess: () => undefined, onFailure: (e): string | undefined => e.reason }))
+  )
+  const keychainUsable = Effect.map(keychainProblem, (p) => p === undefined)
   const remembered = new Map<string, Redacted.Redacted<string>>()
   const rememberedKey = (c: ConnectionId, key: SecretKey) => keychainAccount(c, key)
 
@@ -42,8 +46,12 @@ export const make = Effect.gen(function*() {
 
   const configKey = (c: Connection, key: SecretKey) => [...c.configPath, key].join(".")
 
-  const tried = (c: Connection, key: SecretKey): ReadonlyArray<string> => [
-    ...owners(c, key).flatMap((o) => [`${envName(o, key)} (environment)`, `keychain herald ${keychainAccount(o, key)}`]),
+  const tried = (c: Connection, key: SecretKey, problem?: string): ReadonlyArray<string> => [
+    ...owners(c, key).flatMap((o) => [
+      `${envName(o, key)} (environment)`,
+      (keychain.describe?.(keychainAccount(o, key)) ?? `keychain herald ${keychainAccount(o, key)}`) +
+      (problem !== undefined ? ` (unusable: ${problem})` : "")
+    ]),
     `${configKey(c, key)} in ${app.file}`
   ]
 
@@ -77,15 +85,16 @@ export const make = Effect.gen(function*() {
       }
       const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
       const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
+      const problem = yield* keychainProblem
       return {
         get,
         resolved,
-        tried: (key) => tried(c, key),
+        tried: (key) => tried(c, key, problem),
         require: (key) =>
           Option.match(get(key), {
             onSome: Effect.succeed,
             onNone: () =>
-              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key) }))
+              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key, problem) }))
           })
       }
     })

@@ -24,7 +24,13 @@ import type { Connection } from "../../domain/Connection.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { DEFAULT_ACCOUNT, envName, type SecretKey } from "../../domain/Platform.js"
-import { DEFAULT_TIMEOUT, defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "../../platforms/providerCall.js"
+import {
+  DEFAULT_TIMEOUT,
+  defaultRetryPolicy,
+  parseRetryAfter,
+  type RetryPolicy,
+  withoutRedirects
+} from "../../platforms/providerCall.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -104,7 +110,8 @@ const transportReason = (error: HttpClientError.HttpClientError): string => {
 
 const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, timeout: Duration.Duration) =>
   Effect.gen(function*() {
-    const response = yield* client.execute(request).pipe(
+    // not followed: a redirect would carry PRIVATE-TOKEN and the new secret to another address
+    const response = yield* withoutRedirects(client.execute(request)).pipe(
       Effect.mapError((e) => unavailable(transportReason(e))),
       Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable(`no answer within ${Duration.format(timeout)}`) })
     )
@@ -401,7 +408,7 @@ export const make = (settings: Settings) =>
       const where = shown.length === 0
         ? `nothing to store in GitLab CI/CD variables${scopeNote}`
         : `GitLab CI/CD variable${shown.length === 1 ? "" : "s"} ${shown.join(", ")}${scopeNote}`
-      return { where, warnings } satisfies Persisted
+      return { where, warnings, ...(written.length > 0 ? { storedIn: "gitlab" } : {}) } satisfies Persisted
     })
 
     // the variables written here are the next pipeline's environment: nothing shadows them
@@ -473,6 +480,7 @@ export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.H
   Effect.gen(function*() {
     const app = yield* AppConfig
     const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.gitlab)
-    return yield* make(settings)
+    const timeout = app.config.auth?.timeout_seconds
+    return yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
   })
 )

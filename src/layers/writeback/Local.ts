@@ -49,6 +49,7 @@ export const make = Effect.gen(function*() {
     }))
     const warnings: Array<string> = []
     let where = "nothing to store"
+    let storedIn: string | undefined = undefined
     if (secrets.length > 0) {
       const reason = yield* keychainReason
       const inKeychain = reason === undefined
@@ -64,7 +65,9 @@ export const make = Effect.gen(function*() {
         : false
       if (inKeychain) {
         where = "stored in the OS keychain"
+        storedIn = "keychain"
       } else {
+        storedIn = "config-file"
         for (const [key, value] of secrets) edits.push({ path: [...connection.configPath, key], value: Redacted.value(value) })
         where = reason !== undefined
           ? `stored in ${store.file} (0600) because the OS keychain is unavailable (${reason})`
@@ -74,7 +77,7 @@ export const make = Effect.gen(function*() {
     const holdsSecret = edits.length > Object.keys(update.metadata).length
     yield* store.apply(edits, { secret: holdsSecret }).pipe(Effect.mapError((e) => failed(e.message)))
     if (secrets.length === 0 && edits.length > 0) where = `expiry recorded in ${store.file}`
-    return { where, warnings } satisfies Persisted
+    return { where, warnings, ...(storedIn === undefined ? {} : { storedIn }) } satisfies Persisted
   })
 
   return { name: "local", shadowedByEnvironment: true, preflight, persist } satisfies WriteBack["Type"]

@@ -9,12 +9,14 @@ import type { Keychain } from "../../services/Keychain.js"
 import type { WriteBack } from "../../services/WriteBack.js"
 import * as GitLab from "./GitLab.js"
 import * as Local from "./Local.js"
+import * as Pass from "./Pass.js"
 
 type Backend = Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient | Keychain | ConfigStore>
 
-const backends: Record<"local" | "gitlab", Backend> = {
+const backends: Record<"local" | "gitlab" | "pass", Backend> = {
   local: Local.layer,
-  gitlab: GitLab.layer
+  gitlab: GitLab.layer,
+  pass: Pass.layer
 }
 
 export const WriteBackFromConfig = Layer.unwrapEffect(

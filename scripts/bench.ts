@@ -1,0 +1,598 @@
+/**
+ * `npm run bench`: how fast the built herald is, measured the way a user runs it — the
+ * bundled bin as a child process, against the loopback fake platforms, with generated
+ * configs in temp dirs (no keychain, a temp state dir).
+ *
+ *   tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST]
+ *
+ * --smoke     N = 10 only and fewer runs: proves the script works (CI)
+ * --no-write  print the table only; leave docs/performance.md alone
+ * --runs N    runs per scale cell (default 3; the median wall is reported)
+ * --bin PATH  the herald bundle to measure (default dist/herald.js), e.g. an older build
+ * --n LIST, --c LIST   only these connection counts / concurrencies (comma-separated)
+ *
+ * HERALD_BENCH_NODE_ARGS adds node options to the measured herald runs, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a slow run spends its time.
+ *
+ * It prints the table and, unless --no-write, puts it into docs/performance.md between the
+ * bench markers (text outside them is kept). Targets are reported, not enforced: the exit
+ * code is non-zero only when a run did not work (a failed connection, a lost write).
+ */
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import * as os from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as YAML from "yaml"
+import { DAY, epochSeconds, type Fake, HOUR } from "../sandbox/fakes/server.js"
+import { type Sandbox, startSandbox } from "../sandbox/index.js"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+
+// ---- arguments -------------------------------------------------------------------------
+
+interface Args {
+  readonly smoke: boolean
+  readonly write: boolean
+  readonly runs: number
+  readonly bin: string
+  readonly counts: ReadonlyArray<number>
+  readonly concurrencies: ReadonlyArray<number>
+}
+
+const list = (text: string | undefined, what: string): Array<number> => {
+  const xs = (text ?? "").split(",").map(Number)
+  if (xs.length === 0 || !xs.every((x) => Number.isInteger(x) && x >= 1)) throw new Error(`${what} takes positive integers, comma-separated`)
+  return xs
+}
+
+const parseArgs = (argv: ReadonlyArray<string>): Args => {
+  let smoke = false
+  let write = true
+  let runs: number | undefined
+  let bin = join(root, "dist", "herald.js")
+  let counts: Array<number> | undefined
+  let concurrencies = [8, 32, 64]
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === "--smoke") smoke = true
+    else if (a === "--no-write") write = false
+    else if (a === "--runs") runs = Number(argv[++i])
+    else if (a === "--bin") bin = resolve(argv[++i] ?? "")
+    else if (a === "--n") counts = list(argv[++i], "--n")
+    else if (a === "--c") concurrencies = list(argv[++i], "--c")
+    else throw new Error(`unknown argument ${a}; usage: tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST]`)
+  }
+  if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a positive integer")
+  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000]), concurrencies }
+}
+
+// ---- running a process -----------------------------------------------------------------
+
+interface RunResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly wallMs: number
+  /** Date.now() when the process was started */
+  readonly startedAt: number
+  /** user + system CPU time, ms (with GNU time only) */
+  readonly cpuMs: number | undefined
+  /** peak resident set size, MB (undefined when it could not be measured) */
+  readonly peakRssMb: number | undefined
+}
+
+/** GNU time reports the child's max RSS exactly; elsewhere /proc is polled. */
+const gnuTime = (() => {
+  if (!existsSync("/usr/bin/time")) return false
+  const r = spawnSync("/usr/bin/time", ["--version"], { encoding: "utf8" })
+  return `${r.stdout}${r.stderr}`.includes("GNU")
+})()
+
+const vmHwmKb = (pid: number): number | undefined => {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return m?.[1] !== undefined ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+let rssSeq = 0
+
+const run = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly rss?: boolean; readonly timeoutMs?: number } = {}
+): Promise<RunResult> => {
+  const rssFile = options.rss === true && gnuTime ? join(os.tmpdir(), `herald-bench-rss-${process.pid}-${++rssSeq}`) : undefined
+  const [cmd, argv] = rssFile !== undefined
+    ? ["/usr/bin/time", ["-f", "%M %U %S", "-o", rssFile, command, ...args]] as const
+    : [command, args] as const
+  const startedAt = Date.now()
+  const started = performance.now()
+  const child = spawn(cmd, argv, { cwd: root, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d
+  })
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d
+  })
+  let polledKb: number | undefined
+  const poll = options.rss === true && rssFile === undefined && child.pid !== undefined
+    ? setInterval(() => {
+      const kb = vmHwmKb(child.pid!)
+      if (kb !== undefined) polledKb = Math.max(polledKb ?? 0, kb)
+    }, 5)
+    : undefined
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000)
+  const code = await new Promise<number | null>((done, fail) => {
+    child.on("error", fail)
+    child.on("close", (c) => done(c))
+  }).finally(() => {
+    clearTimeout(timer)
+    if (poll !== undefined) clearInterval(poll)
+  })
+  const wallMs = performance.now() - started
+  let peakKb = polledKb
+  let cpuMs: number | undefined
+  if (rssFile !== undefined) {
+    const text = await readFile(rssFile, "utf8").catch(() => "")
+    await rm(rssFile, { force: true })
+    // the last line holds the figures; a killed child adds a "Command terminated" line before it
+    const [kb, user, sys] = (text.trim().split("\n").at(-1) ?? "").split(" ").map(Number)
+    peakKb = kb !== undefined && Number.isFinite(kb) && kb > 0 ? kb : undefined
+    cpuMs = user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? (user + sys) * 1000 : undefined
+  }
+  return { code, stdout, stderr, wallMs, startedAt, cpuMs, peakRssMb: peakKb === undefined ? undefined : peakKb / 1024 }
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+// ---- a world for herald: fakes, config, environment ------------------------------------
+
+type PlatformName = "instagram" | "youtube" | "tiktok" | "linkedin" | "x"
+const platforms: ReadonlyArray<PlatformName> = ["instagram", "youtube", "tiktok", "linkedin", "x"]
+
+const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+/** The user's environment minus anything herald would read a secret or a config from. */
+const cleanEnv = (tmp: string): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(INSTAGRAM|YOUTUBE|TIKTOK|LINKEDIN|X|GITLAB|ALERT|HERALD)_/.test(k)) continue
+    env[k] = v
+  }
+  env["HERALD_KEYCHAIN"] = "off"
+  env["XDG_STATE_HOME"] = join(tmp, "state")
+  env["XDG_CONFIG_HOME"] = join(tmp, "config")
+  env["NO_COLOR"] = "1"
+  return env
+}
+
+interface World {
+  readonly sandbox: Sandbox
+  readonly dir: string
+  readonly config: string
+  readonly env: NodeJS.ProcessEnv
+  /** connections per platform (default account included) */
+  readonly perPlatform: Readonly<Record<PlatformName, number>>
+  close(): Promise<void>
+}
+
+/**
+ * N connections spread round-robin over the five platforms: each platform's default
+ * account (seeded by the sandbox) plus further accounts, each with its own tokens on the
+ * fake, so every connection makes one provider call and the rotating ones one write-back.
+ */
+const makeWorld = async (connections: number, latencyMs: number): Promise<World> => {
+  // 50 days left: LinkedIn needs no attention, so a clean run exits 0
+  const sandbox = await startSandbox({ latencyMs, linkedinDaysLeft: 50 })
+  const dir = await mkdtemp(join(os.tmpdir(), "herald-bench-"))
+  const now = Date.now()
+  const f = sandbox.fakes
+  const perPlatform: Record<PlatformName, number> = { instagram: 0, youtube: 0, tiktok: 0, linkedin: 0, x: 0 }
+  const accounts: Record<PlatformName, Array<[string, Record<string, string>]>> = {
+    instagram: [],
+    youtube: [],
+    tiktok: [],
+    linkedin: [],
+    x: []
+  }
+  for (let i = 0; i < Math.max(connections, 1); i++) {
+    const p = platforms[i % platforms.length]!
+    perPlatform[p]++
+    if (i < platforms.length) continue // the default account
+    const name = `a${String(i).padStart(5, "0")}`
+    const tag = `${p}-${name}`
+    let keys: Record<string, string>
+    switch (p) {
+      case "instagram": {
+        const issued = now - 30 * DAY
+        keys = {
+          access_token: f.instagram.issueToken(`bench-${tag}-token`, { issuedAt: issued }),
+          access_token_expires_at: rfc3339(issued + 60 * DAY)
+        }
+        break
+      }
+      case "youtube":
+        keys = { refresh_token: f.youtube.issueRefreshToken(`bench-${tag}-refresh`) }
+        break
+      case "tiktok": {
+        const refreshExpires = now + 180 * DAY
+        keys = {
+          access_token: f.tiktok.issueAccessToken(`bench-${tag}-access`, { expiresAt: now + 2 * HOUR }),
+          refresh_token: f.tiktok.issueRefreshToken(`bench-${tag}-refresh`, { expiresAt: refreshExpires }),
+          access_token_expires_at: rfc3339(now + 2 * HOUR),
+          refresh_token_expires_at: rfc3339(refreshExpires)
+        }
+        break
+      }
+      case "linkedin": {
+        const expires = now + 50 * DAY
+        f.linkedin.addAccessToken(`bench-${tag}-access`, epochSeconds(expires))
+        keys = { access_token: `bench-${tag}-access`, access_token_expires_at: rfc3339(expires) }
+        break
+      }
+      case "x":
+        keys = {
+          access_token: f.x.issueAccessToken(`bench-${tag}-access`, { expiresAt: now + 2 * HOUR }),
+          refresh_token: f.x.issueRefreshToken(`bench-${tag}-refresh`),
+          access_token_expires_at: rfc3339(now + 2 * HOUR)
+        }
+        break
+    }
+    accounts[p].push([name, keys])
+  }
+
+  // the sandbox's own config (default accounts, endpoints), with the further accounts added
+  const lines = sandbox.configYaml().split("\n")
+  const q = (s: string): string => JSON.stringify(s)
+  const out: Array<string> = []
+  let current: PlatformName | undefined
+  const flush = () => {
+    if (current === undefined || accounts[current].length === 0) return
+    out.push("    accounts:")
+    for (const [name, keys] of accounts[current]) {
+      out.push(`      ${name}:`)
+      for (const [k, v] of Object.entries(keys)) out.push(`        ${k}: ${q(v)}`)
+    }
+  }
+  for (const line of lines) {
+    const m = /^ {2}(instagram|youtube|tiktok|linkedin|x):$/.exec(line)
+    if (m !== null || line === "auth:") {
+      flush()
+      current = m !== null ? m[1] as PlatformName : undefined
+    }
+    out.push(line)
+  }
+  const config = join(dir, "herald.yaml")
+  await writeFile(config, out.join("\n"), { mode: 0o600 })
+  await mkdir(join(dir, "state"), { recursive: true })
+  return {
+    sandbox,
+    dir,
+    config,
+    env: cleanEnv(dir),
+    perPlatform,
+    close: async () => {
+      await sandbox.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+const fakesOf = (w: World): ReadonlyArray<Fake> => platforms.map((p) => w.sandbox.fakes[p])
+const callsOf = (w: World): number => fakesOf(w).reduce((n, fk) => n + fk.counters.calls, 0)
+
+interface Report {
+  readonly attention: number
+  readonly statuses: ReadonlyArray<{ readonly platform: string; readonly account: string; readonly action: string; readonly detail: string }>
+}
+
+/**
+ * A run counts only if it did the work: every connection reported, none failed, and every
+ * rotated refresh token herald was handed is the one in the config file (no lost write).
+ */
+const verify = async (w: World, r: RunResult, connections: number, dryRun: boolean): Promise<Array<string>> => {
+  const problems: Array<string> = []
+  if (r.code !== 0) problems.push(`exit ${r.code ?? "killed"}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`)
+  let report: Report | undefined
+  try {
+    report = JSON.parse(r.stdout) as Report
+  } catch {
+    problems.push("stdout is not the JSON report")
+  }
+  if (report !== undefined) {
+    if (report.statuses.length !== connections) problems.push(`${report.statuses.length} statuses for ${connections} connections`)
+    const bad = report.statuses.filter((s) => s.action === "failed" || s.action === "reauth-required" || s.action === "skipped")
+    if (bad.length > 0) problems.push(`${bad.length} connections not ok, e.g. ${bad[0]!.platform}:${bad[0]!.account} ${bad[0]!.action}: ${bad[0]!.detail}`)
+  }
+  if (!dryRun) {
+    const doc = YAML.parse(await readFile(w.config, "utf8")) as {
+      platforms: Record<string, Record<string, unknown> & { accounts?: Record<string, Record<string, unknown>> }>
+    }
+    for (const p of ["tiktok", "x"] as const) {
+      const section = doc.platforms[p]!
+      const inFile = new Set([section, ...Object.values(section.accounts ?? {})].map((s) => String(s["refresh_token"])))
+      const live = w.sandbox.fakes[p].liveRefreshTokens()
+      const lost = live.filter((t) => !inFile.has(t))
+      if (live.length !== w.perPlatform[p] || lost.length > 0) {
+        problems.push(`${p}: ${lost.length} of ${live.length} live refresh tokens are not in the config file (lost writes)`)
+      }
+    }
+  }
+  return problems
+}
+
+const nodeArgs = (process.env["HERALD_BENCH_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
+
+const herald = (bin: string, w: World, args: ReadonlyArray<string>) =>
+  run(process.execPath, [...nodeArgs, bin, ...args, "--json", "--config", w.config], { env: w.env, rss: true })
+
+// ---- the measurements ------------------------------------------------------------------
+
+interface ColdStart {
+  readonly runs: number
+  readonly nodeMs: number
+  readonly heraldMs: number
+  readonly ratio: number
+}
+
+/** `herald --help` against `node -e 0`, interleaved so drift hits both alike. */
+const coldStart = async (bin: string, runs: number): Promise<ColdStart> => {
+  const node: Array<number> = []
+  const help: Array<number> = []
+  // one unmeasured pair: the first run also pays for reading the files from disk
+  await run(process.execPath, ["-e", "0"])
+  await run(process.execPath, [bin, "--help"])
+  for (let i = 0; i < runs; i++) {
+    node.push((await run(process.execPath, ["-e", "0"])).wallMs)
+    const r = await run(process.execPath, [bin, "--help"], { env: { ...process.env, NO_COLOR: "1" } })
+    if (r.code !== 0) throw new Error(`herald --help exited ${r.code}: ${r.stderr}`)
+    help.push(r.wallMs)
+  }
+  const nodeMs = median(node)
+  const heraldMs = median(help)
+  return { runs, nodeMs, heraldMs, ratio: heraldMs / nodeMs }
+}
+
+interface Overlap {
+  readonly latencyMs: number
+  readonly runs: number
+  readonly dryMs: number
+  readonly realMs: number
+  readonly calls: number
+}
+
+/** Five platforms each answering in 700 ms: a real run must cost about one answer more than a dry run, not five. */
+const overlap = async (bin: string, runs: number, problems: Array<string>): Promise<Overlap> => {
+  const latencyMs = 700
+  const dry: Array<number> = []
+  const real: Array<number> = []
+  let calls = 0
+  for (let i = 0; i < runs; i++) {
+    const w = await makeWorld(platforms.length, latencyMs)
+    try {
+      const d = await herald(bin, w, ["auth", "refresh", "all", "--dry-run"])
+      problems.push(...(await verify(w, d, platforms.length, true)).map((p) => `overlap dry run: ${p}`))
+      const before = callsOf(w)
+      const r = await herald(bin, w, ["auth", "refresh", "all"])
+      problems.push(...(await verify(w, r, platforms.length, false)).map((p) => `overlap real run: ${p}`))
+      calls = callsOf(w) - before
+      dry.push(d.wallMs)
+      real.push(r.wallMs)
+    } finally {
+      await w.close()
+    }
+  }
+  return { latencyMs, runs, dryMs: median(dry), realMs: median(real), calls }
+}
+
+interface ScaleRow {
+  readonly connections: number
+  readonly concurrency: number
+  readonly runs: number
+  readonly wallMs: number
+  readonly idealMs: number
+  readonly peakRssMb: number | undefined
+  readonly callsPerConnection: number
+  /** when the first and the last provider call arrived, ms after the start (medians) */
+  readonly firstCallMs: number
+  readonly lastCallMs: number
+  readonly cpuMs: number | undefined
+}
+
+const scale = async (
+  bin: string,
+  connections: number,
+  concurrency: number,
+  runs: number,
+  coldMs: number,
+  problems: Array<string>
+): Promise<ScaleRow> => {
+  const latencyMs = 50
+  const walls: Array<number> = []
+  let peak: number | undefined
+  let calls = 0
+  const firsts: Array<number> = []
+  const lasts: Array<number> = []
+  const cpus: Array<number> = []
+  for (let i = 0; i < runs; i++) {
+    const w = await makeWorld(connections, latencyMs)
+    try {
+      const r = await herald(bin, w, ["auth", "refresh", "all", "--concurrency", String(concurrency)])
+      problems.push(...(await verify(w, r, connections, false)).map((p) => `N=${connections} c=${concurrency}: ${p}`))
+      walls.push(r.wallMs)
+      const arrivals = fakesOf(w).flatMap((fk) => fk.requests.map((q) => q.at - r.startedAt))
+      firsts.push(Math.min(...arrivals))
+      lasts.push(Math.max(...arrivals))
+      if (r.cpuMs !== undefined) cpus.push(r.cpuMs)
+      if (r.peakRssMb !== undefined) peak = Math.max(peak ?? 0, r.peakRssMb)
+      calls = callsOf(w)
+    } finally {
+      await w.close()
+    }
+  }
+  return {
+    connections,
+    concurrency,
+    runs,
+    wallMs: median(walls),
+    idealMs: Math.ceil(connections / concurrency) * latencyMs + coldMs,
+    peakRssMb: peak,
+    callsPerConnection: calls / connections,
+    firstCallMs: median(firsts),
+    lastCallMs: median(lasts),
+    cpuMs: cpus.length > 0 ? median(cpus) : undefined
+  }
+}
+
+// ---- the table -------------------------------------------------------------------------
+
+const ms = (x: number): string => `${Math.round(x)} ms`
+const mb = (x: number | undefined): string => (x === undefined ? "n/a" : `${x.toFixed(0)} MB`)
+const verdict = (ok: boolean): string => (ok ? "met" : "**missed**")
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
+  [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n")
+
+const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<ScaleRow>): string => {
+  const cpus = os.cpus()
+  const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ` +
+    `Node ${process.version}, ${os.platform()} ${os.release()}`
+  const out: Array<string> = []
+  out.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${machine}${args.smoke ? " (smoke run: N = 10 only)" : ""}.`, "")
+  out.push("### Cold start", "")
+  out.push(table(["command", `median of ${cold.runs} interleaved runs`], [
+    ["`node -e 0`", ms(cold.nodeMs)],
+    ["`herald --help`", ms(cold.heraldMs)],
+    ["ratio", `${cold.ratio.toFixed(2)}×`]
+  ]), "")
+  const extra = ov.realMs - ov.dryMs
+  out.push(`### Five platforms, each answering in ${ov.latencyMs} ms`, "")
+  out.push(table(["run", `median of ${ov.runs}`], [
+    ["`auth refresh all --dry-run`", ms(ov.dryMs)],
+    [`\`auth refresh all\` (${ov.calls} provider calls)`, ms(ov.realMs)],
+    ["extra wall time of the real run", `${ms(extra)} (one at a time would add about ${ms(5 * ov.latencyMs)})`]
+  ]), "")
+  out.push("### Connections at 50 ms latency", "")
+  out.push(
+    `Ideal = ⌈N / concurrency⌉ × 50 ms + the cold start (${ms(cold.heraldMs)}). Connections are spread evenly over the ` +
+      "five platforms; each makes one provider call, and the rotating ones (Instagram, TikTok, X) one write-back to the " +
+      `config file (no keychain). Wall: median of ${rows[0]?.runs ?? 0} run(s); peak RSS: the highest.`,
+    ""
+  )
+  out.push(table(
+    ["N", "concurrency", "wall", "ideal", "wall / ideal", "CPU", "peak RSS", "first / last call at", "calls / connection"],
+    rows.map((r) => [
+      String(r.connections),
+      String(r.concurrency),
+      ms(r.wallMs),
+      ms(r.idealMs),
+      `${(r.wallMs / r.idealMs).toFixed(2)}×`,
+      r.cpuMs === undefined ? "n/a" : ms(r.cpuMs),
+      mb(r.peakRssMb),
+      `${ms(r.firstCallMs)} / ${ms(r.lastCallMs)}`,
+      r.callsPerConnection.toFixed(2)
+    ])
+  ), "")
+
+  const targets: Array<Array<string>> = [["cold start ≤ 3× `node -e 0`", `${cold.ratio.toFixed(2)}×`, verdict(cold.ratio <= 3)]]
+  const big = rows.find((r) => r.connections === 1000 && r.concurrency === 64)
+  if (big !== undefined) {
+    const q = big.wallMs / big.idealMs
+    targets.push(["1,000 connections at concurrency 64 within 1.5× ideal", `${q.toFixed(2)}×`, verdict(q <= 1.5)])
+  }
+  const peaks = rows.flatMap((r) => (r.peakRssMb === undefined ? [] : [r.peakRssMb]))
+  if (peaks.length > 0) {
+    const top = Math.max(...peaks)
+    targets.push(["peak RSS ≤ 200 MB", mb(top), verdict(top <= 200)])
+  }
+  // linear: the time beyond the ideal, per connection, must not grow with N
+  const overhead = (r: ScaleRow) => (r.wallMs - r.idealMs) / r.connections
+  const linear = [8, 32, 64].flatMap((c) => {
+    const a = rows.find((r) => r.connections === 100 && r.concurrency === c)
+    const b = rows.find((r) => r.connections === 1000 && r.concurrency === c)
+    return a !== undefined && b !== undefined ? [{ c, a: overhead(a), b: overhead(b) }] : []
+  })
+  if (linear.length > 0) {
+    // 1 ms per connection of slack: below that the per-connection figure is noise
+    const ok = linear.every((l) => l.b <= Math.max(l.a * 1.5, 1))
+    targets.push([
+      "time linear in N (time over ideal per connection, N = 100 → 1,000)",
+      linear.map((l) => `c=${l.c}: ${l.a.toFixed(2)} → ${l.b.toFixed(2)} ms`).join("; "),
+      verdict(ok)
+    ])
+  }
+  out.push("### Targets", "")
+  out.push(table(["target", "measured", ""], targets))
+  return out.join("\n")
+}
+
+const BEGIN = "<!-- bench:begin (generated by npm run bench; text outside these markers is kept) -->"
+const END = "<!-- bench:end -->"
+
+const writeDoc = async (body: string): Promise<string> => {
+  const file = join(root, "docs", "performance.md")
+  const block = `${BEGIN}\n${body}\n${END}`
+  let text: string
+  const old = await readFile(file, "utf8").catch(() => undefined)
+  if (old !== undefined && old.includes(BEGIN) && old.includes(END)) {
+    text = old.slice(0, old.indexOf(BEGIN)) + block + old.slice(old.indexOf(END) + END.length)
+  } else {
+    text = `# Performance\n\nFigures from \`npm run bench\` (scripts/bench.ts): the built \`herald\` bin run as a child process against the loopback fake platforms in sandbox/fakes.\n\n${block}\n`
+  }
+  await mkdir(dirname(file), { recursive: true })
+  await writeFile(file, text)
+  return file
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+const main = async (): Promise<number> => {
+  const args = parseArgs(process.argv.slice(2))
+  if (!existsSync(args.bin)) {
+    console.error(`herald is not built (${args.bin} is missing): run npm run build first`)
+    return 2
+  }
+  const problems: Array<string> = []
+  const log = (s: string) => process.stderr.write(`${s}\n`)
+
+  log(`cold start (${args.smoke ? 3 : 11} runs each)…`)
+  const cold = await coldStart(args.bin, args.smoke ? 3 : 11)
+  log("five platforms at 700 ms…")
+  const ov = await overlap(args.bin, args.smoke ? 1 : 3, problems)
+  const rows: Array<ScaleRow> = []
+  for (const n of args.counts) {
+    for (const c of args.concurrencies) {
+      log(`N=${n} concurrency=${c}…`)
+      rows.push(await scale(args.bin, n, c, args.runs, cold.heraldMs, problems))
+    }
+  }
+  const body = render(args, cold, ov, rows)
+  console.log(body)
+  if (problems.length > 0) {
+    console.error(`\n${problems.length} run(s) did not do their work:\n${problems.map((p) => `- ${p}`).join("\n")}`)
+    return 1
+  }
+  if (args.write) log(`wrote ${await writeDoc(body)}`)
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e))
+    process.exitCode = 2
+  }
+)

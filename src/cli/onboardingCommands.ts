@@ -1,0 +1,171 @@
+/**
+ * `herald auth login` and `herald auth set`: getting a connection its first tokens. Kept
+ * apart from commands.ts, which only mounts them.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Prompt from "@effect/cli/Prompt"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { UsageError } from "../domain/errors.js"
+import type { ConfigError } from "../domain/errors.js"
+import type { SecretKey } from "../domain/Platform.js"
+import { parseTimeout } from "../platforms/login/flow.js"
+import { parseLoginTarget } from "../platforms/login/target.js"
+import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
+import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
+import { CouldNotStart, NeedsAttention } from "./exit.js"
+
+const config = Options.file("config").pipe(
+  Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
+  Options.optional
+)
+const platform = Args.text({ name: "platform" }).pipe(
+  Args.withDescription("instagram, youtube, tiktok, linkedin or x (or platform:account)")
+)
+const account = Options.text("account").pipe(
+  Options.withDescription("a further account of the platform (default: the default account)"),
+  Options.optional
+)
+
+/**
+ * A failed login or store ran and left the connection needing a human: exit 1. Anything
+ * else stopped it before it started (arguments, credentials, an unwritable store): exit 2.
+ */
+const boundary = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
+      const reason = "reason" in e && typeof e.reason === "string" && e._tag !== "UsageError" ? e.reason : e.message
+      const ran = e._tag === "LoginFailed" || e._tag === "WriteBackFailed"
+      return Console.error(`herald: ${reason}`).pipe(
+        Effect.zipRight(Effect.fail(ran ? new NeedsAttention({ count: 1 }) : new CouldNotStart({ message: reason })))
+      )
+    })
+  )
+
+const fromEither = <A>(e: Either.Either<A, UsageError>) => Either.match(e, { onLeft: Effect.fail, onRight: Effect.succeed })
+
+const stdinIsTerminal = Effect.sync(() => process.stdin.isTTY === true)
+
+const readStdin: Effect.Effect<string> = Effect.async<string>((resume) => {
+  let text = ""
+  process.stdin.setEncoding("utf8")
+  process.stdin.on("data", (chunk: string) => {
+    text += chunk
+  })
+  process.stdin.once("end", () => resume(Effect.succeed(text)))
+  process.stdin.once("error", () => resume(Effect.succeed(text)))
+  process.stdin.resume()
+})
+
+/** One hidden prompt per key; Enter skips it. Nothing typed is echoed, not even its length. */
+const promptFor = (label: string, keys: ReadonlyArray<SecretKey>) =>
+  Effect.gen(function*() {
+    yield* Console.log(`Enter the secrets for ${label} (input is hidden; press Enter to skip one).`)
+    const secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>> = {}
+    for (const key of keys) {
+      const value = yield* Prompt.run(Prompt.hidden({ message: `${label} ${key}` }))
+      if (Redacted.value(value).trim() !== "") secrets[key] = Redacted.make(Redacted.value(value).trim())
+    }
+    return { _tag: "Prompted", secrets } satisfies SecretSource
+  }).pipe(
+    Effect.catchTag("QuitException", () => Effect.fail(new UsageError({ reason: "cancelled; nothing was stored" })))
+  )
+
+const secretSource = (label: string, keys: ReadonlyArray<SecretKey>) =>
+  Effect.flatMap(stdinIsTerminal, (tty) =>
+    tty ? promptFor(label, keys) : Effect.map(readStdin, (text): SecretSource => ({ _tag: "Lines", text })))
+
+export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Option<string>) => Layer.Layer<S, ConfigError, R>) => {
+  const loginCommand = Command.make(
+    "login",
+    {
+      platform,
+      account,
+      config,
+      scopes: Options.text("scopes").pipe(
+        Options.withDescription("scopes to request, comma- or space-separated (default: what herald needs)"),
+        Options.optional
+      ),
+      noBrowser: Options.boolean("no-browser").pipe(Options.withDescription("only print the URL; do not open a browser")),
+      timeout: Options.text("timeout").pipe(
+        Options.withDescription("how long to wait for the browser to come back, e.g. 90s or 10m (default 5m)"),
+        Options.optional
+      ),
+      port: Options.integer("port").pipe(
+        Options.withDescription("the loopback callback port (default: redirect_port from the config, else 8765)"),
+        Options.optional
+      )
+    },
+    (args) =>
+      boundary(
+        Effect.gen(function*() {
+          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "login"))
+          const timeout = yield* Option.match(args.timeout, {
+            onNone: () => Effect.succeed(DEFAULT_LOGIN_TIMEOUT),
+            onSome: (text) =>
+              Option.match(parseTimeout(text), {
+                onNone: () => Effect.fail(new UsageError({ reason: `--timeout ${text}: expected a duration such as 90s or 5m` })),
+                onSome: (ms) => Effect.succeed(Duration.millis(ms))
+              })
+          })
+          if (Option.isSome(args.port) && (args.port.value < 0 || args.port.value > 65535)) {
+            return yield* Effect.fail(new UsageError({ reason: `--port ${args.port.value}: expected a port from 0 to 65535` }))
+          }
+          yield* login({
+            ...target,
+            scopes: args.scopes,
+            openBrowser: !args.noBrowser,
+            timeout,
+            port: args.port,
+            configFlag: args.config
+          })
+        })
+      )
+  ).pipe(
+    Command.withDescription(
+      "log in to a platform in the browser (OAuth with PKCE) and store the tokens; prints the URL, waits for the callback"
+    ),
+    Command.provide((args) => makeLayer(args.config))
+  )
+
+  const setCommand = Command.make(
+    "set",
+    {
+      platform,
+      account,
+      config,
+      expiresAt: Options.text("expires-at").pipe(
+        Options.withDescription("when the access token expires: RFC 3339 or a span such as 60d"),
+        Options.optional
+      ),
+      refreshExpiresAt: Options.text("refresh-token-expires-at").pipe(
+        Options.withDescription("when the refresh token expires: RFC 3339 or a span such as 365d"),
+        Options.optional
+      )
+    },
+    (args) =>
+      boundary(
+        Effect.gen(function*() {
+          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "set"))
+          yield* setSecrets(
+            { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
+            secretSource
+          )
+        })
+      )
+  ).pipe(
+    Command.withDescription(
+      "store secrets you already have: KEY=value lines on stdin, or asked with hidden input in a terminal (never from arguments)"
+    ),
+    Command.provide((args) => makeLayer(args.config))
+  )
+
+  return [loginCommand, setCommand] as const
+}

@@ -1,0 +1,136 @@
+/**
+ * Distribution (`auth.distribute`): after a run, the secrets it stored are also written to
+ * the files other tools read (a poster container's `.env`). Pure: which target takes which
+ * secret under which name, what the report says, and the config checks.
+ */
+import * as Either from "effect/Either"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { DistributeTarget, HeraldConfig } from "./Config.js"
+import { connectionsOf, parseTarget, selectConnections, type Target } from "./Connection.js"
+import {
+  type ConnectionId,
+  connectionLabel,
+  envName,
+  isPlatformId,
+  isSecretKey,
+  keychainAccount,
+  type SecretKey,
+  secretKeys
+} from "./Platform.js"
+import type { Report } from "./Status.js"
+
+/** What became of one target in this run. Names only: never a value. */
+export const Distribution = Schema.Struct({
+  /** `dotenv /srv/poster/.env` */
+  target: Schema.String,
+  /** the connections whose new secrets it took */
+  connections: Schema.Array(Schema.String),
+  /** the file's keys herald wrote */
+  keys: Schema.Array(Schema.String),
+  /** the file's content changed */
+  changed: Schema.Boolean,
+  /** the `then` command, as configured */
+  then: Schema.optional(Schema.String),
+  /** the `then` command was started */
+  ran: Schema.optional(Schema.Boolean),
+  alert: Schema.Boolean,
+  detail: Schema.String,
+  /** the command a human should run (after fixing what `detail` names), when `alert` */
+  remedy: Schema.optional(Schema.String)
+})
+export type Distribution = typeof Distribution.Type
+
+/** The secrets one connection stored in this run, handed from the pipeline to the targets. */
+export interface Delivery {
+  readonly connection: ConnectionId
+  readonly secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>>
+}
+
+export interface DotenvEntry {
+  readonly key: string
+  readonly value: Redacted.Redacted<string>
+}
+
+const matches = (targets: ReadonlyArray<Target>, c: ConnectionId): boolean =>
+  targets.some((t) =>
+    t._tag === "All" ||
+    (t._tag === "Platform" && t.platform === c.platform) ||
+    (t._tag === "Account" && t.platform === c.platform && t.account === c.account)
+  )
+
+/**
+ * Pure: the entries a target writes from this run's deliveries, and the connections they
+ * came from. Connection names use TARGET syntax (`x` = every X account, `x:brand` one).
+ * With a `keys` mapping only the mapped secrets are written: a container that needs one
+ * access token is not handed the refresh token too.
+ */
+export const entriesFor = (
+  target: Pick<DistributeTarget, "connections" | "keys">,
+  deliveries: ReadonlyArray<Delivery>
+): { readonly connections: ReadonlyArray<string>; readonly entries: ReadonlyArray<DotenvEntry> } => {
+  // unparseable names are reported by config validation; here they simply select nothing
+  const targets = target.connections === undefined
+    ? [{ _tag: "All" } as const]
+    : target.connections.flatMap((name) => Either.match(parseTarget(name), { onLeft: () => [], onRight: (t) => [t] }))
+  const connections: Array<string> = []
+  const entries = new Map<string, Redacted.Redacted<string>>()
+  for (const d of deliveries) {
+    if (!matches(targets, d.connection)) continue
+    let used = false
+    for (const key of secretKeys) {
+      const value = d.secrets[key]
+      if (value === undefined) continue
+      const fileKey = target.keys === undefined
+        ? envName(d.connection, key)
+        : target.keys[keychainAccount(d.connection, key)] ?? target.keys[envName(d.connection, key)]
+      if (fileKey === undefined) continue
+      entries.set(fileKey, value)
+      used = true
+    }
+    if (used) connections.push(connectionLabel(d.connection))
+  }
+  return { connections, entries: [...entries].map(([key, value]) => ({ key, value })) }
+}
+
+/** Pure: the report with the distribution results; a failed target counts as needing attention. */
+export const withDistribution = (report: Report, results: ReadonlyArray<Distribution>): Report =>
+  results.length === 0
+    ? report
+    : { ...report, attention: report.attention + results.filter((r) => r.alert).length, distribution: results }
+
+/** An argv as a person would type it (for the report; never run through a shell). */
+export const commandLine = (argv: ReadonlyArray<string>): string =>
+  argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ")
+
+const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+const HERALD_NAME = /^([a-z]+)(?::([^/]+))?\/([a-z_]+)$/
+
+/** Pure: problems with `auth.distribute`, each prefixed with its key path. */
+export const distributeIssues = (config: HeraldConfig): ReadonlyArray<string> => {
+  const issues: Array<string> = []
+  const all = connectionsOf(config)
+  const envNames = new Set(all.flatMap((c) => secretKeys.map((k) => envName(c, k))))
+  const targets = config.auth?.distribute ?? []
+  targets.forEach((t, i) => {
+    const at = `auth.distribute.${i}`
+    t.connections?.forEach((name, j) => {
+      const selected = Either.flatMap(parseTarget(name), (target) => selectConnections(all, target, "the config"))
+      if (Either.isLeft(selected)) issues.push(`${at}.connections.${j}: ${selected.left.reason}`)
+    })
+    for (const [name, fileKey] of Object.entries(t.keys ?? {})) {
+      const m = HERALD_NAME.exec(name)
+      const known = m !== null
+        ? isPlatformId(m[1]!) && isSecretKey(m[3]!)
+        : envNames.has(name)
+      if (!known) {
+        issues.push(
+          `${at}.keys.${name}: unknown secret; name one as platform[:account]/key (x/access_token) or by its env name (X_ACCESS_TOKEN)`
+        )
+      }
+      if (!DOTENV_KEY.test(fileKey)) issues.push(`${at}.keys.${name}: '${fileKey}' is not a valid .env key`)
+    }
+    if (t.then !== undefined && t.then[0].trim() === "") issues.push(`${at}.then.0: the command to run is empty`)
+  })
+  return issues
+}

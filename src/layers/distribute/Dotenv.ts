@@ -1,0 +1,141 @@
+/**
+ * `dotenv` distribution targets: the run's new secrets are written into a .env file in
+ * place (atomically; comments, unrelated keys and the file's mode kept; 0600 when herald
+ * creates it), then the target's `then` command runs once if the file changed.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type { DistributeTarget } from "../../domain/Config.js"
+import { commandLine, type Delivery, type Distribution, entriesFor } from "../../domain/Distribution.js"
+import { Distributor } from "../../services/Distributor.js"
+import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import { lastLine, runProcess } from "../process/runProcess.js"
+import { rewriteDotenv } from "./dotenvText.js"
+
+const CREATED_MODE = 0o600
+export const DEFAULT_THEN_TIMEOUT_SECONDS = 60
+
+/** `~/x` and paths relative to the config file's folder, so cron and CI read the same file. */
+export const resolvePath = (file: string, baseDir: string): string =>
+  file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : path.resolve(baseDir, file)
+
+/** Output of the `then` command never carries a value herald just wrote. */
+const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
+  secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join("<redacted>") : t), text)
+
+interface Current {
+  /** the file written: a symlinked .env is updated where it points, and stays a symlink */
+  readonly real: string
+  readonly text: string
+  readonly mode: number
+  readonly exists: boolean
+  readonly owner?: { readonly uid: number; readonly gid: number }
+}
+
+const readCurrent = (file: string): Effect.Effect<Current, string> =>
+  Effect.tryPromise({
+    try: async (): Promise<Current> => {
+      let real = file
+      try {
+        real = await fs.realpath(file)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+        return { real: file, text: "", mode: CREATED_MODE, exists: false }
+      }
+      const [text, stat] = await Promise.all([fs.readFile(real, "utf8"), fs.stat(real)])
+      return { real, text, mode: stat.mode & 0o777, exists: true, owner: { uid: stat.uid, gid: stat.gid } }
+    },
+    catch: (e) => fsReason(e as Error)
+  })
+
+/** A root run must not hand a user's .env to root: the rename made a new, root-owned file. */
+const keepOwner = (current: Current) =>
+  current.owner !== undefined && process.getuid?.() === 0
+    ? Effect.tryPromise(() => fs.chown(current.real, current.owner!.uid, current.owner!.gid)).pipe(Effect.ignore)
+    : Effect.void
+
+export const distributeOne = (target: DistributeTarget, baseDir: string, deliveries: ReadonlyArray<Delivery>) =>
+  Effect.gen(function*() {
+    const { connections, entries } = entriesFor(target, deliveries)
+    if (entries.length === 0) return undefined
+    const file = resolvePath(target.dotenv, baseDir)
+    const keys = entries.map((e) => e.key)
+    const then = target.then !== undefined ? commandLine(target.then) : undefined
+    const base = {
+      target: `dotenv ${file}`,
+      connections,
+      keys,
+      ...(then !== undefined ? { then } : {})
+    }
+    const again = `herald auth refresh${connections.length === 1 ? ` ${connections[0]}` : ""}`
+    const failed = (detail: string, remedy: string, changed: boolean, ran?: boolean): Distribution => ({
+      ...base,
+      changed,
+      ...(ran !== undefined ? { ran } : {}),
+      alert: true,
+      detail,
+      remedy
+    })
+
+    const current = yield* readCurrent(file).pipe(Effect.either)
+    if (current._tag === "Left") {
+      return failed(`could not read the file (${current.left}); the stored tokens are unchanged`, again, false)
+    }
+    const next = rewriteDotenv(current.right.text, entries.map((e) => ({ key: e.key, value: Redacted.value(e.value) })))
+    const changed = !current.right.exists || next !== current.right.text
+    if (!changed) {
+      return {
+        ...base,
+        changed: false,
+        ...(then !== undefined ? { ran: false } : {}),
+        alert: false,
+        detail: "the file already holds the new values" + (then !== undefined ? `; ${then} not run` : "")
+      } satisfies Distribution
+    }
+    const written = yield* atomicWrite(current.right.real, next, current.right.mode).pipe(
+      Effect.zipRight(keepOwner(current.right)),
+      Effect.either
+    )
+    if (written._tag === "Left") {
+      return failed(
+        `could not write the file (${fsReason(written.left)}); the stored tokens are unchanged`,
+        again,
+        false
+      )
+    }
+    const wrote = `wrote ${keys.join(", ")}`
+    if (target.then === undefined) return { ...base, changed: true, alert: false, detail: wrote } satisfies Distribution
+
+    const timeout = Duration.seconds(target.timeout_seconds ?? DEFAULT_THEN_TIMEOUT_SECONDS)
+    const secrets = entries.map((e) => Redacted.value(e.value))
+    const result = yield* runProcess(target.then, { timeout, cwd: path.dirname(file) }).pipe(Effect.either)
+    // the file is up to date: running the command by hand finishes the job
+    const byHand = commandLine(target.then)
+    if (result._tag === "Left") {
+      return failed(`${wrote}; ${then} ${result.left.timedOut ? "" : "could not start: "}${result.left.reason}`, byHand, true, result.left.timedOut)
+    }
+    const { code, signal, stderr, stdout } = result.right
+    if (code !== 0) {
+      const said = lastLine(scrub(stderr, secrets)) ?? lastLine(scrub(stdout, secrets))
+      const how = code === null ? `was killed by ${signal ?? "a signal"}` : `exited with code ${code}`
+      return failed(`${wrote}; ${then} ${how}${said !== undefined ? `: ${said}` : ""}`, byHand, true, true)
+    }
+    return { ...base, changed: true, ran: true, alert: false, detail: `${wrote}; ran ${then}` } satisfies Distribution
+  }).pipe(Effect.withSpan("Distributor.dotenv"))
+
+export const make = (targets: ReadonlyArray<DistributeTarget>, baseDir: string): Distributor["Type"] => ({
+  distribute: Effect.fn("Distributor.distribute")(function*(deliveries: ReadonlyArray<Delivery>) {
+    if (deliveries.length === 0) return []
+    // one target at a time: two targets may share a file or a restart
+    const results = yield* Effect.forEach(targets, (t) => distributeOne(t, baseDir, deliveries))
+    return results.filter((r): r is Distribution => r !== undefined)
+  })
+})
+
+export const layer = (targets: ReadonlyArray<DistributeTarget>, baseDir: string): Layer.Layer<Distributor> =>
+  Layer.succeed(Distributor, make(targets, baseDir))

@@ -1,0 +1,64 @@
+/**
+ * Group commit for a file many fibers write at once: each caller queues its change and
+ * waits; whoever holds the file next commits everything queued so far in one write. A
+ * thousand connections finishing together cost a handful of writes instead of a thousand
+ * (each a full rewrite of the file), and no caller returns before its own change is on
+ * disk — "persist first" keeps holding.
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+
+export interface GroupCommit<A, E> {
+  /** Queue `item`; succeeds once a commit that includes it has succeeded. */
+  readonly submit: (item: A) => Effect.Effect<void, E>
+}
+
+/**
+ * `commit` writes a whole batch, in order. It fails for the batch as a whole (the file
+ * could not be written: every caller in it gets the error), or it succeeds with one entry
+ * per item: `undefined`, or that item's own error (it was left out; the rest were written).
+ */
+export const make = <A, E>(
+  commit: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<E | undefined>, E>
+): Effect.Effect<GroupCommit<A, E>> =>
+  Effect.map(Effect.makeSemaphore(1), (lock) => {
+    interface Waiting {
+      readonly item: A
+      readonly done: Deferred.Deferred<void, E>
+    }
+    let queue: Array<Waiting> = []
+
+    const commitQueued = Effect.suspend(() => {
+      const batch = queue
+      queue = []
+      if (batch.length === 0) return Effect.void
+      return Effect.flatMap(Effect.exit(commit(batch.map((w) => w.item))), (exit) =>
+        Effect.forEach(batch, (w, i) => {
+          if (Exit.isFailure(exit)) return Deferred.done(w.done, exit)
+          const own = exit.value[i]
+          return Deferred.done(w.done, own === undefined ? Exit.void : Exit.fail(own))
+        }, { discard: true }))
+    })
+
+    const submit = (item: A): Effect.Effect<void, E> =>
+      Effect.gen(function*() {
+        const done = yield* Deferred.make<void, E>()
+        const waiting: Waiting = { item, done }
+        queue.push(waiting)
+        yield* lock.withPermits(1)(
+          // a batch, once taken, is finished even if its leader is interrupted: others wait on it
+          Effect.uninterruptible(Effect.flatMap(Deferred.isDone(done), (already) => (already ? Effect.void : commitQueued)))
+        ).pipe(
+          // given up before any commit took it: take the change back
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              queue = queue.filter((w) => w !== waiting)
+            })
+          )
+        )
+        return yield* Deferred.await(done)
+      })
+
+    return { submit }
+  })

@@ -1,0 +1,100 @@
+/**
+ * Running a program: an argv (never a shell, so no value is ever parsed as shell syntax),
+ * optional stdin (how secrets reach a child: never through argv, which `ps` shows), a
+ * time limit after which the child is stopped, and bounded captured output.
+ *
+ * node:child_process wrapped in Effect rather than @effect/platform's CommandExecutor:
+ * the ports' methods require nothing (STYLE), and an executor would become a requirement
+ * of every layer that runs a program, of the CLI's layer type and of every test world.
+ */
+import { spawn } from "node:child_process"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+export class ProcessFailed extends Schema.TaggedError<ProcessFailed>()("ProcessFailed", {
+  /** the program, as named in argv[0] */
+  program: Schema.String,
+  reason: Schema.String,
+  timedOut: Schema.Boolean
+}) {}
+
+export interface ProcessResult {
+  /** the exit code, or null when a signal ended it */
+  readonly code: number | null
+  readonly signal: string | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface ProcessOptions {
+  readonly timeout: Duration.DurationInput
+  /** written to stdin, which is then closed; without it stdin is /dev/null */
+  readonly input?: string
+  /** the child's whole environment (default: this process's) */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly cwd?: string
+}
+
+const MAX_OUTPUT = 1 << 20
+const KILL_GRACE_MS = 2000
+
+const spawnReason = (e: NodeJS.ErrnoException): string =>
+  e.code === "ENOENT" ? "not found (is it installed and on PATH?)" : e.code === "EACCES" ? "not executable (EACCES)" : e.code ?? e.message
+
+/** Runs argv to completion; a non-zero exit is a result, not a failure. */
+export const runProcess = (argv: readonly [string, ...Array<string>], options: ProcessOptions): Effect.Effect<ProcessResult, ProcessFailed> => {
+  const program = argv[0]
+  const timeout = Duration.decode(options.timeout)
+  return Effect.async<ProcessResult, ProcessFailed>((resume) => {
+    let done = false
+    const finish = (effect: Effect.Effect<ProcessResult, ProcessFailed>) => {
+      if (done) return
+      done = true
+      resume(effect)
+    }
+    const child = spawn(program, argv.slice(1), {
+      shell: false,
+      env: options.env ?? process.env,
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      windowsHide: true
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (stdout.length < MAX_OUTPUT) stdout += chunk
+    })
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (stderr.length < MAX_OUTPUT) stderr += chunk
+    })
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      finish(Effect.fail(new ProcessFailed({ program, reason: spawnReason(e), timedOut: false }))))
+    child.on("close", (code, signal) => finish(Effect.succeed({ code, signal, stdout, stderr })))
+    if (options.input !== undefined && child.stdin !== null) {
+      // a child that exits without reading stdin must not crash herald with EPIPE
+      child.stdin.on("error", () => {})
+      child.stdin.end(options.input)
+    }
+    return Effect.sync(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill("SIGTERM")
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+      }, KILL_GRACE_MS).unref()
+    })
+  }).pipe(
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        new ProcessFailed({ program, reason: `did not finish within ${Duration.format(timeout)} and was stopped`, timedOut: true })
+    })
+  )
+}
+
+/** The last non-empty line of a program's output, one line, at most 200 characters. */
+export const lastLine = (output: string): string | undefined => {
+  const line = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "").at(-1)
+  if (line === undefined) return undefined
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line
+}

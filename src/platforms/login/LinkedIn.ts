@@ -1,0 +1,95 @@
+/**
+ * LinkedIn's standard 3-legged flow: `state` but no PKCE (LinkedIn offers PKCE only to
+ * native apps it has approved for it), the code redeemed with client_id and client_secret
+ * in the form body. Standard apps get a 60-day access token and no refresh token, so the
+ * recorded `access_token_expires_at` is what gives the re-auth alert its date; approved
+ * (MDP) partner apps also get a refresh token, stored with its expiry.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { classify, defaults, endpoints } from "../LinkedIn.js"
+import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
+import { NonEmpty, providerCall } from "../providerCall.js"
+import type { LoginResult, LoginSpec } from "./flow.js"
+
+export const TokenResponse = Schema.Struct({
+  access_token: Schema.Redacted(NonEmpty),
+  expires_in: Schema.Number,
+  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
+  refresh_token_expires_in: Schema.optional(Schema.Number),
+  scope: Schema.optional(Schema.String)
+})
+export type TokenResponse = typeof TokenResponse.Type
+
+/** Pure: what a successful exchange at `now` stores, and when the user will be asked back. */
+export const resultOf = (now: DateTime.Utc, body: TokenResponse, warnDays: number): LoginResult => {
+  const accessExpires = plusSeconds(now, body.expires_in)
+  const alertFrom = DateTime.subtractDuration(accessExpires, Duration.days(warnDays))
+  const refreshExpires = Option.map(Option.fromNullable(body.refresh_token_expires_in), (s) => plusSeconds(now, s))
+  return {
+    secrets: {
+      access_token: body.access_token,
+      ...(body.refresh_token !== undefined ? { refresh_token: body.refresh_token } : {})
+    },
+    metadata: {
+      access_token_expires_at: formatInstant(accessExpires),
+      ...Option.match(refreshExpires, {
+        onNone: () => ({}),
+        onSome: (at) => ({ refresh_token_expires_at: formatInstant(at) })
+      })
+    },
+    notes: [
+      body.refresh_token === undefined
+        ? `LinkedIn gives standard apps no refresh token: this access token expires ${dateOnly(accessExpires)}, ` +
+          `herald alerts from ${dateOnly(alertFrom)} and you log in again then`
+        : `LinkedIn issued a refresh token (partner app)` +
+          Option.match(refreshExpires, {
+            onNone: () => "",
+            onSome: (at) => `; it does not outlive ${dateOnly(at)}, whatever refreshes happen`
+          })
+    ]
+  }
+}
+
+export const login: LoginSpec = {
+  platform: "linkedin",
+  title: "LinkedIn",
+  credentials: { id: "client_id", secret: "client_secret", secretRequired: true },
+  clientIdParam: "client_id",
+  authorizeEndpoint: endpoints.authorize,
+  // openid + profile serve the userinfo health probe; w_member_social is what posting needs
+  scopes: { defaults: ["openid", "profile", "w_member_social"], required: [], separator: " " },
+  pkce: "none",
+  extraParams: {},
+  // partner apps also get a refresh token; standard apps never do, so it is not required of the target
+  stores: ["access_token"],
+  notes: [],
+  exchange: (input) =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const settings = input.connection.settings
+      const url = settings.endpoints?.["token"] ?? endpoints.token
+      const body = yield* providerCall(client, {
+        connection: input.connection,
+        request: HttpClientRequest.post(url).pipe(
+          HttpClientRequest.acceptJson,
+          HttpClientRequest.bodyUrlParams({
+            grant_type: "authorization_code",
+            code: Redacted.value(input.code),
+            redirect_uri: input.redirectUri,
+            client_id: Redacted.value(input.clientId),
+            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value })
+          })
+        ),
+        classify,
+        success: TokenResponse
+      })
+      return resultOf(yield* DateTime.now, body, settings.reauth_warn_days ?? defaults.reauthWarnDays)
+    })
+}

@@ -1,0 +1,89 @@
+/**
+ * TikTok Login Kit v2 for desktop apps: `client_key` (not client_id), comma-separated
+ * scopes, PKCE with a hex-encoded SHA-256 challenge, and the code redeemed at the same
+ * /v2/oauth/token/ the refresh uses (grant_type=authorization_code plus code_verifier).
+ * TikTok also accepts a wildcard port in a registered loopback redirect URI, so
+ * `redirect_port: 0` works there.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { LoginFailed } from "../../domain/loginErrors.js"
+import { formatInstant, plusSeconds } from "../policy.js"
+import { classifyOAuthError, NonEmpty, providerCall } from "../providerCall.js"
+import { endpoints } from "../TikTok.js"
+import type { LoginResult, LoginSpec } from "./flow.js"
+
+export const TokenResponse = Schema.Struct({
+  access_token: Schema.Redacted(NonEmpty),
+  expires_in: Schema.Number,
+  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
+  refresh_expires_in: Schema.optional(Schema.Number),
+  open_id: Schema.optional(Schema.String),
+  scope: Schema.optional(Schema.String)
+})
+export type TokenResponse = typeof TokenResponse.Type
+
+/** Pure: what a successful exchange at `now` stores. Without a refresh token herald could never rotate. */
+export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<LoginResult, string> =>
+  body.refresh_token === undefined
+    ? Either.left("TikTok issued no refresh token, so herald could not keep this login alive; nothing was stored")
+    : Either.right({
+      secrets: { access_token: body.access_token, refresh_token: body.refresh_token },
+      metadata: {
+        access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)),
+        ...(body.refresh_expires_in !== undefined
+          ? { refresh_token_expires_at: formatInstant(plusSeconds(now, body.refresh_expires_in)) }
+          : {})
+      },
+      notes: []
+    })
+
+export const login: LoginSpec = {
+  platform: "tiktok",
+  title: "TikTok",
+  credentials: { id: "client_key", secret: "client_secret", secretRequired: true },
+  clientIdParam: "client_key",
+  authorizeEndpoint: endpoints.authorize,
+  // user.info.basic is what the health probe reads; video.publish is what posting needs
+  scopes: { defaults: ["user.info.basic", "video.publish"], required: [], separator: "," },
+  pkce: "hex",
+  extraParams: {},
+  stores: ["access_token", "refresh_token"],
+  notes: [],
+  exchange: (input) =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const url = input.connection.settings.endpoints?.["token"] ?? endpoints.token
+      const body = yield* providerCall(client, {
+        connection: input.connection,
+        request: HttpClientRequest.post(url).pipe(
+          HttpClientRequest.acceptJson,
+          HttpClientRequest.bodyUrlParams({
+            client_key: Redacted.value(input.clientId),
+            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value }),
+            code: Redacted.value(input.code),
+            grant_type: "authorization_code",
+            redirect_uri: input.redirectUri,
+            ...Option.match(input.codeVerifier, {
+              onNone: () => ({}),
+              onSome: (v) => ({ code_verifier: Redacted.value(v) })
+            })
+          })
+        ),
+        classify: classifyOAuthError(() => false),
+        success: TokenResponse
+      })
+      const now = yield* DateTime.now
+      return yield* Either.match(resultOf(now, body), {
+        onLeft: (reason) =>
+          Effect.fail(new LoginFailed({ platform: "tiktok", account: input.connection.account, reason })),
+        onRight: Effect.succeed
+      })
+    })
+}

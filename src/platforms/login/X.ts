@@ -1,0 +1,70 @@
+/**
+ * X OAuth 2.0 authorization code with PKCE (S256, base64url). Refresh tokens are issued
+ * only when `offline.access` is granted, so herald always asks for it. A confidential
+ * client (one with a client secret) must authenticate with HTTP Basic on the token
+ * endpoint; a public client sends its client_id in the body.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { LoginFailed } from "../../domain/loginErrors.js"
+import { formatInstant, plusSeconds } from "../policy.js"
+import { providerCall } from "../providerCall.js"
+import { classify, endpoints, TokenResponse } from "../X.js"
+import type { LoginResult, LoginSpec } from "./flow.js"
+
+/** Pure: what a successful exchange at `now` stores. */
+export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<LoginResult, string> =>
+  body.refresh_token === undefined
+    ? Either.left(
+      "X issued no refresh token (was offline.access granted?), so herald could not keep this login alive; nothing was stored"
+    )
+    : Either.right({
+      secrets: { access_token: body.access_token, refresh_token: body.refresh_token },
+      metadata: { access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)) },
+      notes: ["X refresh tokens are single-use: from now on only herald should refresh this one"]
+    })
+
+export const login: LoginSpec = {
+  platform: "x",
+  title: "X",
+  credentials: { id: "client_id", secret: "client_secret", secretRequired: false },
+  clientIdParam: "client_id",
+  authorizeEndpoint: endpoints.authorize,
+  scopes: {
+    defaults: ["tweet.read", "tweet.write", "users.read", "offline.access"],
+    required: ["offline.access"],
+    separator: " "
+  },
+  pkce: "base64url",
+  extraParams: {},
+  stores: ["access_token", "refresh_token"],
+  notes: [],
+  exchange: (input) =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const url = input.connection.settings.endpoints?.["token"] ?? endpoints.token
+      const grant = {
+        grant_type: "authorization_code",
+        code: Redacted.value(input.code),
+        redirect_uri: input.redirectUri,
+        ...Option.match(input.codeVerifier, { onNone: () => ({}), onSome: (v) => ({ code_verifier: Redacted.value(v) }) })
+      }
+      const base = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson)
+      const request = Option.match(input.clientSecret, {
+        onNone: () => base.pipe(HttpClientRequest.bodyUrlParams({ ...grant, client_id: Redacted.value(input.clientId) })),
+        onSome: (secret) =>
+          base.pipe(HttpClientRequest.basicAuth(input.clientId, secret), HttpClientRequest.bodyUrlParams(grant))
+      })
+      const body = yield* providerCall(client, { connection: input.connection, request, classify, success: TokenResponse })
+      const now = yield* DateTime.now
+      return yield* Either.match(resultOf(now, body), {
+        onLeft: (reason) => Effect.fail(new LoginFailed({ platform: "x", account: input.connection.account, reason })),
+        onRight: Effect.succeed
+      })
+    })
+}

@@ -1,0 +1,36 @@
+/**
+ * `herald auth verify TARGET`: each selected connection's current token against its
+ * platform's health endpoint. Read-only: no lock, nothing written, no alert sent — a
+ * person (or a CI step) asked, and reads the answer and the exit code.
+ */
+import * as Effect from "effect/Effect"
+import type { Connection } from "../domain/Connection.js"
+import { parseTarget, selectConnections } from "../domain/Connection.js"
+import { makeVerifyReport, type Verification } from "../domain/Verify.js"
+import { AppConfig } from "../services/AppConfig.js"
+import { Refreshers } from "../services/Refreshers.js"
+import { Secrets } from "../services/Secrets.js"
+import { nowUtc } from "./statusOfError.js"
+
+export const verifyOne = (connection: Connection) =>
+  Effect.gen(function*() {
+    const refresher = (yield* Refreshers).get(connection.platform)
+    const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
+    const now = yield* nowUtc
+    const check = yield* refresher.verify({ connection, secrets, now }).pipe(
+      Effect.catchTag("SecretMissing", (e) =>
+        Effect.succeed({
+          health: "unavailable" as const,
+          detail: `nothing to check: ${e.key} is not set (tried ${e.tried.join(", ")})`
+        }))
+    )
+    return { platform: connection.platform, account: connection.account, ...check } satisfies Verification
+  }).pipe(Effect.withSpan("verifyOne", { attributes: { platform: connection.platform, account: connection.account } }))
+
+export const verifyAll = (target: string | undefined, options: { readonly concurrency: number }) =>
+  Effect.gen(function*() {
+    const app = yield* AppConfig
+    const connections = yield* selectConnections(app.connections, yield* parseTarget(target), app.file)
+    const statuses = yield* Effect.forEach(connections, verifyOne, { concurrency: Math.max(1, options.concurrency) })
+    return makeVerifyReport(statuses)
+  })

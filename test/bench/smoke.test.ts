@@ -1,0 +1,47 @@
+/**
+ * Issue 9: the benchmark is a script, not a timed test. CI runs its smoke version
+ * (N = 10, few runs) only to prove the script still works end to end against the built
+ * bin: it exits 0 and prints every section of the table. No figure is asserted.
+ */
+import { spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
+const tsx = join(root, "node_modules", ".bin", "tsx")
+
+const runBench = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn(tsx, [join(root, "scripts", "bench.ts"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+    })
+    child.on("error", fail)
+    child.on("close", (code) => done({ code, stdout, stderr }))
+  })
+
+describe("npm run bench --smoke", () => {
+  it("runs the built CLI against the fakes and prints the table", async () => {
+    expect(existsSync(join(root, "dist", "herald.js")), "dist/herald.js is missing: run npm run build first").toBe(true)
+    const doc = join(root, "docs", "performance.md")
+    const committed = existsSync(doc) ? readFileSync(doc, "utf8") : undefined
+    const r = await runBench(["--smoke", "--no-write"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain("### Cold start")
+    expect(r.stdout).toMatch(/\| `herald --help` \| \d+ ms \|/)
+    expect(r.stdout).toContain("### Five platforms, each answering in 700 ms")
+    expect(r.stdout).toContain("| N | concurrency | wall | ideal | wall / ideal | CPU | peak RSS | first / last call at | calls / connection |")
+    for (const c of [8, 32, 64]) expect(r.stdout).toMatch(new RegExp(`\\| 10 \\| ${c} \\| \\d+ ms \\|`))
+    expect(r.stdout).toContain("### Targets")
+    // the smoke run measures 10 connections only and leaves the committed figures alone
+    expect(r.stdout).not.toMatch(/\| 1000 \|/)
+    expect(existsSync(doc) ? readFileSync(doc, "utf8") : undefined).toBe(committed)
+  }, 60_000)
+})
