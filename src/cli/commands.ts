@@ -182,7 +182,7 @@ export const makeCli = (
     Command.withDescription("keeps unattended social posting alive: refreshes OAuth tokens, stores them, alerts a human with a date"),
     Command.withSubcommands([
       Command.make("auth").pipe(
-        Command.withDescription("refresh and inspect platform tokens"),
+        Command.withDescription("log in, refresh and inspect platform tokens"),
         Command.withSubcommands([refresh, status, verify, recover, ...makeOnboardingCommands(makeLayer)])
       ),
       Command.make("config").pipe(Command.withDescription("the config file"), Command.withSubcommands([validate])),

@@ -13,8 +13,7 @@ import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { UsageError } from "../domain/errors.js"
-import type { ConfigError } from "../domain/errors.js"
+import { type ConfigError, UsageError } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
@@ -41,7 +40,11 @@ const account = Options.text("account").pipe(
 const boundary = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(
     Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
-      const reason = "reason" in e && typeof e.reason === "string" && e._tag !== "UsageError" ? e.reason : e.message
+      // these two carry no message of their own: their reason is the sentence
+      const reason = (e._tag === "PreflightFailed" || e._tag === "WriteBackFailed") && "reason" in e &&
+          typeof e.reason === "string"
+        ? e.reason
+        : e.message
       const ran = e._tag === "LoginFailed" || e._tag === "WriteBackFailed"
       return Console.error(`herald: ${reason}`).pipe(
         Effect.zipRight(Effect.fail(ran ? new NeedsAttention({ count: 1 }) : new CouldNotStart({ message: reason })))

@@ -59,7 +59,8 @@ export const setSecrets = <E, R>(
         onNone: () => Either.right<Partial<Record<MetadataKey, string>>>({}),
         onSome: (text) =>
           Either.mapBoth(parseExpiry(text, now), {
-            onLeft: (why) => `${key === "access_token_expires_at" ? "--expires-at" : "--refresh-token-expires-at"} ${text}: ${why}`,
+            onLeft: (why) =>
+              `${key === "access_token_expires_at" ? "--expires-at" : "--refresh-token-expires-at"} ${text}: ${why}`,
             onRight: (at) => ({ [key]: at })
           })
       })
@@ -80,7 +81,8 @@ export const setSecrets = <E, R>(
     // the flags win over lines: they are the more deliberate of the two
     const metadata = { ...input.right.metadata, ...flags.right[0], ...flags.right[1] }
     const stored = Object.keys(secrets) as Array<SecretKey>
-    if (stored.length === 0) {
+    // metadata alone is fine: a date for a token that is already stored
+    if (stored.length === 0 && Object.keys(metadata).length === 0) {
       return yield* usage(
         `no secrets given for ${label}: pipe KEY=value lines on stdin ` +
           `(e.g. printf 'access_token=%s\\n' "$TOKEN" | herald auth set ${label}), or run it in a terminal to be asked; ` +
@@ -107,7 +109,9 @@ export const setSecrets = <E, R>(
     ]
     yield* Console.log(
       [
-        `Stored ${stored.length} secret${stored.length === 1 ? "" : "s"} for ${label}.`,
+        stored.length === 0
+          ? `Recorded the expiry for ${label}.`
+          : `Stored ${stored.length} secret${stored.length === 1 ? "" : "s"} for ${label}.`,
         ...summaryLines(stored, persisted, metadata, []),
         ...warnings.map((w) => `  warning: ${w}`),
         `next: ${nextCommand("status", connection, options.configFlag)}`

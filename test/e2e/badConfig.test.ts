@@ -9,6 +9,9 @@ import { configYaml, platforms } from "./support/world.js"
 
 beforeAll(assertBuilt)
 
+/** generous: concurrent tests queue for a process slot, and CI machines are busy */
+const E2E_TIMEOUT = 90_000
+
 interface Case {
   readonly name: string
   /** turns a valid config (all five platforms, pointed at the fakes) into a bad one */
@@ -50,7 +53,7 @@ const cases: ReadonlyArray<Case> = [
   }
 ]
 
-describe.concurrent("a bad config", () => {
+describe.concurrent("a bad config", { timeout: E2E_TIMEOUT }, () => {
   for (const c of cases) {
     // every case through refresh and validate; status shares refresh's start-up, so once is enough
     const commands = [["auth", "refresh", "--json"], ["config", "validate"], ...(c === cases[0] ? [["auth", "status", "--json"]] : [])]

@@ -11,6 +11,9 @@ import { configYaml, type PlatformName, rfc3339 } from "./support/world.js"
 
 beforeAll(assertBuilt)
 
+/** generous: concurrent tests queue for a process slot, and CI machines are busy */
+const E2E_TIMEOUT = 90_000
+
 /** Every token value the fakes ever issued or were seeded with. */
 const allTokens = (fakes: SandboxFakes): Array<string> =>
   [fakes.instagram.tokens, fakes.youtube.tokens, fakes.tiktok.tokens, fakes.linkedin.tokens, fakes.x.tokens]
@@ -28,7 +31,7 @@ const setup = async (onTestFinished: OnFinished, selected: ReadonlyArray<Platfor
   return { sb, ws, secrets }
 }
 
-describe.concurrent("YouTube", () => {
+describe.concurrent("YouTube", { timeout: E2E_TIMEOUT }, () => {
   it("reports a working refresh token as healthy and persists nothing", async ({ onTestFinished }) => {
     const { sb, ws, secrets } = await setup(onTestFinished, ["youtube"])
     const text = configYaml(sb, ["youtube"])
@@ -60,7 +63,7 @@ describe.concurrent("YouTube", () => {
   }
 })
 
-describe.concurrent("Instagram", () => {
+describe.concurrent("Instagram", { timeout: E2E_TIMEOUT }, () => {
   it("refreshes a 30-day-old token and records the new ~60-day expiry", async ({ onTestFinished }) => {
     const { sb, ws, secrets } = await setup(onTestFinished, ["instagram"])
     const seed = sb.seeds.instagram["access_token"]!
@@ -102,7 +105,7 @@ describe.concurrent("Instagram", () => {
   })
 })
 
-describe.concurrent("LinkedIn", () => {
+describe.concurrent("LinkedIn", { timeout: E2E_TIMEOUT }, () => {
   it("with 9 days left: reauth-required, reauthBy = the expiry, exit 1", async ({ onTestFinished }) => {
     const { sb, ws, secrets } = await setup(onTestFinished, ["linkedin"], { linkedinDaysLeft: 9 })
     await ws.writeConfig(configYaml(sb, ["linkedin"]))

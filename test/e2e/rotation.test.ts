@@ -46,7 +46,7 @@ const frame = (text: string): string =>
 const near = (iso: unknown, expectedMs: number, slackMs: number): boolean =>
   typeof iso === "string" && Math.abs(Date.parse(iso) - expectedMs) <= slackMs
 
-describe("rotation: TikTok and X", () => {
+describe("rotation: TikTok and X", { timeout: 60_000 }, () => {
   it("persists each rotation to the config file and the second run starts from it", async () => {
     const sb = await startSandbox()
     onTestFinished(() => sb.close())

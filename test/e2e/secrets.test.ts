@@ -18,6 +18,9 @@ import {
 
 beforeAll(assertBuilt)
 
+/** generous: concurrent tests queue for a process slot, and CI machines are busy */
+const E2E_TIMEOUT = 90_000
+
 const setup = async (onTestFinished: OnFinished, options: SentinelOptions = {}, config: ConfigOptions = {}) => {
   const sb = await startSentinelSandbox(options)
   onTestFinished(() => sb.close())
@@ -34,7 +37,7 @@ const expectNoSecrets = (run: HeraldRun, sb: SentinelSandbox, extra: ReadonlyArr
   expect(out.includes(SENTINEL), `a fragment of a secret in the output of\n${describeRun(run)}`).toBe(false)
 }
 
-describe.concurrent("no secret in any output", () => {
+describe.concurrent("no secret in any output", { timeout: E2E_TIMEOUT }, () => {
   it("two real runs, a status and a debug-level run over all five platforms", async ({ onTestFinished }) => {
     const { sb, ws } = await setup(onTestFinished, { linkedinDaysLeft: 9, linkedinRefresh: true })
     const runs: Array<HeraldRun> = []

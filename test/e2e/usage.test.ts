@@ -9,6 +9,9 @@ import { configYaml, platforms } from "./support/world.js"
 
 beforeAll(assertBuilt)
 
+/** generous: concurrent tests queue for a process slot, and CI machines are busy */
+const E2E_TIMEOUT = 90_000
+
 /** A workspace whose config points at live fakes, so a usage error that slipped through would show as requests. */
 const armed = async (onTestFinished: OnFinished) => {
   const sb = await startSandbox({ linkedinDaysLeft: 40 })
@@ -23,7 +26,7 @@ const armed = async (onTestFinished: OnFinished) => {
   return { sb, ws, untouched }
 }
 
-describe.concurrent("usage errors: exit 2, nothing done", () => {
+describe.concurrent("usage errors: exit 2, nothing done", { timeout: E2E_TIMEOUT }, () => {
   it("auth refresh --bogus is an unknown option, not a target", async ({ onTestFinished }) => {
     const { ws, untouched } = await armed(onTestFinished)
     // config through the environment, so --bogus is the last word on the line
@@ -74,7 +77,7 @@ describe.concurrent("usage errors: exit 2, nothing done", () => {
   })
 })
 
-describe.concurrent("help", () => {
+describe.concurrent("help", { timeout: E2E_TIMEOUT }, () => {
   it("herald --help exits 0 and lists auth refresh, reading no config", async ({ onTestFinished }) => {
     const ws = await makeWorkspace(onTestFinished)
     // a config that would fail to load: --help must not read it
@@ -97,7 +100,7 @@ describe.concurrent("help", () => {
   })
 })
 
-describe.concurrent("config validate", () => {
+describe.concurrent("config validate", { timeout: E2E_TIMEOUT }, () => {
   it("a good config: exit 0, names what it configures", async ({ onTestFinished }) => {
     const { ws, untouched } = await armed(onTestFinished)
     const run = await ws.herald(["config", "validate"])

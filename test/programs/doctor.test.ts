@@ -156,10 +156,20 @@ describe("doctor", () => {
       assert.include(writable.report.writeBack.detail, `${FILE} (0600)`)
       assert.deepStrictEqual(writable.report.problems, [])
 
-      const readOnly = yield* run({ config: {}, keychainUnavailable: "no Secret Service", configWritable: false })
+      const readOnly = yield* run({
+        config: tiktok,
+        env: { TIKTOK_CLIENT_SECRET: SECRET_ENV, TIKTOK_REFRESH_TOKEN: SECRET_KEYCHAIN },
+        keychainUnavailable: "no Secret Service",
+        configWritable: false
+      })
       assert.isFalse(readOnly.report.writeBack.ok)
       assert.strictEqual(readOnly.report.problems.length, 1)
       assert.include(readOnly.report.problems[0]!, "nowhere to store new secrets")
+
+      // no connection, nothing to store: said, but not a problem
+      const empty = yield* run({ config: {}, keychainUnavailable: "no Secret Service", configWritable: false })
+      assert.include(empty.report.writeBack.detail, "nowhere to store new secrets")
+      assert.deepStrictEqual(empty.report.problems, [])
     }))
 
   it.effect("a misconfigured write-back or alert backend is reported, not fatal", () =>

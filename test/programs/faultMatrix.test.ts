@@ -504,9 +504,9 @@ describe("fault matrix", () => {
             }
             if (fault.id === "429") assert.isAtLeast(result.gapMs ?? 0, 2000, "Retry-After honoured")
             // the report says what happened to the token, in words
-            if (want.action === "failed") {
-              assert.include(status.detail, want.journal !== undefined ? "it is safe in" : "the stored token was not changed")
-            }
+            if (want.journal !== undefined) assert.include(status.detail, "it is safe in")
+            else if (want.action === "failed" && fault.id === "200-error") assert.include(status.detail, "rejected the app's client credentials")
+            else if (want.action === "failed") assert.include(status.detail, "the stored token was not changed")
             // introspection failing falls back to the config's expiry, and says so
             if (row.name === "linkedin (standard)" && ["timeout", "reset", "500", "html", "200-error"].includes(fault.id)) {
               assert.include(status.detail, "introspection unavailable")

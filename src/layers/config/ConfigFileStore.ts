@@ -135,7 +135,10 @@ export const make = (file: string) =>
     // the document as herald last wrote it; dropped whenever its offsets may not match the file
     let parsed: Parsed | undefined
 
-    const check = Effect.tryPromise({
+    // writable once is writable until a write says otherwise: every rotation's preflight
+    // asks, and a thousand need not each ask the file system
+    let writable = false
+    const probe = Effect.tryPromise({
       try: async () => {
         try {
           await fs.access(file, fs.constants.W_OK)
@@ -146,6 +149,9 @@ export const make = (file: string) =>
       },
       catch: (e) => fail(`not writable (${fsReason(e as Error)})`)
     })
+    const check = Effect.suspend(() =>
+      writable ? Effect.void : Effect.tap(probe, () => Effect.sync(() => void (writable = true)))
+    )
 
     const read = Effect.tryPromise({
       try: () => fs.readFile(file, "utf8"),
@@ -194,7 +200,10 @@ export const make = (file: string) =>
         if (written.length === 0) return next.errors
         const mode = written.some((p) => p.secret) ? SECRET_MODE : ((yield* currentMode(file)) ?? SECRET_MODE)
         yield* Effect.tryPromise(() => fs.mkdir(path.dirname(file), { recursive: true })).pipe(Effect.ignore)
-        yield* atomicWrite(file, next.text, mode).pipe(Effect.mapError((e) => fail(fsReason(e))))
+        yield* atomicWrite(file, next.text, mode).pipe(
+          Effect.tapError(() => Effect.sync(() => void (writable = false))),
+          Effect.mapError((e) => fail(fsReason(e)))
+        )
         // after a whole re-print the offsets are stale: the next batch parses the file afresh
         if (!next.whole) {
           current.text = next.text

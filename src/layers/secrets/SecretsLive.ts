@@ -4,6 +4,9 @@
  * account's; its user tokens never do.
  */
 import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -22,18 +25,34 @@ import { AppConfig } from "../../services/AppConfig.js"
 import { Keychain } from "../../services/Keychain.js"
 import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
 
+/**
+ * Through the default provider, every variable that is not set costs an exception inside
+ * Config — several per connection, which a thousand connections notice. That provider
+ * reads process.env by the plain name, so herald reads it the same way directly; any other
+ * provider (tests, an embedding app) is asked through Config as before.
+ */
+const defaultProvider = Context.get(DefaultServices.liveServices, ConfigProvider.ConfigProvider)
+
 const fromEnv = (name: string) =>
-  Config.option(Config.redacted(name)).pipe(
-    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()),
-    Effect.map(Option.filter((v) => Redacted.value(v) !== ""))
-  )
+  Effect.configProviderWith((provider) =>
+    provider === defaultProvider
+      ? Effect.sync(() => Option.map(Option.fromNullable(process.env[name]), Redacted.make))
+      : Config.option(Config.redacted(name)).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()))
+  ).pipe(Effect.map(Option.filter((v) => Redacted.value(v) !== "")))
 
 export const make = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
   // why the keychain (or pass store) cannot be read, said where a missing secret is reported
-  const keychainProblem = yield* Effect.cached(
+  const probe = yield* Effect.cached(
     keychain.check.pipe(Effect.match({ onSuccess: () => undefined, onFailure: (e): string | undefined => e.reason }))
+  )
+  // every secret of every connection asks: once the probe has answered, answer from a variable
+  let settled: { readonly problem: string | undefined } | undefined
+  const keychainProblem = Effect.suspend(() =>
+    settled !== undefined
+      ? Effect.succeed(settled.problem)
+      : Effect.tap(probe, (problem) => Effect.sync(() => void (settled = { problem })))
   )
   const keychainUsable = Effect.map(keychainProblem, (p) => p === undefined)
   const remembered = new Map<string, Redacted.Redacted<string>>()

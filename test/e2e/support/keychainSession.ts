@@ -70,7 +70,7 @@ export interface KeychainSession {
   readonly env: Readonly<Record<string, string>>
   /** `secret-tool lookup service herald account <account>`: the stored value, or undefined */
   readonly lookup: (account: string) => Promise<string | undefined>
-  /** `secret-tool store`: seed a value the way a user would by hand */
+  /** `secret-tool store`: seed a value the way the README tells a user to by hand */
   readonly store: (account: string, value: string) => Promise<void>
   readonly stop: () => Promise<void>
 }
@@ -138,7 +138,9 @@ export const startKeychainSession = async (): Promise<KeychainSession> => {
     store: async (account, value) => {
       const r = await runProcess(
         "secret-tool",
-        ["store", `--label=herald ${account}`, "service", "herald", "account", account],
+        // keytar's lookup matches xdg:schema; gnome-keyring matches an item stored without it
+        // only some of the time (not in the first moments of a new keyring), so say it
+        ["store", `--label=herald ${account}`, "xdg:schema", "org.freedesktop.Secret.Generic", "service", "herald", "account", account],
         { env, input: value }
       )
       if (r.code !== 0) throw new Error(`secret-tool store failed: ${r.stderr}`)

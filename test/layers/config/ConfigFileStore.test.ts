@@ -1,0 +1,160 @@
+/**
+ * Write-back into a large config file (issue 9): writers are batched, values are patched
+ * into the text where they stand, and the file reads exactly as the whole-Document edit
+ * would have made it.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as YAML from "yaml"
+import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
+import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
+import type { ConfigEdit } from "../../../src/services/ConfigStore.js"
+
+const tempFile = (text: string) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "herald-store-"))
+      const file = path.join(dir, "herald.yaml")
+      await fs.writeFile(file, text, { mode: 0o600 })
+      return { dir, file }
+    }),
+    ({ dir }) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+  )
+
+const read = (file: string) => Effect.promise(() => fs.readFile(file, "utf8"))
+
+const original = `# my herald config
+platforms:
+  tiktok:
+    client_key: ck # from the portal
+    refresh_token: "rt-0"
+    refresh_token_expires_at: 2027-01-01T00:00:00Z
+    accounts:
+      brand: { refresh_token: 'b-0', refresh_token_expires_at: 2027-04-01T00:00:00Z }
+      shop:
+        refresh_token: "s-0" # shop's
+  x:
+    refresh_token: plain-0
+    access_token: "a-0"
+`
+
+const rotations = (n: number): Array<ConfigEdit> => [
+  { path: ["platforms", "tiktok", "refresh_token"], value: `rt-${n}` },
+  { path: ["platforms", "tiktok", "refresh_token_expires_at"], value: `2027-01-0${n}T00:00:00Z` },
+  { path: ["platforms", "tiktok", "accounts", "brand", "refresh_token"], value: `b-${n}` },
+  { path: ["platforms", "tiktok", "accounts", "shop", "refresh_token"], value: `s-${n}"quoted"` },
+  { path: ["platforms", "x", "refresh_token"], value: `plain-${n}` },
+  { path: ["platforms", "x", "access_token"], value: `a-${n}` }
+]
+
+describe("ConfigFileStore", () => {
+  it.scoped("edits patched into the text read exactly as the whole-Document edit", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      const all: Array<ConfigEdit> = []
+      for (const n of [1, 2, 3]) {
+        // one at a time: every write after the first reuses the parsed document
+        for (const edit of rotations(n)) {
+          yield* store.apply([edit], { secret: true })
+          all.push(edit)
+        }
+      }
+      const text = yield* read(file)
+      assert.strictEqual(text, ConfigFileStore.applyEdits(original, all))
+      assert.include(text, "client_key: ck # from the portal")
+      assert.include(text, `refresh_token: "s-3\\"quoted\\"" # shop's`)
+      assert.include(text, "brand: { refresh_token: 'b-3'")
+      assert.include(text, "refresh_token: plain-3\n")
+    }))
+
+  it.scoped("a new key goes through the whole Document, and later patches still land", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      const edits: Array<ConfigEdit> = [
+        { path: ["platforms", "x", "refresh_token"], value: "plain-1" },
+        { path: ["platforms", "x", "access_token_expires_at"], value: "2026-12-01T00:00:00Z" },
+        { path: ["platforms", "tiktok", "accounts", "new", "refresh_token"], value: "n-1" },
+        { path: ["platforms", "x", "refresh_token"], value: "plain-2" },
+        // a plain value that would read back as a number must be quoted
+        { path: ["platforms", "tiktok", "client_key"], value: "12345" }
+      ]
+      for (const edit of edits) yield* store.apply([edit], { secret: false })
+      const text = yield* read(file)
+      assert.strictEqual(text, ConfigFileStore.applyEdits(original, edits))
+      const parsed = YAML.parse(text) as { platforms: { tiktok: { client_key: unknown } } }
+      assert.strictEqual(parsed.platforms.tiktok.client_key, "12345")
+    }))
+
+  it.scoped("a file changed by someone else between writes is read again, and their change kept", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      yield* store.apply([{ path: ["platforms", "x", "access_token"], value: "a-1" }], { secret: true })
+      const edited = (yield* read(file)).replace("# my herald config", "# my herald config, edited by hand\n# more notes")
+      yield* Effect.promise(() => fs.writeFile(file, edited))
+      yield* store.apply([{ path: ["platforms", "x", "refresh_token"], value: "plain-9" }], { secret: true })
+      const text = yield* read(file)
+      assert.include(text, "# my herald config, edited by hand\n# more notes\n")
+      assert.include(text, "refresh_token: plain-9")
+      assert.include(text, `access_token: "a-1"`)
+    }))
+
+  it.scoped("200 concurrent writers: every edit is on disk when its writer returns", () =>
+    Effect.gen(function*() {
+      const accounts = Array.from({ length: 200 }, (_, i) => `      a${i}:\n        refresh_token: "old-${i}"`).join("\n")
+      const { file } = yield* tempFile(`platforms:\n  tiktok:\n    accounts:\n${accounts}\n`)
+      const store = yield* ConfigFileStore.make(file)
+      const late: Array<number> = []
+      yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => i),
+        (i) =>
+          store.apply([{ path: ["platforms", "tiktok", "accounts", `a${i}`, "refresh_token"], value: `new-${i}` }], { secret: true }).pipe(
+            Effect.zipRight(read(file)),
+            Effect.tap((text) => Effect.sync(() => void (text.includes(`refresh_token: "new-${i}"`) ? undefined : late.push(i))))
+          ),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(late, [])
+      const text = yield* read(file)
+      for (let i = 0; i < 200; i++) assert.include(text, `a${i}:\n        refresh_token: "new-${i}"`)
+    }))
+
+  it.scoped("an edit that cannot be made fails its own writer only", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      const results = yield* Effect.forEach(
+        [
+          [{ path: ["platforms", "x", "access_token"], value: "a-1" }],
+          // client_key holds a string: nothing can be set under it
+          [{ path: ["platforms", "tiktok", "client_key", "nested"], value: "v" }],
+          [{ path: ["platforms", "x", "refresh_token"], value: "plain-1" }]
+        ],
+        (edits) => Effect.either(store.apply(edits, { secret: true })),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(results.map(Either.isRight), [true, false, true])
+      const failure = results[1]!
+      assert.isTrue(Either.isLeft(failure) && failure.left.message.includes("platforms.tiktok.client_key holds a value"))
+      const text = yield* read(file)
+      assert.include(text, `access_token: "a-1"`)
+      assert.include(text, "refresh_token: plain-1")
+      assert.include(text, "client_key: ck # from the portal")
+    }))
+
+  it("the document the config was loaded from is handed to the writer once", () => {
+    const text = "platforms:\n  x:\n    refresh_token: r\n"
+    assert.isTrue(Either.isRight(ConfigFile.parseConfigText("/tmp/handed.yaml", text)))
+    assert.isUndefined(ConfigFile.takeParsedDocument(text + "# changed\n"))
+    const doc = ConfigFile.takeParsedDocument(text)
+    assert.isDefined(doc)
+    assert.strictEqual(doc!.toString(), text)
+    assert.isUndefined(ConfigFile.takeParsedDocument(text))
+  })
+})

@@ -1,0 +1,83 @@
+/**
+ * Group commit (issue 9): many writers share a few commits, and none returns before a
+ * commit holding its own change has finished.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as GroupCommit from "../../../src/layers/fs/groupCommit.js"
+
+/** A commit that takes a while, like an fsync'd write, and records what it was given. */
+const slowRecorder = <E>(opts: { readonly failBatch?: (batch: ReadonlyArray<number>) => E | undefined; readonly failItem?: (n: number) => E | undefined } = {}) => {
+  const batches: Array<ReadonlyArray<number>> = []
+  const committed = new Set<number>()
+  const commit = (batch: ReadonlyArray<number>) =>
+    Effect.gen(function*() {
+      yield* Effect.sleep("20 millis")
+      const whole = opts.failBatch?.(batch)
+      if (whole !== undefined) return yield* Effect.fail(whole)
+      batches.push(batch)
+      const errors = batch.map((n) => opts.failItem?.(n))
+      batch.forEach((n, i) => {
+        if (errors[i] === undefined) committed.add(n)
+      })
+      return errors
+    })
+  return { batches, committed, commit }
+}
+
+describe("groupCommit", () => {
+  it.live("50 concurrent writers: a few commits, in order, and each returns only once its item is committed", () =>
+    Effect.gen(function*() {
+      const rec = slowRecorder<string>()
+      const writer = yield* GroupCommit.make(rec.commit)
+      const seenCommittedOnReturn: Array<boolean> = []
+      yield* Effect.forEach(
+        Array.from({ length: 50 }, (_, i) => i),
+        (i) => Effect.tap(writer.submit(i), () => Effect.sync(() => void seenCommittedOnReturn.push(rec.committed.has(i)))),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(seenCommittedOnReturn.length, 50)
+      assert.isTrue(seenCommittedOnReturn.every(Boolean))
+      // the first writer commits alone; everyone who queued meanwhile shares the next commit
+      assert.isAtMost(rec.batches.length, 3)
+      assert.deepStrictEqual(rec.batches.flat(), Array.from({ length: 50 }, (_, i) => i))
+    }))
+
+  it.live("a failed commit fails every writer in it; the next writers still commit", () =>
+    Effect.gen(function*() {
+      let failing = true
+      const rec = slowRecorder<string>({ failBatch: () => (failing ? "EROFS" : undefined) })
+      const writer = yield* GroupCommit.make(rec.commit)
+      const first = yield* Effect.forEach([1, 2, 3], (i) => Effect.either(writer.submit(i)), { concurrency: "unbounded" })
+      assert.isTrue(first.every((r) => Either.isLeft(r) && r.left === "EROFS"))
+      failing = false
+      yield* writer.submit(4)
+      assert.deepStrictEqual([...rec.committed], [4])
+    }))
+
+  it.live("an item's own error fails only that writer; the rest of its batch is committed", () =>
+    Effect.gen(function*() {
+      const rec = slowRecorder<string>({ failItem: (n) => (n === 2 ? "bad edit" : undefined) })
+      const writer = yield* GroupCommit.make(rec.commit)
+      const results = yield* Effect.forEach([1, 2, 3], (i) => Effect.either(writer.submit(i)), { concurrency: "unbounded" })
+      assert.deepStrictEqual(results.map(Either.isRight), [true, false, true])
+      assert.deepStrictEqual([...rec.committed].sort(), [1, 3])
+    }))
+
+  it.live("a writer interrupted while it waits is taken back and does not hold up the others", () =>
+    Effect.gen(function*() {
+      const rec = slowRecorder<string>()
+      const writer = yield* GroupCommit.make(rec.commit)
+      const leader = yield* Effect.fork(writer.submit(1))
+      yield* Effect.sleep("5 millis")
+      const quitter = yield* Effect.fork(writer.submit(2))
+      const stayer = yield* Effect.fork(writer.submit(3))
+      yield* Effect.sleep("5 millis")
+      yield* Fiber.interrupt(quitter)
+      yield* Fiber.await(leader)
+      yield* Fiber.await(stayer)
+      assert.deepStrictEqual(rec.batches, [[1], [3]])
+    }))
+})
