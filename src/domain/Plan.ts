@@ -3,7 +3,7 @@
  * call produced. Policies return a Plan; the pipeline carries it out.
  */
 import type * as Redacted from "effect/Redacted"
-import type { SecretKey } from "./Platform.js"
+import type { MetadataKey, SecretKey } from "./Platform.js"
 import type { Action } from "./Status.js"
 
 /** A decision that needs no call to the platform. */
@@ -14,6 +14,8 @@ export interface Decided {
   readonly detail: string
   readonly expiresAt?: string
   readonly reauthBy?: string
+  /** what a read-only check learned that the config should remember (a real run writes it) */
+  readonly metadata?: Partial<Record<MetadataKey, string>>
 }
 
 /** A call to the platform. `writes` are the secrets it will produce (checked by preflight). */
@@ -37,7 +39,7 @@ export type Plan = Decided | Call
 export const decided = (d: Omit<Decided, "_tag">): Plan => ({ _tag: "Decided", ...d })
 export const call = (c: Omit<Call, "_tag">): Plan => ({ _tag: "Call", ...c })
 
-export type MetadataKey = "access_token_expires_at" | "refresh_token_expires_at"
+export type { MetadataKey }
 
 /** What a successful call produced: the secrets and metadata to persist, and what to report. */
 export interface Outcome {

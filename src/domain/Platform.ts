@@ -18,6 +18,10 @@ export type SecretKey = (typeof secretKeys)[number]
 
 export const isSecretKey = (s: string): s is SecretKey => (secretKeys as ReadonlyArray<string>).includes(s)
 
+/** Non-secret metadata herald writes back next to the tokens. */
+export const metadataKeys = ["access_token_expires_at", "refresh_token_expires_at"] as const
+export type MetadataKey = (typeof metadataKeys)[number]
+
 /**
  * App credentials identify the platform app, not the user: a further account falls back
  * to the default account's value when it has none of its own. User tokens never fall back
@@ -36,8 +40,8 @@ export interface ConnectionId {
 export const connectionLabel = (c: ConnectionId): string =>
   c.account === DEFAULT_ACCOUNT ? c.platform : `${c.platform}:${c.account}`
 
-/** `TIKTOK_REFRESH_TOKEN`, `TIKTOK_BRAND_REFRESH_TOKEN`. */
-export const envName = (c: ConnectionId, key: SecretKey): string =>
+/** `TIKTOK_REFRESH_TOKEN`, `TIKTOK_BRAND_REFRESH_TOKEN`, `TIKTOK_ACCESS_TOKEN_EXPIRES_AT`. */
+export const envName = (c: ConnectionId, key: SecretKey | MetadataKey): string =>
   [c.platform, ...(c.account === DEFAULT_ACCOUNT ? [] : [c.account]), key]
     .join("_")
     .toUpperCase()

@@ -73,12 +73,17 @@ export const planInstagram = (now: DateTime.Utc, settings: AccountSettings): Pla
     onSome: ({ expiresAt, hours }) => {
       const expires = formatInstant(expiresAt)
       if (isPast(now, expiresAt)) {
-        return decided({
-          action: "reauth-required",
+        // The recorded date may be stale (a write-back that never landed, a hand-typed
+        // value): let Instagram decide. A truly expired token answers code 190 → re-auth.
+        return call({
+          action: "refreshed",
+          readOnly: false,
+          writes: ["access_token"],
           alert: true,
           expiresAt: expires,
           reauthBy: expires,
-          detail: `access token expired on ${dateOnly(expiresAt)} and cannot be refreshed; run herald auth login instagram`
+          detail: `the recorded expiry ${dateOnly(expiresAt)} has passed; a real run asks Instagram once more, ` +
+            `and if it refuses, run herald auth login instagram`
         })
       }
       if (hours < minAge) {

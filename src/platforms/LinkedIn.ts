@@ -312,12 +312,18 @@ export const make = Effect.gen(function*() {
         if (found._tag === "Unavailable") {
           return planLinkedIn(ctx.now, { ...base, ...fromConfig, introspectionError: found.reason })
         }
-        return planLinkedIn(ctx.now, {
+        const plan = planLinkedIn(ctx.now, {
           ...base,
           introspectionStatus: found.status,
           // LinkedIn's own answer wins over a config value someone may have typed or left stale
           ...Option.match(found.expiresAt, { onNone: () => fromConfig, onSome: (at) => ({ accessExpiresAt: at }) })
         })
+        // remember the true expiry, so runs without introspection (and the alert) use it too
+        const learned = Option.map(found.expiresAt, formatInstant)
+        return plan._tag === "Decided" && Option.isSome(learned) &&
+            learned.value !== ctx.connection.settings.access_token_expires_at
+          ? { ...plan, metadata: { access_token_expires_at: learned.value } }
+          : plan
       }),
     execute: (ctx) =>
       Effect.gen(function*() {

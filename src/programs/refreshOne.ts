@@ -92,7 +92,13 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
     const plan = yield* refresher.plan(ctx)
     const base = { platform: connection.platform, account: connection.account }
     if (plan._tag === "Decided") {
-      const { _tag, ...decided } = plan
+      const { _tag, metadata, ...decided } = plan
+      if (!options.dryRun && metadata !== undefined && Object.keys(metadata).length > 0) {
+        // metadata only: failing to record it must not turn a good answer into an alert
+        yield* writeBack.persist(connection, { secrets: {}, metadata }).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`))
+        )
+      }
       return { ...base, ...decided } satisfies Status
     }
     if (options.dryRun && !plan.readOnly) return dryRunStatus(connection, plan)

@@ -234,6 +234,26 @@ describe("refreshAll", () => {
       assert.include(e3.message, "unknown option")
     }))
 
+  it.effect("LinkedIn's introspected expiry is recorded in the config by a real run, not by a dry run", () =>
+    Effect.gen(function*() {
+      const options: WorldOptions = {
+        config: {
+          platforms: {
+            linkedin: { client_id: "id", client_secret: "s", access_token: "li", access_token_expires_at: "1970-01-20T00:00:00Z" }
+          }
+        },
+        // introspection: expires 40 days after the epoch (TestClock starts there)
+        http: () => json(200, { active: true, status: "active", expires_at: 40 * 86_400, client_id: "id" })
+      }
+      const dry = yield* run(options, "linkedin", true)
+      assert.strictEqual(dry.world.edits.length, 0)
+      assert.strictEqual(dry.report.statuses[0]!.action, "healthy")
+      const real = yield* run(options, "linkedin")
+      assert.deepStrictEqual(real.world.edits.map((e) => [e.path.join("."), e.value]), [
+        ["platforms.linkedin.access_token_expires_at", "1970-02-10T00:00:00Z"]
+      ])
+    }))
+
   it.effect("50 connections at concurrency 8: every rotation is persisted", () =>
     Effect.gen(function*() {
       const accounts = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`a${i}`, { refresh_token: `r${i}` }]))

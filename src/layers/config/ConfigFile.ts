@@ -11,12 +11,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
-import type { HeraldConfig } from "../../domain/Config.js"
-import { connectionsOf } from "../../domain/Connection.js"
+import { type HeraldConfig, Rfc3339 } from "../../domain/Config.js"
+import { type Connection, connectionsOf } from "../../domain/Connection.js"
 import { ConfigError } from "../../domain/errors.js"
 import { validateConfig } from "../../domain/validateConfig.js"
-import { AppConfig } from "../../services/AppConfig.js"
+import { envName, metadataKeys } from "../../domain/Platform.js"
+import { AppConfig, type ConfigSnapshot } from "../../services/AppConfig.js"
 
 export interface ConfigLocation {
   readonly file: string
@@ -114,13 +116,40 @@ export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
   connections: connectionsOf(loaded.config)
 })
 
+/**
+ * Expiry metadata from the environment (`TIKTOK_ACCESS_TOKEN_EXPIRES_AT`) wins over the
+ * file, like secrets do: where write-back stores into CI variables, the next run finds the
+ * dates there, not in a config file that nobody rewrote.
+ */
+export const withEnvironmentMetadata = (snapshot: ConfigSnapshot): Effect.Effect<ConfigSnapshot, ConfigError> =>
+  Effect.gen(function*() {
+    const issues: Array<string> = []
+    const connections: Array<Connection> = []
+    for (const c of snapshot.connections) {
+      let settings = c.settings
+      for (const key of metadataKeys) {
+        const name = envName(c, key)
+        const value = yield* Config.option(Config.nonEmptyString(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+        if (Option.isNone(value)) continue
+        if (Option.isNone(Schema.decodeUnknownOption(Rfc3339)(value.value))) {
+          issues.push(`${name} (environment): expected an RFC 3339 date such as 2026-11-22T16:00:00Z`)
+          continue
+        }
+        settings = { ...settings, [key]: value.value }
+      }
+      connections.push(settings === c.settings ? c : { ...c, settings })
+    }
+    if (issues.length > 0) return yield* Effect.fail(new ConfigError({ file: snapshot.file, issues }))
+    return { ...snapshot, connections }
+  })
+
 /** The AppConfig for a `--config` flag value (or none); `reload` reads the same file again. */
 export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>
   Layer.effect(
     AppConfig,
     Effect.gen(function*() {
       const location = yield* discover(flag)
-      const reload = Effect.map(load(location), appConfigFrom)
+      const reload = load(location).pipe(Effect.map(appConfigFrom), Effect.flatMap(withEnvironmentMetadata))
       return { ...(yield* reload), reload }
     })
   )

@@ -23,7 +23,7 @@ import * as Schema from "effect/Schema"
 import type { Connection } from "../../domain/Connection.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
-import { DEFAULT_ACCOUNT, envName, type SecretKey } from "../../domain/Platform.js"
+import { envName, type SecretKey } from "../../domain/Platform.js"
 import {
   DEFAULT_TIMEOUT,
   defaultRetryPolicy,
@@ -78,13 +78,6 @@ export const checkApiUrl = (url: string): string | undefined => {
   if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
   return "must use https:// (plain http is allowed only for loopback hosts)"
 }
-
-/** `TIKTOK_ACCESS_TOKEN_EXPIRES_AT`: the same shape as `envName`, for a metadata key. */
-const metadataName = (c: Connection, key: MetadataKey): string =>
-  [c.platform, ...(c.account === DEFAULT_ACCOUNT ? [] : [c.account]), key]
-    .join("_")
-    .toUpperCase()
-    .replace(/[^A-Z0-9_]/g, "_")
 
 // ---- one HTTP exchange, with retries -------------------------------------------------
 
@@ -393,7 +386,7 @@ export const make = (settings: Settings) =>
       const metadataWritten: Array<string> = []
       for (const [key, at] of Object.entries(update_.metadata) as Array<[MetadataKey, string | undefined]>) {
         if (at === undefined) continue
-        const name = metadataName(connection, key)
+        const name = envName(connection, key)
         const result = yield* Effect.either(Effect.gen(function*() {
           const current = yield* read(name)
           if (Option.isNone(current)) return false

@@ -49,6 +49,42 @@ describe("config discovery", () => {
     }))
 })
 
+describe("expiry metadata from the environment", () => {
+  const snapshot = ConfigFile.appConfigFrom({
+    file: "/x/herald.yaml",
+    exists: true,
+    config: {
+      platforms: {
+        tiktok: { access_token_expires_at: "2026-01-01T00:00:00Z", accounts: { brand: {} } }
+      }
+    }
+  })
+
+  it.effect("TIKTOK_ACCESS_TOKEN_EXPIRES_AT (as GitLab write-back stores it) wins over the file", () =>
+    Effect.gen(function*() {
+      const out = yield* ConfigFile.withEnvironmentMetadata(snapshot).pipe(
+        withEnv({
+          TIKTOK_ACCESS_TOKEN_EXPIRES_AT: "2027-02-02T00:00:00Z",
+          TIKTOK_BRAND_REFRESH_TOKEN_EXPIRES_AT: "2027-03-03T00:00:00Z"
+        })
+      )
+      assert.strictEqual(out.connections[0]!.settings.access_token_expires_at, "2027-02-02T00:00:00Z")
+      assert.strictEqual(out.connections[1]!.settings.refresh_token_expires_at, "2027-03-03T00:00:00Z")
+      assert.isUndefined(out.connections[1]!.settings.access_token_expires_at)
+    }))
+
+  it.effect("a bad date in the environment names the variable", () =>
+    Effect.gen(function*() {
+      const error = yield* ConfigFile.withEnvironmentMetadata(snapshot).pipe(
+        withEnv({ TIKTOK_ACCESS_TOKEN_EXPIRES_AT: "soon" }),
+        Effect.flip
+      )
+      assert.deepStrictEqual(error.issues, [
+        "TIKTOK_ACCESS_TOKEN_EXPIRES_AT (environment): expected an RFC 3339 date such as 2026-11-22T16:00:00Z"
+      ])
+    }))
+})
+
 describe("config file edits", () => {
   const original = `# herald config — my notes
 platforms:
