@@ -1,26 +1,38 @@
-// Builds the `herald` bin as one ESM bundle (starts ~3× faster than unbundled) and the
+// Builds the `herald` bin as an ESM bundle (starts ~3× faster than unbundled) and the
 // library entry with its dependencies left external, so an embedding app shares one Effect.
+// What only some runs need (nodemailer, for email alerts) is split into dist/chunks/ and
+// loaded by its dynamic import(): every start would otherwise parse it (docs/performance.md).
 import { build } from "esbuild"
-import { chmod } from "node:fs/promises"
+import { chmod, readdir, rm } from "node:fs/promises"
+import * as path from "node:path"
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", sourcemap: false, logLevel: "warning" }
 
-await build({
+const bin = await build({
   ...common,
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/herald.js",
+  entryPoints: { herald: "src/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
   // keytar is a native, optional module: resolved at run time from node_modules, if there
   external: ["keytar"],
   minify: true,
   banner: {
     js: [
       "#!/usr/bin/env node",
-      // CommonJS inside an ESM bundle still calls require()
+      // CommonJS inside an ESM bundle still calls require() (in every chunk)
       "import { createRequire as __heraldCreateRequire } from 'node:module';",
       "const require = __heraldCreateRequire(import.meta.url);"
     ].join("\n")
   }
 })
 await chmod("dist/herald.js", 0o755)
+// chunks of earlier builds (their names carry a content hash); the current ones are rewritten in place
+const current = new Set(Object.keys(bin.metafile.outputs).map((f) => path.resolve(f)))
+const chunks = await readdir("dist/chunks").catch(() => [])
+await Promise.all(
+  chunks.map((f) => path.resolve("dist/chunks", f)).filter((f) => !current.has(f)).map((f) => rm(f, { force: true }))
+)
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" })

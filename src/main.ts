@@ -1,7 +1,9 @@
 /** The `herald` executable: parse, run, map the outcome to herald's exit codes. */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { makeCli } from "./cli/commands.js"
@@ -18,6 +20,16 @@ cli(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
-    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+    teardown: (exit, onExit) => {
+      const code = exitCodeOf(exit)
+      // a defect is a bug in herald: say so (a Redacted value prints as <redacted>)
+      if (code === 70 && Exit.isFailure(exit)) {
+        process.stderr.write(`herald: internal error (a bug; please report it):\n${Cause.pretty(exit.cause)}\n`)
+      }
+      onExit(code)
+      // runMain leaves a successful process to drain its event loop, where idle keep-alive
+      // sockets keep it up for a while after the report is printed
+      process.exit(code)
+    }
   })
 )
