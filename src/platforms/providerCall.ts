@@ -13,9 +13,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
+import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
 import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
 import { transportIssue } from "../domain/validateConfig.js"
 
@@ -31,33 +31,12 @@ export interface Failure {
 /** The platform's reading of an answer: a Failure, or undefined when the body is a success. */
 export type Classify = (status: number, body: unknown) => Failure | undefined
 
-export interface RetryPolicy {
-  /** retries after the first attempt */
-  readonly retries: number
-  readonly base: Duration.Duration
-  /** a Retry-After longer than this is not waited for */
-  readonly maxRetryAfter: Duration.Duration
-}
-
-export const defaultRetryPolicy: RetryPolicy = {
-  retries: 3,
-  base: Duration.millis(500),
-  maxRetryAfter: Duration.seconds(10)
-}
+export { defaultRetryPolicy, parseRetryAfter, type RetryPolicy }
 
 export const DEFAULT_TIMEOUT = Duration.seconds(30)
 
 const fail = (kind: FailureKind, reason: string, retryAfter?: Duration.Duration): Failure =>
   retryAfter === undefined ? { kind, reason } : { kind, reason, retryAfter }
-
-/** `Retry-After` is seconds or an HTTP date. */
-export const parseRetryAfter = (value: string | undefined, nowMillis: number): Duration.Duration | undefined => {
-  if (value === undefined || value.trim() === "") return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Duration.seconds(Math.max(0, seconds))
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - nowMillis))
-}
 
 const transportReason = (error: HttpClientError.HttpClientError): string => {
   // fetch's own error says only "fetch failed"; its cause names the socket error. The
@@ -149,21 +128,6 @@ const attempt = (
     return body
   })
 
-/** Exponential backoff with jitter, at most `retries` times, never shorter than Retry-After. */
-const retrySchedule = (policy: RetryPolicy) =>
-  Schedule.exponential(policy.base).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.intersect(Schedule.identity<Failure>()),
-    Schedule.modifyDelay(([, failure], delay) =>
-      failure.retryAfter !== undefined ? Duration.max(delay, failure.retryAfter) : delay
-    ),
-    Schedule.whileInput((failure: Failure) =>
-      failure.kind === "transient" &&
-      (failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, policy.maxRetryAfter))
-    )
-  )
-
 const toError = (connection: Connection, failure: Failure, attempts: number): RefreshError => {
   const where = { platform: connection.platform, account: connection.account }
   switch (failure.kind) {
@@ -204,7 +168,7 @@ export const providerCall = <A, I>(
       attempts++
       return attempt(client, options.request, options.classify, timeout)
     }).pipe(
-      Effect.retry(retrySchedule(policy)),
+      Effect.retry(retrySchedule(policy, (f: Failure) => f.kind === "transient")),
       Effect.mapError((failure) => toError(options.connection, failure, attempts))
     )
     return yield* Schema.decodeUnknown(options.success)(body).pipe(

@@ -14,30 +14,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { parseRetryAfter } from "../../platforms/providerCall.js"
+import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { Notifier, NotifyFailed } from "../../services/Notifier.js"
 import { type AlertMessage, isTestReport, messageFor } from "./message.js"
 
 export const name = "webhook"
 
+export { defaultRetryPolicy, type RetryPolicy }
+
 export type WebhookFormat = "slack" | "discord" | "teams" | "generic"
-
-export interface RetryPolicy {
-  /** retries after the first attempt */
-  readonly retries: number
-  readonly base: Duration.Duration
-  /** a Retry-After longer than this is not waited for: a run must end */
-  readonly maxRetryAfter: Duration.Duration
-}
-
-export const defaultRetryPolicy: RetryPolicy = {
-  retries: 3,
-  base: Duration.millis(500),
-  maxRetryAfter: Duration.seconds(10)
-}
 
 export interface WebhookSettings {
   readonly url: Redacted.Redacted<string>
@@ -229,17 +216,6 @@ const attempt = (
   })
 
 /** Exponential backoff with jitter, at most `retries` times, never sooner than the server asks. */
-const retrySchedule = (policy: RetryPolicy) =>
-  Schedule.exponential(policy.base).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.intersect(Schedule.identity<Failure>()),
-    Schedule.modifyDelay(([, f], delay) => (f.retryAfter !== undefined ? Duration.max(delay, f.retryAfter) : delay)),
-    Schedule.whileInput((f: Failure) =>
-      f.transient && (f.retryAfter === undefined || Duration.lessThanOrEqualTo(f.retryAfter, policy.maxRetryAfter))
-    )
-  )
-
 export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
   Layer.effect(
     Notifier,
@@ -263,7 +239,7 @@ export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, H
           attempts++
           return attempt(client, request, format, timeout)
         }).pipe(
-          Effect.retry(retrySchedule(policy)),
+          Effect.retry(retrySchedule(policy, (f: Failure) => f.transient)),
           Effect.mapError((f) => {
             const tooLong = f.retryAfter !== undefined && Duration.greaterThan(f.retryAfter, policy.maxRetryAfter)
               ? ` and asked herald to wait ${Duration.format(f.retryAfter)}`

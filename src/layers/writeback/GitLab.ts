@@ -18,19 +18,13 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../../domain/Connection.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, type SecretKey } from "../../domain/Platform.js"
-import {
-  DEFAULT_TIMEOUT,
-  defaultRetryPolicy,
-  parseRetryAfter,
-  type RetryPolicy,
-  withoutRedirects
-} from "../../platforms/providerCall.js"
+import { DEFAULT_TIMEOUT, withoutRedirects } from "../../platforms/providerCall.js"
+import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -129,20 +123,6 @@ const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpC
     return { status: response.status, body } satisfies Answer
   })
 
-/** providerCall's schedule: exponential + jitter, bounded, never shorter than Retry-After. */
-const retrySchedule = (policy: RetryPolicy) =>
-  Schedule.exponential(policy.base).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(policy.retries)),
-    Schedule.intersect(Schedule.identity<Unavailable>()),
-    Schedule.modifyDelay(([, failure], delay) =>
-      failure.retryAfter !== undefined ? Duration.max(delay, failure.retryAfter) : delay
-    ),
-    Schedule.whileInput((failure: Unavailable) =>
-      failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, policy.maxRetryAfter)
-    )
-  )
-
 // ---- reading GitLab's answers ----------------------------------------------------------
 
 const RemoteVariable = Schema.Struct({
@@ -219,7 +199,7 @@ export const make = (settings: Settings) =>
         attempts++
         return attempt(client, request, timeout)
       }).pipe(
-        Effect.retry(retrySchedule(policy)),
+        Effect.retry(retrySchedule(policy, () => true)),
         Effect.mapError((f) =>
           `GitLab is unavailable: ${f.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`
         )
