@@ -308,7 +308,7 @@ const verify = async (w: World, r: RunResult, connections: number, dryRun: boole
   try {
     report = JSON.parse(r.stdout) as Report
   } catch {
-    problems.push("stdout is not the JSON report")
+    problems.push(`stdout is not the JSON report (${r.stdout.length} chars: ${JSON.stringify(r.stdout.slice(0, 80))} … ${JSON.stringify(r.stdout.slice(-80))})`)
   }
   if (report !== undefined) {
     if (report.statuses.length !== connections) problems.push(`${report.statuses.length} statuses for ${connections} connections`)

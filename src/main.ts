@@ -13,6 +13,15 @@ import * as ConfigFile from "./layers/config/ConfigFile.js"
 
 const cli = makeCli(appLayer, ConfigFile.layer)
 
+const afterFlush = (then: () => void) => {
+  let waiting = 2
+  const one = () => {
+    if (--waiting === 0) then()
+  }
+  process.stdout.write("", one)
+  process.stderr.write("", one)
+}
+
 cli(process.argv).pipe(
   // diagnostics go to stderr so stdout stays the report (and valid JSON with --json)
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))),
@@ -26,10 +35,14 @@ cli(process.argv).pipe(
       if (code === 70 && Exit.isFailure(exit)) {
         process.stderr.write(`herald: internal error (a bug; please report it):\n${Cause.pretty(exit.cause)}\n`)
       }
-      onExit(code)
-      // runMain leaves a successful process to drain its event loop, where idle keep-alive
-      // sockets keep it up for a while after the report is printed
-      process.exit(code)
+      // process.exit drops what is still queued for a pipe (a --json report of a thousand
+      // connections is far larger than a pipe holds): exit once stdout and stderr are flushed
+      afterFlush(() => {
+        onExit(code)
+        // runMain leaves a successful process to drain its event loop, where idle keep-alive
+        // sockets keep it up for a while after the report is printed
+        process.exit(code)
+      })
     }
   })
 )

@@ -19,6 +19,7 @@ import { ConfigError } from "../../domain/errors.js"
 import { validateConfig } from "../../domain/validateConfig.js"
 import { envName, metadataKeys } from "../../domain/Platform.js"
 import { AppConfig, type ConfigSnapshot } from "../../services/AppConfig.js"
+import { envVar } from "./envVar.js"
 
 export interface ConfigLocation {
   readonly file: string
@@ -129,7 +130,8 @@ export const withEnvironmentMetadata = (snapshot: ConfigSnapshot): Effect.Effect
       let settings = c.settings
       for (const key of metadataKeys) {
         const name = envName(c, key)
-        const value = yield* Config.option(Config.nonEmptyString(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+        // read directly where it can be: asked per connection, Config's way costs an exception per unset name
+        const value = yield* envVar(name)
         if (Option.isNone(value)) continue
         if (Option.isNone(Schema.decodeUnknownOption(Rfc3339)(value.value))) {
           issues.push(`${name} (environment): expected an RFC 3339 date such as 2026-11-22T16:00:00Z`)

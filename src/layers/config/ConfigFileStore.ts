@@ -164,7 +164,7 @@ export const make = (file: string) =>
       )
     )
 
-    /** The next text for the batch and each item's own error; undefined text: nothing to write. */
+    /** The file's next text after the batch, and each writer's own error (its edits left out). */
     const edit = (current: Parsed, batch: ReadonlyArray<Pending>) => {
       const errors: Array<ConfigWriteError | undefined> = batch.map(() => undefined)
       let whole = false

@@ -128,7 +128,7 @@ export const layer = (settings: EmailSettings): Layer.Layer<Notifier, ConfigErro
       const server = `the SMTP server ${settings.host}:${options.port}`
       const timeout = options.connectionTimeout ?? 15_000
 
-      // loaded here, not at the top: nodemailer is a quarter of the bundle, and only runs with email alerts start it
+      // imported here, not at the top: nodemailer is a quarter of the bin, and only runs with email alerts need it
       const nodemailer: typeof Nodemailer = yield* Effect.promise(() => import("nodemailer"))
       const transport = yield* Effect.acquireRelease(
         Effect.sync(() => nodemailer.createTransport(options)),

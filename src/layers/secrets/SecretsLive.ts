@@ -3,10 +3,6 @@
  * A further account's app credentials (client id/key/secret) fall back to the default
  * account's; its user tokens never do.
  */
-import * as Config from "effect/Config"
-import * as ConfigProvider from "effect/ConfigProvider"
-import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -24,21 +20,9 @@ import {
 import { AppConfig } from "../../services/AppConfig.js"
 import { Keychain } from "../../services/Keychain.js"
 import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
+import { envVar } from "../config/envVar.js"
 
-/**
- * Through the default provider, every variable that is not set costs an exception inside
- * Config — several per connection, which a thousand connections notice. That provider
- * reads process.env by the plain name, so herald reads it the same way directly; any other
- * provider (tests, an embedding app) is asked through Config as before.
- */
-const defaultProvider = Context.get(DefaultServices.liveServices, ConfigProvider.ConfigProvider)
-
-const fromEnv = (name: string) =>
-  Effect.configProviderWith((provider) =>
-    provider === defaultProvider
-      ? Effect.sync(() => Option.map(Option.fromNullable(process.env[name]), Redacted.make))
-      : Config.option(Config.redacted(name)).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()))
-  ).pipe(Effect.map(Option.filter((v) => Redacted.value(v) !== "")))
+const fromEnv = (name: string) => Effect.map(envVar(name), Option.map(Redacted.make))
 
 export const make = Effect.gen(function*() {
   const app = yield* AppConfig
