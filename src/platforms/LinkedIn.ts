@@ -41,7 +41,8 @@ export const isDeadTokenDescription = (description: string): boolean => /invalid
 
 export const classify = classifyOAuthError(isDeadTokenDescription)
 
-const TokenResponse = Schema.Struct({
+/** The token endpoint's success body: the same for a refresh and for `auth login`'s code exchange. */
+export const TokenResponse = Schema.Struct({
   access_token: Schema.Redacted(NonEmpty),
   expires_in: Schema.Number,
   refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),

@@ -26,7 +26,8 @@ export const endpoints = {
 
 export const defaults = { reauthWarnDays: 14 } as const
 
-const TokenResponse = Schema.Struct({
+/** The token endpoint's success body: the same for a refresh and for `auth login`'s code exchange. */
+export const TokenResponse = Schema.Struct({
   access_token: Schema.Redacted(NonEmpty),
   expires_in: Schema.Number,
   scope: Schema.optional(Schema.String),

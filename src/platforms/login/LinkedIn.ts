@@ -12,19 +12,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import { classify, defaults, endpoints } from "../LinkedIn.js"
+import { classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { NonEmpty, providerCall } from "../providerCall.js"
+import { providerCall } from "../providerCall.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
-export const TokenResponse = Schema.Struct({
-  access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_token_expires_in: Schema.optional(Schema.Number),
-  scope: Schema.optional(Schema.String)
-})
+export { TokenResponse }
 export type TokenResponse = typeof TokenResponse.Type
 
 /** Pure: what a successful exchange at `now` stores, and when the user will be asked back. */

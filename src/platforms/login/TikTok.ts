@@ -12,21 +12,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import { LoginFailed } from "../../domain/loginErrors.js"
 import { formatInstant, plusSeconds } from "../policy.js"
-import { classifyOAuthError, NonEmpty, providerCall } from "../providerCall.js"
-import { endpoints } from "../TikTok.js"
+import { classifyOAuthError, providerCall } from "../providerCall.js"
+import { endpoints, TokenResponse } from "../TikTok.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
-export const TokenResponse = Schema.Struct({
-  access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_expires_in: Schema.optional(Schema.Number),
-  open_id: Schema.optional(Schema.String),
-  scope: Schema.optional(Schema.String)
-})
+export { TokenResponse }
 export type TokenResponse = typeof TokenResponse.Type
 
 /** Pure: what a successful exchange at `now` stores. Without a refresh token herald could never rotate. */

@@ -11,21 +11,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import { LoginFailed } from "../../domain/loginErrors.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { NonEmpty, providerCall } from "../providerCall.js"
-import { classifyGoogle, endpoints } from "../YouTube.js"
+import { providerCall } from "../providerCall.js"
+import { classifyGoogle, endpoints, TokenResponse } from "../YouTube.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
-export const TokenResponse = Schema.Struct({
-  access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_token_expires_in: Schema.optional(Schema.Number),
-  scope: Schema.optional(Schema.String),
-  token_type: Schema.optional(Schema.String)
-})
+export { TokenResponse }
 export type TokenResponse = typeof TokenResponse.Type
 
 export const TESTING_TRAP =
