@@ -72,7 +72,7 @@ const listenError = (port: number, e: NodeJS.ErrnoException): CallbackListenFail
   })
 
 /**
- * Listen on 127.0.0.1:`port` (0: any free port). Only a GET of `path` counts; anything else
+ * Listen on 127.0.0.1:`port` (0 picks a free port). Only a GET of `path` counts; anything else
  * (a favicon, a probe) is answered 404 and the wait goes on. `page` decides what the
  * browser is told about the answer.
  */
