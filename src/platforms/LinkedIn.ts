@@ -21,7 +21,7 @@ import type { Refresher } from "../services/Refreshers.js"
 import type { SecretBag } from "../services/Secrets.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyLinkedIn } from "./healthChecks.js"
-import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+import { classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   token: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -331,18 +331,14 @@ export const make = Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
         const clientSecret = yield* ctx.secrets.require("client_secret")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const url = ctx.connection.settings.endpoints?.["token"] ?? endpoints.token
         const body = yield* providerCall(client, {
           connection: ctx.connection,
-          request: HttpClientRequest.post(url).pipe(
-            HttpClientRequest.acceptJson,
-            HttpClientRequest.bodyUrlParams({
-              grant_type: "refresh_token",
-              refresh_token: Redacted.value(refreshToken),
-              client_id: Redacted.value(clientId),
-              client_secret: Redacted.value(clientSecret)
-            })
-          ),
+          request: formPost(endpointOf(ctx.connection, "token", endpoints.token), {
+            grant_type: "refresh_token",
+            refresh_token: refreshToken,
+            client_id: clientId,
+            client_secret: clientSecret
+          }),
           classify,
           success: TokenResponse
         })

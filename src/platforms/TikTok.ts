@@ -3,16 +3,14 @@
  * token dies the moment the new one is issued, so the pipeline persists it first.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { call } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "./policy.js"
 import { verifyTikTok } from "./healthChecks.js"
-import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+import { classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
 import * as DateTime from "effect/DateTime"
 
 export const endpoints = {
@@ -75,18 +73,14 @@ export const make = Effect.gen(function*() {
         const clientKey = yield* ctx.secrets.require("client_key")
         const clientSecret = yield* ctx.secrets.require("client_secret")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const url = ctx.connection.settings.endpoints?.["token"] ?? endpoints.token
         const body = yield* providerCall(client, {
           connection: ctx.connection,
-          request: HttpClientRequest.post(url).pipe(
-            HttpClientRequest.acceptJson,
-            HttpClientRequest.bodyUrlParams({
-              client_key: Redacted.value(clientKey),
-              client_secret: Redacted.value(clientSecret),
-              grant_type: "refresh_token",
-              refresh_token: Redacted.value(refreshToken)
-            })
-          ),
+          request: formPost(endpointOf(ctx.connection, "token", endpoints.token), {
+            client_key: clientKey,
+            client_secret: clientSecret,
+            grant_type: "refresh_token",
+            refresh_token: refreshToken
+          }),
           classify: classifyOAuthError(() => false),
           success: TokenResponse
         })

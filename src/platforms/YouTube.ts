@@ -4,18 +4,16 @@
  * refresh token is found by herald rather than by the next scheduled upload.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../domain/Config.js"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyYouTube } from "./healthChecks.js"
-import { type Classify, classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+import { type Classify, classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
 
 export const endpoints = {
   token: "https://oauth2.googleapis.com/token",
@@ -104,18 +102,14 @@ export const make = Effect.gen(function*() {
         const clientSecret = yield* ctx.secrets.require("client_secret")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
         const settings = ctx.connection.settings
-        const url = settings.endpoints?.["token"] ?? endpoints.token
         const body = yield* providerCall(client, {
           connection: ctx.connection,
-          request: HttpClientRequest.post(url).pipe(
-            HttpClientRequest.acceptJson,
-            HttpClientRequest.bodyUrlParams({
-              grant_type: "refresh_token",
-              refresh_token: Redacted.value(refreshToken),
-              client_id: Redacted.value(clientId),
-              client_secret: Redacted.value(clientSecret)
-            })
-          ),
+          request: formPost(endpointOf(ctx.connection, "token", endpoints.token), {
+            grant_type: "refresh_token",
+            refresh_token: refreshToken,
+            client_id: clientId,
+            client_secret: clientSecret
+          }),
           classify: classifyGoogle,
           success: TokenResponse
         })

@@ -8,11 +8,12 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
@@ -248,8 +249,20 @@ export const classifyGraphError: Classify = (_status, body) => {
   return fail("client", reason)
 }
 
-/** Reads an optional form-encoded secret into a request body value on the one line that builds it. */
-export const form = (entries: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined))
+/**
+ * A form-encoded POST that asks for JSON, as every OAuth token endpoint takes it. Secret
+ * fields stay Redacted up to here, the one line that builds the body.
+ */
+export const formPost = (url: string, fields: Readonly<Record<string, string | Redacted.Redacted<string>>>) =>
+  HttpClientRequest.post(url).pipe(
+    HttpClientRequest.acceptJson,
+    HttpClientRequest.bodyUrlParams(
+      Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Redacted.isRedacted(v) ? Redacted.value(v) : v]))
+    )
+  )
+
+/** The URL a connection calls for `name`: its config override, else the platform's default. */
+export const endpointOf = (connection: Connection, name: string, fallback: string): string =>
+  connection.settings.endpoints?.[name] ?? fallback
 
 export { HttpClient }
