@@ -39,10 +39,16 @@ export const statusOfError = (c: Connection, error: ConnectionError, now: DateTi
       return {
         ...base,
         action: "failed",
-        detail: `${c.platform} did not answer usefully: ${error.reason}; the stored token was not changed and may still be fine`
+        detail: `${c.platform} did not answer usefully: ${error.reason}; the stored token was not changed and may still be fine: ` +
+          `the next run tries again (if this repeats, run herald doctor --online)`
       }
     case "MalformedResponse":
-      return { ...base, action: "failed", detail: `${c.platform} ${error.reason}; the stored token was not changed` }
+      return {
+        ...base,
+        action: "failed",
+        detail: `${c.platform} ${error.reason}; the stored token was not changed ` +
+          `(check platforms.${c.platform}.endpoints in the config: a proxy or a wrong URL answers like this)`
+      }
     case "PreflightFailed":
       return { ...base, action: "skipped", detail: `nothing rotated: ${error.reason}` }
     case "WriteBackFailed":
@@ -52,7 +58,7 @@ export const statusOfError = (c: Connection, error: ConnectionError, now: DateTi
         detail: `the new token could not be stored (${error.reason})` +
           (error.recoveryPath !== undefined
             ? `; it is safe in ${error.recoveryPath}: fix the store and run herald auth recover`
-            : ""),
+            : `; herald could not keep it anywhere, so the old token may no longer work: run herald auth login ${label}`),
         ...(error.recoveryPath !== undefined ? { storedIn: "recovery-file" } : {})
       }
   }
