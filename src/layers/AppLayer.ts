@@ -1,5 +1,5 @@
 /** The whole app, wired in one expression: config first, then what depends on it. */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttp from "./http/NodeHttp.js"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
@@ -17,7 +17,7 @@ import { WriteBackFromConfig } from "./writeback/fromConfig.js"
 
 export const appLayer = (configFlag: Option.Option<string>) =>
   Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, FetchHttpClient.layer)),
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )
 
@@ -30,7 +30,7 @@ export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
  */
 export const doctorLayerOver = (config: Layer.Layer<AppConfig, ConfigError>) =>
   Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, FetchHttpClient.layer)),
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
     Layer.provideMerge(config)
   )
 

@@ -8,14 +8,18 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { constTrue } from "effect/Function"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
+import { networkErrorCode } from "../layers/http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
 import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
 import { transportIssue } from "../domain/validateConfig.js"
@@ -40,13 +44,15 @@ const fail = (kind: FailureKind, reason: string, retryAfter?: Duration.Duration)
   retryAfter === undefined ? { kind, reason } : { kind, reason, retryAfter }
 
 const transportReason = (error: HttpClientError.HttpClientError): string => {
-  // fetch's own error says only "fetch failed"; its cause names the socket error. The
-  // request URL (which may hold a token) is deliberately never used.
-  const cause = (error as { cause?: unknown }).cause
-  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
-  if (typeof inner?.code === "string") return `network error (${inner.code})`
-  if (typeof inner?.message === "string") {
-    return `network error (${inner.message.split("\n")[0]!.replace(/\w+:\/\/\S*/g, "<url>").slice(0, 80)})`
+  if (error._tag === "ResponseError") return "the connection broke while reading the answer"
+  // the socket error's code, or else its first line with any URL cut out: the request
+  // URL (which may hold a token) is deliberately never used
+  const code = networkErrorCode(error)
+  if (code !== undefined) return `network error (${code})`
+  const cause = (error as { cause?: unknown }).cause as { message?: unknown; cause?: { message?: unknown } } | undefined
+  const message = cause?.cause?.message ?? cause?.message
+  if (typeof message === "string" && error.reason === "Transport") {
+    return `network error (${message.split("\n")[0]!.replace(/\w+:\/\/\S*/g, "<url>").slice(0, 80)})`
   }
   return `network error (${error.reason})`
 }
@@ -58,18 +64,52 @@ const describeBody = (text: string): string => {
   return "a body that is not JSON"
 }
 
+const manualRedirects = (init: Option.Option<RequestInit>) => Option.isSome(init) && init.value.redirect === "manual"
+
 /**
  * Redirects are not followed (fetch's default is to follow): a 307/308 re-sends the body
  * (refresh token, client secret) and custom headers to wherever the Location points,
  * plain http included. No token endpoint herald calls redirects. Other RequestInit
- * settings an embedding app provides (a proxy dispatcher, say) are kept.
+ * settings an embedding app provides (a proxy dispatcher, say) are kept. (herald's own
+ * client, NodeHttp, never follows redirects; this is for a fetch client an app provides.)
  */
 export const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+    manualRedirects(init) ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, {
       ...Option.getOrElse(init, () => ({})),
       redirect: "manual"
     }))
+
+/**
+ * No span for a request: a client built with HttpClient.make records the full URL (query
+ * included, where Instagram sends its token) in a span that an embedding app may export.
+ * herald's own client records none.
+ */
+export const withoutRequestSpans = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(FiberRef.get(HttpClient.currentTracerDisabledWhen), (disabledWhen) =>
+    disabledWhen === constTrue ? effect : Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue))
+
+/**
+ * Both guards, for every HTTP call herald makes. A run sets them once around all its
+ * connections (refreshAll), and each call then finds them set and adds nothing.
+ */
+export const guardTransport = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  withoutRequestSpans(withoutRedirects(effect))
+
+/** The exchange itself: status, headers and the whole body, under one deadline. */
+const exchange = (
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.Duration
+): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly text: string }, Failure> =>
+  guardTransport(client.execute(request)).pipe(
+    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
+    Effect.mapError((e) => fail("transient", transportReason(e))),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => fail("transient", `no answer within ${Duration.format(timeout)}`)
+    })
+  )
 
 const attempt = (
   client: HttpClient.HttpClient,
@@ -81,20 +121,7 @@ const attempt = (
     // validated config never gets here with such a URL; a library caller's config might
     const insecure = URL.canParse(request.url) ? transportIssue(request.url) : undefined
     if (insecure !== undefined) return yield* Effect.fail(fail("malformed", `was not called: ${insecure}`))
-    const response = yield* withoutRedirects(client.execute(request)).pipe(
-      Effect.mapError((e) => fail("transient", transportReason(e))),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () => fail("transient", `no answer within ${Duration.format(timeout)}`)
-      })
-    )
-    const text = yield* response.text.pipe(
-      Effect.mapError(() => fail("transient", "the connection broke while reading the answer")),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () => fail("transient", `no complete answer within ${Duration.format(timeout)}`)
-      })
-    )
+    const { response, text } = yield* exchange(client, request, timeout)
     const status = response.status
     if (status >= 300 && status < 400) {
       return yield* Effect.fail(

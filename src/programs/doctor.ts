@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { networkErrorCode } from "../layers/http/networkError.js"
 import type { Connection } from "../domain/Connection.js"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
@@ -180,11 +181,9 @@ const checkNotifier = Effect.gen(function*() {
     : { backend: built.right.name, ok: true, detail: "configured (herald alerts test sends a test message)" }
 })
 
-const transportReason = (error: HttpClientError.HttpClientError): string => {
-  // the socket error's code, never the request
-  const inner = ((error as { cause?: unknown }).cause as { cause?: { code?: unknown } } | undefined)?.cause
-  return typeof inner?.code === "string" ? `network error (${inner.code})` : `network error (${error.reason})`
-}
+// the socket error's code, never the request (whose URL and headers are not to be echoed)
+const transportReason = (error: HttpClientError.HttpClientError): string =>
+  `network error (${networkErrorCode(error) ?? error.reason})`
 
 /** Any HTTP answer means the endpoint is there; no credentials, no body, nothing but a HEAD. */
 const probe = (client: HttpClient.HttpClient, url: string, timeout: Duration.Duration) =>

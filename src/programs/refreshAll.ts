@@ -14,6 +14,7 @@ import { Journal } from "../services/Journal.js"
 import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
 import { Secrets } from "../services/Secrets.js"
+import { guardTransport } from "../platforms/providerCall.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
 
@@ -108,4 +109,8 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
         onFailure: (e): Report => ({ ...report, notification: { backend: notifier.name, notified: false, detail: e.reason } })
       })
     )
-  }).pipe(Effect.scoped)
+  }).pipe(
+    // set once here, so each of the connections' calls finds them set (providerCall)
+    guardTransport,
+    Effect.scoped
+  )

@@ -134,5 +134,6 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
     } satisfies Status
   }).pipe(
     Effect.catchAll((error) => Effect.map(nowUtc, (now) => statusOfError(connection, error, now))),
-    Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account } })
+    // no stack trace: capturing one per connection costs more than the rest of the span
+    Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account }, captureStackTrace: false })
   )

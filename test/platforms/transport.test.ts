@@ -15,10 +15,12 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import * as YAML from "yaml"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import { validateConfig } from "../../src/domain/validateConfig.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
+import * as NodeHttp from "../../src/layers/http/NodeHttp.js"
 import * as GitLab from "../../src/layers/writeback/GitLab.js"
 import { classifyOAuthError, providerCall } from "../../src/platforms/providerCall.js"
 import { refreshAll } from "../../src/programs/refreshAll.js"
@@ -55,25 +57,27 @@ const tokenCall = (url: string) =>
     }))
 
 describe("transport", () => {
-  it.live("a token endpoint that redirects is not followed: the refresh token never reaches the other address", () =>
-    Effect.gen(function*() {
-      const stolen: Array<string> = []
-      const elsewhere = yield* listen((req, res) => {
-        let body = ""
-        req.on("data", (c: Buffer) => (body += c.toString()))
-        req.on("end", () => {
-          stolen.push(body)
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "x" }))
+  for (const [name, client] of [["herald's client", NodeHttp.layer], ["an app's fetch client", FetchHttpClient.layer]] as const) {
+    it.live(`a token endpoint that redirects is not followed (${name}): the refresh token never reaches the other address`, () =>
+      Effect.gen(function*() {
+        const stolen: Array<string> = []
+        const elsewhere = yield* listen((req, res) => {
+          let body = ""
+          req.on("data", (c: Buffer) => (body += c.toString()))
+          req.on("end", () => {
+            stolen.push(body)
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "x" }))
+          })
         })
-      })
-      // 307/308 tell a client to re-send the same POST body to the new address
-      const endpoint = yield* listen((_req, res) => res.writeHead(307, { location: `${elsewhere}/steal` }).end())
-      const error = yield* tokenCall(`${endpoint}/v2/oauth/token/`).pipe(Effect.provide(FetchHttpClient.layer), Effect.flip)
-      assert.strictEqual(error._tag, "MalformedResponse")
-      assert.include(error.reason, "HTTP 307, a redirect, which herald does not follow")
-      assert.notInclude(error.reason, elsewhere)
-      assert.deepStrictEqual(stolen, [])
-    }).pipe(Effect.scoped))
+        // 307/308 tell a client to re-send the same POST body to the new address
+        const endpoint = yield* listen((_req, res) => res.writeHead(307, { location: `${elsewhere}/steal` }).end())
+        const error = yield* tokenCall(`${endpoint}/v2/oauth/token/`).pipe(Effect.provide(client), Effect.flip)
+        assert.strictEqual(error._tag, "MalformedResponse")
+        assert.include(error.reason, "HTTP 307, a redirect, which herald does not follow")
+        assert.notInclude(error.reason, elsewhere)
+        assert.deepStrictEqual(stolen, [])
+      }).pipe(Effect.scoped))
+  }
 
   it.effect("plain http to another host is refused before anything is sent, even when config was never validated", () =>
     Effect.gen(function*() {
@@ -85,6 +89,37 @@ describe("transport", () => {
       // loopback is this machine: allowed (self-hosted proxies, tests)
       const ok = yield* tokenCall("http://127.0.0.1:9/token").pipe(Effect.provide(memory.layer))
       assert.strictEqual(ok.access_token, "x")
+    }))
+
+  it.effect("an app's tracer gets no span for a provider call: Instagram's token rides in the URL's query", () =>
+    Effect.gen(function*() {
+      const base = yield* Effect.tracer
+      const spans: Array<Tracer.Span> = []
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: base.context
+      })
+      // memoryHttp builds its client with HttpClient.make, which traces each request by default
+      const memory = makeMemoryHttp(() => ({ status: 200, json: { access_token: "x" } }))
+      const request = HttpClientRequest.get("https://graph.instagram.com/refresh_access_token").pipe(
+        HttpClientRequest.setUrlParams({ grant_type: "ig_refresh_token", access_token: "SENTINEL-ig-token" })
+      )
+      const call = Effect.flatMap(HttpClient.HttpClient, (client) =>
+        providerCall(client, { connection: connection("instagram"), request, classify: () => undefined, success: Token }))
+      yield* call.pipe(Effect.provide(memory.layer), Effect.withTracer(recording))
+      assert.strictEqual(memory.seen[0]!.url.searchParams.get("access_token"), "SENTINEL-ig-token")
+      assert.deepStrictEqual(spans.map((s) => s.name), [])
+      // without the guard the same client would have recorded the URL, token and all
+      yield* Effect.flatMap(HttpClient.HttpClient, (client) => client.execute(request)).pipe(
+        Effect.provide(memory.layer),
+        Effect.withTracer(recording)
+      )
+      assert.strictEqual(spans.length, 1)
+      assert.include(String(spans[0]!.attributes.get("url.full")), "SENTINEL-ig-token")
     }))
 
   it("config: plain http off loopback, and a zero timeout, are errors naming the key", () => {

@@ -2,7 +2,6 @@
  * `herald auth verify` against the loopback fakes' health routes: each platform's current
  * token is ok (200), expired or invalid (401 and kin), or could not be checked.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -21,6 +20,7 @@ import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import { RefreshersLive } from "../../src/platforms/registry.js"
 import { verifyAll } from "../../src/programs/verify.js"
+import * as NodeHttp from "../../src/layers/http/NodeHttp.js"
 
 let x: XFake
 let tiktok: TikTokFake
@@ -95,7 +95,7 @@ const verify = (config: HeraldConfig, target?: string) =>
   verifyAll(target, { concurrency: 4 }).pipe(
     Effect.provide(
       Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
-        Layer.provideMerge(Layer.mergeAll(KeychainMemory.layer(), FetchHttpClient.layer, ConfigFile.fromValue(config))),
+        Layer.provideMerge(Layer.mergeAll(KeychainMemory.layer(), NodeHttp.layer, ConfigFile.fromValue(config))),
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
       )
     )

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { networkErrorCode } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { Notifier, NotifyFailed } from "../../services/Notifier.js"
@@ -147,10 +148,7 @@ const transportFailure = (error: HttpClientError.HttpClientError): Failure => {
     return failure(false, "the webhook URL is not a valid URL")
   }
   // the socket error's code, never error.message: that one quotes the URL
-  const cause = (error as { cause?: unknown }).cause
-  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause
-  const code = typeof inner?.code === "string" ? inner.code : error.reason
-  return failure(true, `network error (${code})`)
+  return failure(true, `network error (${networkErrorCode(error) ?? error.reason})`)
 }
 
 /** Discord's body says exactly how long to wait, in float seconds; prefer it to the header. */

@@ -23,7 +23,8 @@ import type { Connection } from "../../domain/Connection.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, type SecretKey } from "../../domain/Platform.js"
-import { DEFAULT_TIMEOUT, withoutRedirects } from "../../platforms/providerCall.js"
+import { DEFAULT_TIMEOUT, guardTransport } from "../../platforms/providerCall.js"
+import { networkErrorCode } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
@@ -89,16 +90,14 @@ interface Unavailable {
 const unavailable = (reason: string, retryAfter?: Duration.Duration): Unavailable =>
   retryAfter === undefined ? { reason } : { reason, retryAfter }
 
-const transportReason = (error: HttpClientError.HttpClientError): string => {
-  // the socket error's code, never the request (whose URL and headers we'd rather not echo)
-  const inner = ((error as { cause?: unknown }).cause as { cause?: { code?: unknown } } | undefined)?.cause
-  return typeof inner?.code === "string" ? `network error (${inner.code})` : `network error (${error.reason})`
-}
+// the socket error's code, never the request (whose URL and headers are not to be echoed)
+const transportReason = (error: HttpClientError.HttpClientError): string =>
+  `network error (${networkErrorCode(error) ?? error.reason})`
 
 const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, timeout: Duration.Duration) =>
   Effect.gen(function*() {
     // not followed: a redirect would carry PRIVATE-TOKEN and the new secret to another address
-    const response = yield* withoutRedirects(client.execute(request)).pipe(
+    const response = yield* guardTransport(client.execute(request)).pipe(
       Effect.mapError((e) => unavailable(transportReason(e))),
       Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable(`no answer within ${Duration.format(timeout)}`) })
     )

@@ -1,4 +1,3 @@
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -12,6 +11,7 @@ import { makeReport, type Report } from "../../../src/domain/Status.js"
 import * as Webhook from "../../../src/layers/notifier/Webhook.js"
 import { sendTestAlert } from "../../../src/programs/alertsTest.js"
 import { Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
+import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
 
@@ -93,7 +93,7 @@ const notify = (settings: Webhook.WebhookSettings, r: Report = report) =>
     const notifier = yield* Notifier
     return yield* notifier.notify(r)
   }).pipe(
-    Effect.provide(Webhook.layer(settings).pipe(Layer.provide(FetchHttpClient.layer))),
+    Effect.provide(Webhook.layer(settings).pipe(Layer.provide(NodeHttp.layer))),
     Effect.withConfigProvider(secretEnv)
   )
 
@@ -299,7 +299,7 @@ describe("Webhook notifier", () => {
     Effect.gen(function*() {
       const hook = yield* loopback(() => ({ status: 200 }))
       const said = yield* sendTestAlert.pipe(
-        Effect.provide(Webhook.layer({ url: urlOf(hook.base), retry: fast }).pipe(Layer.provide(FetchHttpClient.layer)))
+        Effect.provide(Webhook.layer({ url: urlOf(hook.base), retry: fast }).pipe(Layer.provide(NodeHttp.layer)))
       )
       assert.strictEqual(said, "sent a test message through the webhook backend")
       assert.strictEqual(hook.seen.length, 1)

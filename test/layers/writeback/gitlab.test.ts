@@ -1,4 +1,3 @@
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -12,6 +11,7 @@ import { AppConfig } from "../../../src/services/AppConfig.js"
 import { WriteBack } from "../../../src/services/WriteBack.js"
 import { type GitLabFakeOptions, type SeedVariable, startGitLabFake } from "../../../sandbox/fakes/gitlab.js"
 import { connection } from "../../support/connections.js"
+import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
 
 const TOKEN = "glpat-SENTINEL-4f9c2e7d1a"
 const NEW_REFRESH = "rft-SENTINEL-NEW-VALUE-0123456789"
@@ -37,7 +37,7 @@ const fakeWith = (options: GitLabFakeOptions) =>
 
 const backendFor = (url: string, extra: Partial<GitLab.Settings> = {}) =>
   GitLab.make({ apiUrl: url, project: "group/blog", token: Redacted.make(TOKEN), retry: fast, ...extra }).pipe(
-    Effect.provide(FetchHttpClient.layer)
+    Effect.provide(NodeHttp.layer)
   )
 
 /** Every way an error can be shown: none may hold a secret. */
@@ -394,7 +394,7 @@ describe("GitLab write-back layer", () => {
 
   const build = (env: Record<string, string>, gitlab?: Parameters<typeof appConfig>[0]) =>
     WriteBack.pipe(
-      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.merge(appConfig(gitlab), FetchHttpClient.layer)))),
+      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.merge(appConfig(gitlab), NodeHttp.layer)))),
       Effect.withConfigProvider(ConfigProvider.fromJson(env))
     )
 

@@ -1,0 +1,229 @@
+/**
+ * herald's HttpClient: node:http and node:https with kept-alive sockets, the request and
+ * its whole answer in one step.
+ *
+ * Why not FetchHttpClient or @effect/platform-node's NodeHttpClient: a token endpoint's
+ * answer is a few hundred bytes, and with 1,000 connections the per-call machinery was
+ * most of a run's CPU (docs/performance.md): fetch loads undici on first use and wraps
+ * every body in web streams; NodeHttpClient forks two fibers per request and streams the
+ * body; both trace every request in a span that records the full URL, query included,
+ * where Instagram sends its token. This client forks nothing, records no span, reads the
+ * body into memory (bounded, see MAX_BODY) and is interrupted by destroying the socket.
+ * It never follows a redirect: a 3xx is an answer like any other.
+ *
+ * Every part of herald that speaks HTTP (refreshers, GitLab, webhooks, doctor, login)
+ * gets this client from the app layer; tests and embedding apps provide their own.
+ */
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as http from "node:http"
+import * as https from "node:https"
+
+/** An answer larger than this is refused: no endpoint herald calls sends more than a few KB. */
+export const MAX_BODY = 4 * 1024 * 1024
+
+const decoder = new TextDecoder()
+
+/** A response whose body has already been read in full. */
+class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
+  private decoded: string | undefined
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly status: number,
+    readonly headers: Headers.Headers,
+    private readonly setCookie: ReadonlyArray<string>,
+    private readonly bytes: Uint8Array,
+    readonly remoteAddress: Option.Option<string>
+  ) {
+    super()
+  }
+
+  private decodeError(cause: unknown, description?: string) {
+    return new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: "Decode",
+      cause,
+      ...(description === undefined ? {} : { description })
+    })
+  }
+
+  private get body(): string {
+    return (this.decoded ??= decoder.decode(this.bytes))
+  }
+
+  get cookies(): Cookies.Cookies {
+    return Cookies.fromSetCookie(this.setCookie)
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return Effect.sync(() => this.body)
+  }
+
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.try({
+      try: () => (this.body === "" ? null : JSON.parse(this.body) as unknown),
+      catch: (cause) => this.decodeError(cause)
+    })
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.sync(() => UrlParams.fromInput(new URLSearchParams(this.body)))
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.sync(() => this.bytes.slice().buffer as ArrayBuffer)
+  }
+
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return Stream.succeed(this.bytes)
+  }
+
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.fail(this.decodeError(undefined, "multipart answers are not read by herald's HTTP client"))
+  }
+
+  toJSON(): unknown {
+    return { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status }
+  }
+}
+
+interface Agents {
+  readonly http: http.Agent
+  readonly https: https.Agent
+}
+
+type Body = Uint8Array | string | undefined
+
+/** The request body as bytes; a streamed body is collected first. */
+const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Body, HttpClientError.RequestError> => {
+  const body = request.body
+  switch (body._tag) {
+    case "Empty":
+      return Effect.succeed(undefined)
+    case "Uint8Array":
+      return Effect.succeed(body.body)
+    case "Raw":
+      return typeof body.body === "string" || body.body instanceof Uint8Array
+        ? Effect.succeed(body.body)
+        : Effect.fail(new HttpClientError.RequestError({ request, reason: "Encode", description: "a raw body must be a string or bytes" }))
+    case "Stream":
+      return Stream.runCollect(body.stream).pipe(
+        Effect.map((chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks))),
+        Effect.mapError((cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause }))
+      )
+    case "FormData":
+      return Effect.fail(
+        new HttpClientError.RequestError({ request, reason: "Encode", description: "multipart bodies are not sent by herald's HTTP client" })
+      )
+  }
+}
+
+const send = (agents: Agents, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body) =>
+  Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+    const options: http.RequestOptions = { method: request.method, headers: request.headers }
+    const req = url.protocol === "https:"
+      ? https.request(url, { ...options, agent: agents.https })
+      : http.request(url, { ...options, agent: agents.http })
+    let settled = false
+    const settle = (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>) => {
+      if (settled) return
+      settled = true
+      resume(effect)
+    }
+    req.on("error", (cause) => settle(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))))
+    req.on("response", (res) => {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      const broke = (cause: unknown, description?: string) => {
+        const partial = new BufferedResponse(request, res.statusCode ?? 0, Headers.empty, [], new Uint8Array(), Option.none())
+        settle(Effect.fail(
+          new HttpClientError.ResponseError({
+            request,
+            response: partial,
+            reason: "Decode",
+            cause,
+            ...(description === undefined ? {} : { description })
+          })
+        ))
+      }
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_BODY) {
+          broke(undefined, `the answer is larger than ${MAX_BODY / 1024 / 1024} MiB`)
+          req.destroy()
+          return
+        }
+        chunks.push(chunk)
+      })
+      res.on("error", (cause) => broke(cause))
+      res.on("aborted", () => broke(new Error("the connection closed before the answer was complete")))
+      res.on("end", () => {
+        const setCookie = res.headers["set-cookie"] ?? []
+        settle(Effect.succeed(
+          new BufferedResponse(
+            request,
+            res.statusCode ?? 0,
+            Headers.fromInput(res.headers),
+            setCookie,
+            chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+            Option.fromNullable(res.socket?.remoteAddress)
+          )
+        ))
+      })
+    })
+    req.end(body)
+    return Effect.sync(() => {
+      settled = true
+      req.destroy()
+    })
+  })
+
+/** The client over these agents (exported for tests that bring their own agents). */
+export const make = (agents: Agents): HttpClient.HttpClient =>
+  HttpClient.makeWith(
+    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
+      Effect.flatMap(effect, (request) => {
+        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+        if (Either.isLeft(url)) {
+          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+        }
+        const body = request.body
+        return body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
+          ? Effect.flatMap(bodyOf(request), (bytes) => send(agents, request, url.right, bytes))
+          : send(agents, request, url.right, body._tag === "Empty" ? undefined : body.body)
+      }),
+    Effect.succeed
+  )
+
+/** Kept-alive agents for the life of the layer; their sockets are closed when it ends. */
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
+  HttpClient.HttpClient,
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => ({ http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) })),
+      (agents) =>
+        Effect.sync(() => {
+          agents.http.destroy()
+          agents.https.destroy()
+        })
+    ),
+    make
+  )
+)

@@ -1,0 +1,182 @@
+/**
+ * herald's own HttpClient (src/layers/http/NodeHttp.ts) against real loopback servers:
+ * what reaches the server, what comes back, and what happens when the other side
+ * misbehaves (refuses, hangs, breaks off, sends too much, redirects).
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { MAX_BODY, layer as NodeHttpLayer } from "../../../src/layers/http/NodeHttp.js"
+import { networkErrorCode } from "../../../src/layers/http/networkError.js"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: string
+  readonly socket: number
+}
+
+/** A loopback server; `handler` answers, every request is recorded with its socket's number. */
+const serve = (handler: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly base: string; readonly seen: Array<Seen>; readonly closed: Array<number>; readonly server: http.Server }>((resume) => {
+      const seen: Array<Seen> = []
+      const closed: Array<number> = []
+      const sockets = new WeakMap<object, number>()
+      let next = 0
+      const server = http.createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (c: Buffer) => chunks.push(c))
+        req.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8")
+          seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, socket: sockets.get(req.socket)! })
+          handler(req, res, body)
+        })
+      })
+      server.on("connection", (socket) => {
+        const n = next++
+        sockets.set(socket, n)
+        socket.on("close", () => closed.push(n))
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({
+          base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          seen,
+          closed,
+          server
+        })))
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const run = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.provide(effect, NodeHttpLayer)
+
+describe("NodeHttp client", () => {
+  it.live("sends a form POST with its headers and reads status, headers and JSON back", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) =>
+        res.writeHead(201, { "content-type": "application/json", "retry-after": "3", "set-cookie": ["a=1", "b=2"] })
+          .end(JSON.stringify({ access_token: "new" })))
+      const response = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) =>
+        client.execute(
+          HttpClientRequest.post(`${server.base}/oauth/token?x=1`).pipe(
+            HttpClientRequest.acceptJson,
+            HttpClientRequest.setUrlParam("y", "2 3"),
+            HttpClientRequest.bodyUrlParams({ grant_type: "refresh_token", refresh_token: "r/t+1" })
+          )
+        )))
+      assert.strictEqual(response.status, 201)
+      assert.strictEqual(response.headers["retry-after"], "3")
+      assert.deepStrictEqual(yield* response.json, { access_token: "new" })
+      assert.strictEqual(yield* response.text, "{\"access_token\":\"new\"}")
+      assert.deepStrictEqual(Object.keys(response.cookies.cookies).sort(), ["a", "b"])
+      const seen = server.seen[0]!
+      assert.strictEqual(seen.method, "POST")
+      assert.strictEqual(seen.url, "/oauth/token?x=1&y=2+3")
+      assert.strictEqual(seen.headers["content-type"], "application/x-www-form-urlencoded")
+      assert.strictEqual(seen.headers["accept"], "application/json")
+      assert.strictEqual(seen.headers["content-length"], String(Buffer.byteLength(seen.body)))
+      assert.deepStrictEqual(Object.fromEntries(new URLSearchParams(seen.body)), { grant_type: "refresh_token", refresh_token: "r/t+1" })
+    }).pipe(Effect.scoped))
+
+  it.live("keeps the connection alive: sequential requests share one socket", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => res.writeHead(200).end("ok"))
+      yield* run(Effect.flatMap(HttpClient.HttpClient, (client) =>
+        Effect.forEach([1, 2, 3], () => Effect.flatMap(client.get(`${server.base}/ping`), (r) => r.text), { discard: true })))
+      assert.deepStrictEqual(server.seen.map((s) => s.socket), [0, 0, 0])
+    }).pipe(Effect.scoped))
+
+  it.live("sends streamed and raw bodies whole", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => res.writeHead(204).end())
+      yield* run(Effect.flatMap(HttpClient.HttpClient, (client) =>
+        Effect.all([
+          client.execute(HttpClientRequest.put(`${server.base}/s`).pipe(
+            HttpClientRequest.bodyStream(Stream.fromIterable([new TextEncoder().encode("he"), new TextEncoder().encode("llo")]))
+          )),
+          client.execute(HttpClientRequest.post(`${server.base}/r`).pipe(HttpClientRequest.bodyText("plain", "text/plain")))
+        ])))
+      assert.deepStrictEqual(server.seen.map((s) => [s.url, s.body]), [["/s", "hello"], ["/r", "plain"]])
+    }).pipe(Effect.scoped))
+
+  it.live("does not follow a redirect: the 3xx is the answer, and nothing goes to the Location", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* serve((_req, res) => res.writeHead(200).end("stolen"))
+      const server = yield* serve((_req, res) => res.writeHead(307, { location: `${elsewhere.base}/steal` }).end())
+      const response = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) =>
+        client.execute(HttpClientRequest.post(`${server.base}/token`).pipe(HttpClientRequest.bodyUrlParams({ refresh_token: "SENTINEL" })))))
+      assert.strictEqual(response.status, 307)
+      assert.strictEqual(elsewhere.seen.length, 0)
+    }).pipe(Effect.scoped))
+
+  it.live("a refused connection fails with the socket's error code", () =>
+    Effect.gen(function*() {
+      const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get("http://127.0.0.1:9/token"))).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(networkErrorCode(error), "ECONNREFUSED")
+    }))
+
+  it.live("an answer broken off half way fails as a ResponseError, not as a short body", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-length": "100" })
+        res.write("{\"access_token\":")
+        setTimeout(() => res.socket?.destroy(), 20)
+      })
+      const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/t`))).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ResponseError")
+    }).pipe(Effect.scoped))
+
+  it.live("an answer larger than MAX_BODY is refused and its socket closed", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200)
+        const chunk = Buffer.alloc(256 * 1024, 120)
+        let sent = 0
+        const more = () => {
+          while (sent <= MAX_BODY + chunk.length && !res.destroyed) {
+            sent += chunk.length
+            if (!res.write(chunk)) return void res.once("drain", more)
+          }
+          res.end()
+        }
+        more()
+      })
+      const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/big`))).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ResponseError")
+      assert.include(error.message, "larger than 4 MiB")
+    }).pipe(Effect.scoped))
+
+  it.live("interrupting a request (a timeout) closes its socket", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {
+        // never answers
+      })
+      const result = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/hang`))).pipe(
+        Effect.timeoutTo({ duration: "100 millis", onSuccess: () => "answered", onTimeout: () => "timed out" })
+      )
+      assert.strictEqual(result, "timed out")
+      // the server sees the socket close shortly after
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(server.closed, [0])
+    }).pipe(Effect.scoped))
+
+  it.live("a stream read from the response gives the whole body", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => res.writeHead(200).end("abc"))
+      const response = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/x`)))
+      const chunks = yield* Stream.runCollect(response.stream)
+      assert.strictEqual(Buffer.concat(Chunk.toReadonlyArray(chunks)).toString(), "abc")
+    }).pipe(Effect.scoped))
+})
