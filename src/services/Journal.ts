@@ -20,6 +20,9 @@ export interface JournalEntry {
 /**
  * A local, 0600 record of every rotated secret, written the moment it arrives and cleared
  * once write-back has it (DESIGN §2 rule 2): a rotated token is never only in memory.
+ * `record` returns once the entry is durable; `clear` may return before its write (a
+ * leftover entry only makes the next run write back a value the store already has), and
+ * `pending` sees every clear made before it.
  */
 export class Journal extends Context.Tag("herald/Journal")<Journal, {
   readonly file: string

@@ -12,6 +12,13 @@ import * as Exit from "effect/Exit"
 export interface GroupCommit<A, E> {
   /** Queue `item`; succeeds once a commit that includes it has succeeded. */
   readonly submit: (item: A) => Effect.Effect<void, E>
+  /**
+   * Queue `item` without waiting: it goes out with the next commit, or with `flush`. Only
+   * for changes whose loss in a crash is harmless (clearing what is stored elsewhere).
+   */
+  readonly defer: (item: A) => Effect.Effect<void>
+  /** Commit whatever is queued now (deferred items included); fails as that commit does. */
+  readonly flush: Effect.Effect<void, E>
 }
 
 /**
@@ -25,20 +32,26 @@ export const make = <A, E>(
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     interface Waiting {
       readonly item: A
-      readonly done: Deferred.Deferred<void, E>
+      /** absent for a deferred item: nobody waits for it */
+      readonly done?: Deferred.Deferred<void, E>
     }
     let queue: Array<Waiting> = []
 
-    const commitQueued = Effect.suspend(() => {
+    /** Commit the queue as it is now; the batch's outcome goes to its waiters and is returned. */
+    const commitQueued: Effect.Effect<Exit.Exit<unknown, E>> = Effect.suspend(() => {
       const batch = queue
       queue = []
-      if (batch.length === 0) return Effect.void
+      if (batch.length === 0) return Effect.succeed<Exit.Exit<unknown, E>>(Exit.void)
       return Effect.flatMap(Effect.exit(commit(batch.map((w) => w.item))), (exit) =>
-        Effect.forEach(batch, (w, i) => {
-          if (Exit.isFailure(exit)) return Deferred.done(w.done, exit)
-          const own = exit.value[i]
-          return Deferred.done(w.done, own === undefined ? Exit.void : Exit.fail(own))
-        }, { discard: true }))
+        Effect.as(
+          Effect.forEach(batch, (w, i) => {
+            if (w.done === undefined) return Effect.void
+            if (Exit.isFailure(exit)) return Deferred.done(w.done, exit)
+            const own = exit.value[i]
+            return Deferred.done(w.done, own === undefined ? Exit.void : Exit.fail(own))
+          }, { discard: true }),
+          exit
+        ))
     })
 
     const submit = (item: A): Effect.Effect<void, E> =>
@@ -60,5 +73,11 @@ export const make = <A, E>(
         return yield* Deferred.await(done)
       })
 
-    return { submit }
+    const defer = (item: A): Effect.Effect<void> => Effect.sync(() => void queue.push({ item }))
+
+    const flush: Effect.Effect<void, E> = lock.withPermits(1)(Effect.uninterruptible(commitQueued)).pipe(
+      Effect.flatMap((exit) => Effect.asVoid(exit))
+    )
+
+    return { submit, defer, flush }
   })

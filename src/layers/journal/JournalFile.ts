@@ -1,7 +1,10 @@
 /**
  * The journal as one JSON file per token store under the state dir, 0600, written atomically.
- * Records and clears are group-committed (../fs/groupCommit.ts): many connections rotating
- * at once share one write, and each still returns only once its change is on disk.
+ * Records are group-committed (../fs/groupCommit.ts): many connections rotating at once
+ * share one write, and each still returns only once its entry is on disk. A clear does not
+ * wait for a write of its own: it goes out with the next record's write, or when the
+ * journal's scope closes (the run ends). Losing one in a crash is harmless — the next
+ * run's replay writes back the value the store already holds.
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -17,6 +20,7 @@ import { stateDir, storeKey } from "./stateDir.js"
 
 type Entries = Record<string, JournalEntry>
 
+/** The journal at `file`; clears still queued are written when the scope closes. */
 export const make = (file: string) =>
   Effect.gen(function*() {
     const fail = (e: unknown) => new JournalError({ file, reason: fsReason(e as Error) })
@@ -47,6 +51,9 @@ export const make = (file: string) =>
       })
     )
     const modify = (f: Change) => writer.submit(f)
+    yield* Effect.addFinalizer(() =>
+      writer.flush.pipe(Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`)))
+    )
 
     const service: Journal["Type"] = {
       file,
@@ -64,16 +71,16 @@ export const make = (file: string) =>
             }
           })),
       clear: (connection) =>
-        modify((entries) => {
+        writer.defer((entries) => {
           delete entries[connectionLabel(connection)]
         }),
-      pending: Effect.map(read, (entries) => Object.values(entries))
+      pending: Effect.zipRight(writer.flush, Effect.map(read, (entries) => Object.values(entries)))
     }
     return service
   })
 
 /** One journal per config file, so two configs never replay each other's tokens. */
-export const layer: Layer.Layer<Journal, never, AppConfig> = Layer.effect(
+export const layer: Layer.Layer<Journal, never, AppConfig> = Layer.scoped(
   Journal,
   Effect.gen(function*() {
     const app = yield* AppConfig

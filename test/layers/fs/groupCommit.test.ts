@@ -80,4 +80,20 @@ describe("groupCommit", () => {
       yield* Fiber.await(stayer)
       assert.deepStrictEqual(rec.batches, [[1], [3]])
     }))
+
+  it.live("a deferred item waits for the next commit or a flush, and a flush with nothing queued writes nothing", () =>
+    Effect.gen(function*() {
+      const rec = slowRecorder<string>()
+      const writer = yield* GroupCommit.make(rec.commit)
+      yield* writer.flush
+      assert.deepStrictEqual(rec.batches, [])
+      yield* writer.defer(1)
+      yield* writer.defer(2)
+      assert.deepStrictEqual(rec.batches, [], "deferring writes nothing")
+      yield* writer.submit(3)
+      assert.deepStrictEqual(rec.batches, [[1, 2, 3]], "deferred items go out with the next commit, in order")
+      yield* writer.defer(4)
+      yield* writer.flush
+      assert.deepStrictEqual(rec.batches, [[1, 2, 3], [4]])
+    }))
 })

@@ -7,6 +7,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../../src/domain/Connection.js"
 import * as JournalFile from "../../../src/layers/journal/JournalFile.js"
@@ -67,5 +69,25 @@ describe("JournalFile", () => {
         pending.map((e) => e.account).sort(),
         Array.from({ length: 20 }, (_, k) => `a${2 * k + 1}`).sort()
       )
+    }))
+
+  it.scoped("a clear waits for no write of its own: it goes out with the next record, or when the journal's scope closes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal.json")
+      const onDisk = () => Effect.promise(() => fs.readFile(file, "utf8").then((t) => Object.keys(JSON.parse(t) as object).sort(), () => []))
+      const scope = yield* Scope.make()
+      const journal = yield* JournalFile.make(file).pipe(Scope.extend(scope))
+      yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
+      yield* journal.record(connection(2), { secrets: { refresh_token: Redacted.make("rt-2") }, metadata: {} })
+      yield* journal.clear(connection(1))
+      assert.deepStrictEqual(yield* onDisk(), ["tiktok:a1", "tiktok:a2"], "the clear has not been written yet")
+      yield* journal.record(connection(3), { secrets: { refresh_token: Redacted.make("rt-3") }, metadata: {} })
+      assert.deepStrictEqual(yield* onDisk(), ["tiktok:a2", "tiktok:a3"], "written with the next record")
+      yield* journal.clear(connection(2))
+      yield* journal.clear(connection(3))
+      assert.deepStrictEqual(yield* onDisk(), ["tiktok:a2", "tiktok:a3"])
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(yield* onDisk(), [], "written when the run ends")
     }))
 })
