@@ -12,6 +12,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue } from "effect/Function"
 import * as Option from "effect/Option"
@@ -20,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
 import { networkErrorCode } from "../layers/http/networkError.js"
+import { clientEnforcesDeadline, isDeadlineExceeded, requestDeadline } from "../layers/http/NodeHttp.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
 import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
 import { transportIssue } from "../domain/validateConfig.js"
@@ -101,15 +103,22 @@ const exchange = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration
-): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly text: string }, Failure> =>
-  guardTransport(client.execute(request)).pipe(
-    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
-    Effect.mapError((e) => fail("transient", transportReason(e))),
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () => fail("transient", `no answer within ${Duration.format(timeout)}`)
-    })
+): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly text: string }, Failure> => {
+  const late = () => fail("transient", `no answer within ${Duration.format(timeout)}`)
+  const exchanged = guardTransport(client.execute(request)).pipe(
+    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text })))
   )
+  // herald's own client keeps the deadline itself; any other gets Effect's timeout
+  return clientEnforcesDeadline(client)
+    ? exchanged.pipe(
+      Effect.locally(requestDeadline, timeout),
+      Effect.mapError((e) => (isDeadlineExceeded(e) ? late() : fail("transient", transportReason(e))))
+    )
+    : exchanged.pipe(
+      Effect.mapError((e) => fail("transient", transportReason(e))),
+      Effect.timeoutFail({ duration: timeout, onTimeout: late })
+    )
+}
 
 const attempt = (
   client: HttpClient.HttpClient,
@@ -192,22 +201,33 @@ export const providerCall = <A, I>(
       ? Duration.seconds(options.connection.settings.timeout_seconds)
       : DEFAULT_TIMEOUT
     let attempts = 0
-    const body = yield* Effect.suspend(() => {
+    const once = Effect.suspend(() => {
       attempts++
       return attempt(client, options.request, options.classify, timeout)
-    }).pipe(
-      Effect.retry(retrySchedule(policy, (f: Failure) => f.kind === "transient")),
+    })
+    // the retry schedule is built only when a first attempt failed, and fed that failure
+    // first (so its delay, and its Retry-After, come before the second attempt)
+    const retried = (first: Failure) => {
+      let replay: Failure | undefined = first
+      const again = Effect.suspend(() => {
+        if (replay === undefined) return once
+        const f = replay
+        replay = undefined
+        return Effect.fail(f)
+      })
+      return Effect.retry(again, retrySchedule(policy, (f: Failure) => f.kind === "transient"))
+    }
+    const body = yield* once.pipe(
+      Effect.catchIf((f) => f.kind === "transient", retried),
       Effect.mapError((failure) => toError(options.connection, failure, attempts))
     )
-    return yield* Schema.decodeUnknown(options.success)(body).pipe(
-      Effect.mapError((e) =>
-        new MalformedResponse({
-          platform: options.connection.platform,
-          account: options.connection.account,
-          reason: `unexpected answer: ${shortIssue(e)}`
-        })
-      )
-    )
+    // the success schemas are synchronous: decoding needs no fiber of its own
+    return yield* Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
+      new MalformedResponse({
+        platform: options.connection.platform,
+        account: options.connection.account,
+        reason: `unexpected answer: ${shortIssue(e)}`
+      }))
   })
 
 /** Names the first missing or wrong field without echoing any value. */

@@ -9,7 +9,9 @@
  * body; both trace every request in a span that records the full URL, query included,
  * where Instagram sends its token. This client forks nothing, records no span, reads the
  * body into memory (bounded, see MAX_BODY) and is interrupted by destroying the socket.
- * It never follows a redirect: a 3xx is an answer like any other.
+ * It never follows a redirect: a 3xx is an answer like any other. It enforces a deadline
+ * itself when asked (`requestDeadline`), which costs a timer where Effect.timeout costs two
+ * fibers and a race — most of what a provider call spent on top of the request.
  *
  * Every part of herald that speaks HTTP (refreshers, GitLab, webhooks, doctor, login)
  * gets this client from the app layer; tests and embedding apps provide their own.
@@ -23,8 +25,12 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Chunk from "effect/Chunk"
+import { toMillis } from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -36,6 +42,33 @@ import * as https from "node:https"
 export const MAX_BODY = 4 * 1024 * 1024
 
 const decoder = new TextDecoder()
+
+/**
+ * The deadline for each request made where this is set (Effect.locally): the whole
+ * exchange, answer read to its end, or the request fails with DeadlineExceeded as its
+ * cause. Only clients marked `enforcesDeadline` read it; callers check the mark.
+ */
+export const requestDeadline: FiberRef.FiberRef<Duration.Duration | undefined> = globalValue(
+  Symbol.for("herald/NodeHttp/requestDeadline"),
+  () => FiberRef.unsafeMake<Duration.Duration | undefined>(undefined)
+)
+
+/** Present (true) on a client that enforces `requestDeadline` itself. */
+export const enforcesDeadline: unique symbol = Symbol.for("herald/NodeHttp/enforcesDeadline")
+
+export const clientEnforcesDeadline = (client: HttpClient.HttpClient): boolean =>
+  (client as unknown as Record<symbol, unknown>)[enforcesDeadline] === true
+
+/** The cause of a request that did not complete within its `requestDeadline`. */
+export class DeadlineExceeded extends Error {
+  readonly _tag = "DeadlineExceeded"
+  constructor(readonly millis: number) {
+    super(`no complete answer within ${millis} ms`)
+  }
+}
+
+export const isDeadlineExceeded = (error: HttpClientError.HttpClientError): boolean =>
+  (error as { cause?: unknown }).cause instanceof DeadlineExceeded
 
 /** A response whose body has already been read in full. */
 class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
@@ -135,17 +168,25 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Bod
   }
 }
 
-const send = (agents: Agents, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body) =>
+const send = (agents: Agents, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body, deadline: number | undefined) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
     const options: http.RequestOptions = { method: request.method, headers: request.headers }
     const req = url.protocol === "https:"
       ? https.request(url, { ...options, agent: agents.https })
       : http.request(url, { ...options, agent: agents.http })
     let settled = false
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined
     const settle = (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>) => {
       if (settled) return
       settled = true
+      if (timer !== undefined) clearTimeout(timer)
       resume(effect)
+    }
+    if (deadline !== undefined) {
+      timer = setTimeout(() => {
+        settle(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: new DeadlineExceeded(deadline) })))
+        req.destroy()
+      }, deadline)
     }
     req.on("error", (cause) => settle(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))))
     req.on("response", (res) => {
@@ -191,26 +232,32 @@ const send = (agents: Agents, request: HttpClientRequest.HttpClientRequest, url:
     req.end(body)
     return Effect.sync(() => {
       settled = true
+      if (timer !== undefined) clearTimeout(timer)
       req.destroy()
     })
   })
 
 /** The client over these agents (exported for tests that bring their own agents). */
-export const make = (agents: Agents): HttpClient.HttpClient =>
-  HttpClient.makeWith(
+export const make = (agents: Agents): HttpClient.HttpClient => {
+  const client = HttpClient.makeWith(
     (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-      Effect.flatMap(effect, (request) => {
-        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-        if (Either.isLeft(url)) {
-          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-        }
-        const body = request.body
-        return body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
-          ? Effect.flatMap(bodyOf(request), (bytes) => send(agents, request, url.right, bytes))
-          : send(agents, request, url.right, body._tag === "Empty" ? undefined : body.body)
-      }),
+      Effect.flatMap(effect, (request) =>
+        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
+          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+          if (Either.isLeft(url)) {
+            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+          }
+          const limit = fiber.getFiberRef(requestDeadline)
+          const deadline = limit === undefined ? undefined : Math.max(1, Math.ceil(toMillis(limit)))
+          const body = request.body
+          return body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
+            ? Effect.flatMap(bodyOf(request), (bytes) => send(agents, request, url.right, bytes, deadline))
+            : send(agents, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline)
+        })),
     Effect.succeed
   )
+  return Object.assign(client, { [enforcesDeadline]: true })
+}
 
 /** Kept-alive agents for the life of the layer; their sockets are closed when it ends. */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(

@@ -7,11 +7,22 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { MAX_BODY, layer as NodeHttpLayer } from "../../../src/layers/http/NodeHttp.js"
+import {
+  clientEnforcesDeadline,
+  isDeadlineExceeded,
+  MAX_BODY,
+  layer as NodeHttpLayer,
+  requestDeadline
+} from "../../../src/layers/http/NodeHttp.js"
+import { formPost, providerCall } from "../../../src/platforms/providerCall.js"
+import { connection } from "../../support/connections.js"
 import { networkErrorCode } from "../../../src/layers/http/networkError.js"
 
 interface Seen {
@@ -178,5 +189,39 @@ describe("NodeHttp client", () => {
       const response = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/x`)))
       const chunks = yield* Stream.runCollect(response.stream)
       assert.strictEqual(Buffer.concat(Chunk.toReadonlyArray(chunks)).toString(), "abc")
+    }).pipe(Effect.scoped))
+
+  it.live("requestDeadline: the client gives up itself, with DeadlineExceeded, and closes the socket", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {
+        // never answers
+      })
+      const started = Date.now()
+      const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => {
+        assert.isTrue(clientEnforcesDeadline(client))
+        return client.get(`${server.base}/hang`)
+      })).pipe(Effect.locally(requestDeadline, Duration.millis(150)), Effect.flip)
+      assert.isTrue(isDeadlineExceeded(error))
+      assert.isAtLeast(Date.now() - started, 140)
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(server.closed, [0])
+    }).pipe(Effect.scoped))
+
+  it.live("a provider call over this client times out per attempt, retries, and says how long it waited", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {
+        // never answers
+      })
+      const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) =>
+        providerCall(client, {
+          connection: connection("tiktok", { timeout_seconds: 0.2 }),
+          request: formPost(`${server.base}/token`, { grant_type: "refresh_token", refresh_token: Redacted.make("SENTINEL") }),
+          classify: () => undefined,
+          success: Schema.Struct({ access_token: Schema.String }),
+          retry: { retries: 1, base: Duration.millis(10), maxRetryAfter: Duration.seconds(1) }
+        }))).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "ProviderUnavailable")
+      assert.strictEqual(error.reason, "no answer within 200ms (after 2 attempts)")
+      assert.strictEqual(server.seen.length, 2, "each attempt reached the endpoint")
     }).pipe(Effect.scoped))
 })
