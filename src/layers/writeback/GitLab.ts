@@ -302,7 +302,9 @@ export const make = (settings: Settings) =>
         return yield* Effect.fail(explain(answer, name))
       })
 
-    const preflight = Effect.fn("WriteBack.preflight")(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
+    // untraced, like persist: called per connection inside refreshOne's span, where a span and a
+    // call-site capture of its own cost more than the call
+    const preflight = Effect.fnUntraced(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
       const failed = (reason: string) =>
         new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
       if (keys.length === 0) return
@@ -315,7 +317,7 @@ export const make = (settings: Settings) =>
       if (missing.length > 0) return yield* Effect.fail(failed(notFound(missing)))
     })
 
-    const persist = Effect.fn("WriteBack.persist")(function*(
+    const persist = Effect.fnUntraced(function*(
       connection: Connection,
       update_: Pick<Outcome, "secrets" | "metadata">
     ) {

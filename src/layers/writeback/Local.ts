@@ -22,7 +22,9 @@ export const make = Effect.gen(function*() {
     Effect.match({ onSuccess: () => undefined, onFailure: (e) => e.reason })
   )
 
-  const preflight = Effect.fn("WriteBack.preflight")(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
+  // untraced, like persist: called per connection inside refreshOne's span, where a span and a
+  // call-site capture of its own cost more than the call
+  const preflight = Effect.fnUntraced(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
     const reason = yield* keychainReason
     if (reason === undefined) return
     yield* store.check.pipe(
@@ -36,7 +38,7 @@ export const make = Effect.gen(function*() {
     )
   })
 
-  const persist = Effect.fn("WriteBack.persist")(function*(
+  const persist = Effect.fnUntraced(function*(
     connection: Connection,
     update: Pick<Outcome, "secrets" | "metadata">
   ) {

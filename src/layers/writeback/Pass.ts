@@ -20,7 +20,9 @@ export const make = Effect.gen(function*() {
   const keychain = yield* Keychain
   const store = yield* ConfigStore
 
-  const preflight = Effect.fn("WriteBack.preflight")(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
+  // untraced, like persist: called per connection inside refreshOne's span, where a span and a
+  // call-site capture of its own cost more than the call
+  const preflight = Effect.fnUntraced(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
     yield* keychain.check.pipe(
       Effect.mapError((e) =>
         new PreflightFailed({
@@ -32,7 +34,7 @@ export const make = Effect.gen(function*() {
     )
   })
 
-  const persist = Effect.fn("WriteBack.persist")(function*(
+  const persist = Effect.fnUntraced(function*(
     connection: Connection,
     update: Pick<Outcome, "secrets" | "metadata">
   ) {
