@@ -92,25 +92,29 @@ const parseDocumentOf = (file: string, doc: YAML.Document): Either.Either<Herald
   return validateConfig(doc.toJS()).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
 }
 
+/** The file's text, or none where a discovered default does not exist. */
+const readText = (location: ConfigLocation): Effect.Effect<Option.Option<string>, ConfigError> =>
+  Effect.tryPromise(() => fs.readFile(location.file, "utf8")).pipe(
+    Effect.map(Option.some),
+    Effect.catchAll((e) => {
+      const code = (e.error as NodeJS.ErrnoException).code
+      if (code === "ENOENT" && !location.explicit) return Effect.succeed(Option.none<string>())
+      return Effect.fail(
+        new ConfigError({
+          file: location.file,
+          issues: [code === "ENOENT" ? "no such file (check --config or HERALD_CONFIG)" : `cannot read the file (${code ?? "error"})`]
+        })
+      )
+    })
+  )
+
+const fromText = (location: ConfigLocation, text: Option.Option<string>): Effect.Effect<LoadedConfig, ConfigError> =>
+  Option.isNone(text)
+    ? Effect.succeed({ file: location.file, exists: false, config: {} })
+    : Effect.map(parseConfigText(location.file, text.value), (config) => ({ file: location.file, exists: true, config }))
+
 export const load = (location: ConfigLocation): Effect.Effect<LoadedConfig, ConfigError> =>
-  Effect.gen(function*() {
-    const text = yield* Effect.tryPromise(() => fs.readFile(location.file, "utf8")).pipe(
-      Effect.map(Option.some),
-      Effect.catchAll((e) => {
-        const code = (e.error as NodeJS.ErrnoException).code
-        if (code === "ENOENT" && !location.explicit) return Effect.succeed(Option.none<string>())
-        return Effect.fail(
-          new ConfigError({
-            file: location.file,
-            issues: [code === "ENOENT" ? "no such file (check --config or HERALD_CONFIG)" : `cannot read the file (${code ?? "error"})`]
-          })
-        )
-      })
-    )
-    if (Option.isNone(text)) return { file: location.file, exists: false, config: {} }
-    const config = yield* parseConfigText(location.file, text.value)
-    return { file: location.file, exists: true, config }
-  })
+  Effect.flatMap(readText(location), (text) => fromText(location, text))
 
 export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
   ...loaded,
@@ -151,7 +155,17 @@ export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, Confi
     AppConfig,
     Effect.gen(function*() {
       const location = yield* discover(flag)
-      const reload = load(location).pipe(Effect.map(appConfigFrom), Effect.flatMap(withEnvironmentMetadata))
+      // the environment does not change during a run: the same text makes the same snapshot
+      // (for a thousand connections, rebuilding it under the lock cost tens of ms)
+      let last: { readonly text: Option.Option<string>; readonly snapshot: ConfigSnapshot } | undefined
+      const reload = Effect.flatMap(readText(location), (text) =>
+        last !== undefined && Option.getEquivalence((a: string, b: string) => a === b)(last.text, text)
+          ? Effect.succeed(last.snapshot)
+          : fromText(location, text).pipe(
+            Effect.map(appConfigFrom),
+            Effect.flatMap(withEnvironmentMetadata),
+            Effect.tap((snapshot) => Effect.sync(() => void (last = { text, snapshot })))
+          ))
       return { ...(yield* reload), reload }
     })
   )
