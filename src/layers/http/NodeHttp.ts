@@ -36,7 +36,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as http from "node:http"
-import * as https from "node:https"
+import type * as https from "node:https"
 
 /** An answer larger than this is refused: no endpoint herald calls sends more than a few KB. */
 export const MAX_BODY = 4 * 1024 * 1024
@@ -137,10 +137,18 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   }
 }
 
+/** Kept-alive agents; the https one (and node:https, which loads TLS) only once it is needed. */
 interface Agents {
   readonly http: http.Agent
-  readonly https: https.Agent
+  https?: { readonly module: typeof https; readonly agent: https.Agent }
 }
+
+/** node:https costs ~10 ms to load: not at every start (`--help`, a run of loopback fakes), on first use. */
+const httpsOf = (agents: Agents) =>
+  agents.https !== undefined
+    ? Effect.succeed(agents.https)
+    : Effect.map(Effect.promise(() => import("node:https")), (module) =>
+      (agents.https ??= { module, agent: new module.Agent({ keepAlive: true }) }))
 
 type Body = Uint8Array | string | undefined
 
@@ -168,12 +176,11 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Bod
   }
 }
 
-const send = (agents: Agents, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body, deadline: number | undefined) =>
+type Open = (url: URL, options: http.RequestOptions) => http.ClientRequest
+
+const send = (open: Open, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body, deadline: number | undefined) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-    const options: http.RequestOptions = { method: request.method, headers: request.headers }
-    const req = url.protocol === "https:"
-      ? https.request(url, { ...options, agent: agents.https })
-      : http.request(url, { ...options, agent: agents.http })
+    const req = open(url, { method: request.method, headers: request.headers })
     let settled = false
     let timer: ReturnType<typeof setTimeout> | undefined = undefined
     const settle = (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>) => {
@@ -250,9 +257,13 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
           const limit = fiber.getFiberRef(requestDeadline)
           const deadline = limit === undefined ? undefined : Math.max(1, Math.ceil(toMillis(limit)))
           const body = request.body
-          return body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
-            ? Effect.flatMap(bodyOf(request), (bytes) => send(agents, request, url.right, bytes, deadline))
-            : send(agents, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline)
+          const go = (open: Open) =>
+            body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
+              ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline))
+              : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline)
+          return url.right.protocol === "https:"
+            ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
+            : go((u, o) => http.request(u, { ...o, agent: agents.http }))
         })),
     Effect.succeed
   )
@@ -264,11 +275,11 @@ export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() => ({ http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) })),
+      Effect.sync((): Agents => ({ http: new http.Agent({ keepAlive: true }) })),
       (agents) =>
         Effect.sync(() => {
           agents.http.destroy()
-          agents.https.destroy()
+          agents.https?.agent.destroy()
         })
     ),
     make

@@ -12,7 +12,12 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
 import * as http from "node:http"
+import * as https from "node:https"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { AddressInfo } from "node:net"
 import {
   clientEnforcesDeadline,
@@ -224,4 +229,40 @@ describe("NodeHttp client", () => {
       assert.strictEqual(error.reason, "no answer within 200ms (after 2 attempts)")
       assert.strictEqual(server.seen.length, 2, "each attempt reached the endpoint")
     }).pipe(Effect.scoped))
+
+  // a throwaway self-signed certificate, made with openssl where it is installed
+  const selfSigned = (() => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-tls-"))
+    const r = spawnSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")
+    ], { encoding: "utf8" })
+    if (r.status !== 0) return undefined
+    return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }
+  })()
+
+  it.live.skipIf(selfSigned === undefined)(
+    `https goes through TLS with verification on: a certificate nobody vouches for is refused${selfSigned === undefined ? " (skipped: openssl is not installed)" : ""}`,
+    () =>
+      Effect.gen(function*() {
+        let served = 0
+        const port = yield* Effect.acquireRelease(
+          Effect.async<{ readonly port: number; readonly server: https.Server }>((resume) => {
+            const server = https.createServer(selfSigned!, (_req, res) => {
+              served++
+              res.writeHead(200).end("{}")
+            })
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ port: (server.address() as AddressInfo).port, server })))
+          }),
+          ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+        ).pipe(Effect.map((s) => s.port))
+        const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`https://127.0.0.1:${port}/token`))).pipe(
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "RequestError")
+        assert.strictEqual(networkErrorCode(error), "DEPTH_ZERO_SELF_SIGNED_CERT")
+        assert.strictEqual(served, 0)
+      }).pipe(Effect.scoped)
+  )
 })
