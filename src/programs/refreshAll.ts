@@ -53,8 +53,18 @@ export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effe
     const ok = yield* persistOutcome(connection, { secrets, metadata: entry.metadata }).pipe(Effect.isSuccess)
     results.push(`${connectionLabel(connection)}: ${ok ? "restored from the journal" : "still in the journal"}`)
   }
+  if (pending.length > 0) yield* flushJournal
   return results
 })
+
+/**
+ * The journal's clears still waiting are written while the run holds the lock: one landing
+ * after the lock is released could delete an entry the next run has just recorded.
+ */
+export const flushJournal = Effect.flatMap(Journal, (journal) =>
+  (journal.flush ?? Effect.void).pipe(
+    Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`))
+  ))
 
 /** `replayJournalFor` the connections configured now. */
 export const replayJournal = Effect.flatMap(currentConfig, (app) => replayJournalFor(app.connections))
@@ -97,6 +107,7 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
       concurrency: Math.max(1, options.concurrency)
     })
+    if (!options.dryRun) yield* flushJournal
     const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
     if (options.dryRun || report.attention === 0) return report
     const notifier = yield* Notifier

@@ -22,11 +22,15 @@ export interface JournalEntry {
  * once write-back has it (DESIGN §2 rule 2): a rotated token is never only in memory.
  * `record` returns once the entry is durable; `clear` may return before its write (a
  * leftover entry only makes the next run write back a value the store already has), and
- * `pending` sees every clear made before it.
+ * `pending` sees every clear made before it. Where clears wait, `flush` writes them: a run
+ * calls it before it lets go of the run lock, so that no clear of its own lands after the
+ * next run has recorded a new entry for the same connection.
  */
 export class Journal extends Context.Tag("herald/Journal")<Journal, {
   readonly file: string
   readonly record: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void, JournalError>
   readonly clear: (connection: Connection) => Effect.Effect<void, JournalError>
   readonly pending: Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /** Write the clears still waiting; absent where `clear` writes at once. */
+  readonly flush?: Effect.Effect<void, JournalError>
 }>() {}

@@ -107,4 +107,20 @@ describe("a writing run and the lock", () => {
       assert.strictEqual(e._tag, "UsageError")
       assert.strictEqual(asked, 0)
     }))
+
+  it.effect("the journal's clears are written before the lock is let go: none can land on the next run's entries", () =>
+    Effect.gen(function*() {
+      let atRelease: Array<string> | undefined
+      let w: ReturnType<typeof world> | undefined
+      // what the journal holds at the moment this run lets go of the lock
+      const journalEntries = () => {
+        const dir = path.join(path.dirname(w!.file), "state", "herald")
+        const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith("journal-")) : []
+        return files.flatMap((f) => Object.keys(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as object))
+      }
+      w = world({ acquire: Effect.addFinalizer(() => Effect.sync(() => void (atRelease = journalEntries()))) })
+      const report = yield* refreshAll("tiktok", { dryRun: false, concurrency: 1 }).pipe(Effect.provide(w.layer))
+      assert.strictEqual(report.statuses[0]!.action, "rotated")
+      assert.deepStrictEqual(atRelease, [])
+    }))
 })

@@ -25,8 +25,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Chunk from "effect/Chunk"
-import { toMillis } from "effect/Duration"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
@@ -255,7 +254,7 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
             return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
           }
           const limit = fiber.getFiberRef(requestDeadline)
-          const deadline = limit === undefined ? undefined : Math.max(1, Math.ceil(toMillis(limit)))
+          const deadline = limit === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(limit)))
           const body = request.body
           const go = (open: Open) =>
             body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"

@@ -2,9 +2,10 @@
  * The journal as one JSON file per token store under the state dir, 0600, written atomically.
  * Records are group-committed (../fs/groupCommit.ts): many connections rotating at once
  * share one write, and each still returns only once its entry is on disk. A clear does not
- * wait for a write of its own: it goes out with the next record's write, or when the
- * journal's scope closes (the run ends). Losing one in a crash is harmless — the next
- * run's replay writes back the value the store already holds.
+ * wait for a write of its own: it goes out with the next record's write, or with `flush`
+ * (a run calls it before releasing its lock; the scope's end calls it too, for callers
+ * that do not). Losing one in a crash is harmless — the next run's replay writes back the
+ * value the store already holds.
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -74,7 +75,8 @@ export const make = (file: string) =>
         writer.defer((entries) => {
           delete entries[connectionLabel(connection)]
         }),
-      pending: Effect.zipRight(writer.flush, Effect.map(read, (entries) => Object.values(entries)))
+      pending: Effect.zipRight(writer.flush, Effect.map(read, (entries) => Object.values(entries))),
+      flush: writer.flush
     }
     return service
   })
