@@ -141,9 +141,9 @@ export const declinedOutcome = (known: Option.Option<TokenAge>, minAge: number, 
   })
 
 export const make = Effect.gen(function*() {
-  // The token rides in the query string, and a traced request records the full URL as a
-  // span attribute: no span for these requests, so no exporter ever sees the token.
-  const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
+  // The token rides in the query string; providerCall records no span for a request, so no
+  // exporter sees the URL (and the client itself is used as given: herald's keeps deadlines)
+  const client = yield* HttpClient.HttpClient
   const refresher: Refresher = {
     platform: "instagram",
     verify: (ctx) => verifyInstagram(client, ctx, endpoints.health),

@@ -222,9 +222,9 @@ export const verifyYouTube = (
     }).pipe(Effect.either)
     const words = { token: "refresh token", what: "Google", remedy: loginHint(ctx) }
     if (minted._tag === "Left") return healthOf({ _tag: "failed", error: minted.left }, knownRefresh, ctx.now, words)
-    const checked = yield* probe(client.pipe(HttpClient.withTracerDisabledWhen(() => true)), {
+    const checked = yield* probe(client, {
       connection: ctx.connection,
-      // the minted token rides in the query: no span may record this URL
+      // the minted token rides in the query: probe (providerCall) records no span of the URL
       request: HttpClientRequest.get(healthUrl(ctx, urls.health)).pipe(
         HttpClientRequest.acceptJson,
         HttpClientRequest.setUrlParam("access_token", Redacted.value(minted.right.access_token))

@@ -15,7 +15,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { defaults, endpoints } from "../Instagram.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { type Classify, classifyGraphError, NonEmpty, providerCall } from "../providerCall.js"
+import { type Classify, classifyGraphError, endpointOf, formPost, NonEmpty, providerCall } from "../providerCall.js"
+import { clientSecretOf, codeGrant } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 const ShortLived = Schema.Struct({
@@ -93,33 +94,28 @@ export const login: LoginSpec = {
   ],
   exchange: (input) =>
     Effect.gen(function*() {
-      // the app secret and tokens ride in query strings: no spans, so no exporter sees them
-      const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
+      // the app secret and tokens ride in the second call's query string: providerCall
+      // records no span for it, so no exporter sees them
+      const client = yield* HttpClient.HttpClient
       const settings = input.connection.settings
-      const secret = Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value })
       const short = yield* providerCall(client, {
         connection: input.connection,
-        request: HttpClientRequest.post(settings.endpoints?.["code"] ?? endpoints.code).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUrlParams({
-            client_id: Redacted.value(input.clientId),
-            client_secret: secret,
-            grant_type: "authorization_code",
-            redirect_uri: input.redirectUri,
-            code: Redacted.value(input.code)
-          })
-        ),
+        request: formPost(endpointOf(input.connection, "code", endpoints.code), {
+          client_id: input.clientId,
+          client_secret: clientSecretOf(input),
+          ...codeGrant(input)
+        }),
         classify: classifyCodeExchange,
         success: CodeResponse
       })
       const shortToken = "data" in short ? short.data[0].access_token : short.access_token
       const long = yield* providerCall(client, {
         connection: input.connection,
-        request: HttpClientRequest.get(settings.endpoints?.["exchange"] ?? endpoints.exchange).pipe(
+        request: HttpClientRequest.get(endpointOf(input.connection, "exchange", endpoints.exchange)).pipe(
           HttpClientRequest.acceptJson,
           HttpClientRequest.setUrlParams({
             grant_type: "ig_exchange_token",
-            client_secret: secret,
+            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value }),
             access_token: Redacted.value(shortToken)
           })
         ),

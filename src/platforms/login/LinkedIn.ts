@@ -6,15 +6,14 @@
  * (MDP) partner apps also get a refresh token, stored with its expiry.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import { classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { providerCall } from "../providerCall.js"
+import { endpointOf, formPost, providerCall } from "../providerCall.js"
+import { clientSecretOf, codeGrant } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }
@@ -66,23 +65,18 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const settings = input.connection.settings
-      const url = settings.endpoints?.["token"] ?? endpoints.token
       const body = yield* providerCall(client, {
         connection: input.connection,
-        request: HttpClientRequest.post(url).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUrlParams({
-            grant_type: "authorization_code",
-            code: Redacted.value(input.code),
-            redirect_uri: input.redirectUri,
-            client_id: Redacted.value(input.clientId),
-            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value })
-          })
-        ),
+        // LinkedIn takes no PKCE verifier (pkce: "none"): codeGrant adds none
+        request: formPost(endpointOf(input.connection, "token", endpoints.token), {
+          ...codeGrant(input),
+          client_id: input.clientId,
+          client_secret: clientSecretOf(input)
+        }),
         classify,
         success: TokenResponse
       })
-      return resultOf(yield* DateTime.now, body, settings.reauth_warn_days ?? defaults.reauthWarnDays)
+      const warnDays = input.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
+      return resultOf(yield* DateTime.now, body, warnDays)
     })
 }

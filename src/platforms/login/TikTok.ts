@@ -6,16 +6,13 @@
  * `redirect_port: 0` works there.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import { LoginFailed } from "../../domain/loginErrors.js"
 import { formatInstant, plusSeconds } from "../policy.js"
-import { classifyOAuthError, providerCall } from "../providerCall.js"
+import { classifyOAuthError, endpointOf, formPost, providerCall } from "../providerCall.js"
 import { endpoints, TokenResponse } from "../TikTok.js"
+import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }
@@ -51,31 +48,16 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const url = input.connection.settings.endpoints?.["token"] ?? endpoints.token
       const body = yield* providerCall(client, {
         connection: input.connection,
-        request: HttpClientRequest.post(url).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUrlParams({
-            client_key: Redacted.value(input.clientId),
-            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value }),
-            code: Redacted.value(input.code),
-            grant_type: "authorization_code",
-            redirect_uri: input.redirectUri,
-            ...Option.match(input.codeVerifier, {
-              onNone: () => ({}),
-              onSome: (v) => ({ code_verifier: Redacted.value(v) })
-            })
-          })
-        ),
+        request: formPost(endpointOf(input.connection, "token", endpoints.token), {
+          client_key: input.clientId,
+          client_secret: clientSecretOf(input),
+          ...codeGrant(input)
+        }),
         classify: classifyOAuthError(() => false),
         success: TokenResponse
       })
-      const now = yield* DateTime.now
-      return yield* Either.match(resultOf(now, body), {
-        onLeft: (reason) =>
-          Effect.fail(new LoginFailed({ platform: "tiktok", account: input.connection.account, reason })),
-        onRight: Effect.succeed
-      })
+      return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

@@ -10,11 +10,10 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import { LoginFailed } from "../../domain/loginErrors.js"
 import { formatInstant, plusSeconds } from "../policy.js"
-import { providerCall } from "../providerCall.js"
+import { endpointOf, formPost, providerCall } from "../providerCall.js"
 import { classify, endpoints, TokenResponse } from "../X.js"
+import { codeGrant, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 /** Pure: what a successful exchange at `now` stores. */
@@ -47,24 +46,13 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const url = input.connection.settings.endpoints?.["token"] ?? endpoints.token
-      const grant = {
-        grant_type: "authorization_code",
-        code: Redacted.value(input.code),
-        redirect_uri: input.redirectUri,
-        ...Option.match(input.codeVerifier, { onNone: () => ({}), onSome: (v) => ({ code_verifier: Redacted.value(v) }) })
-      }
-      const base = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson)
+      const url = endpointOf(input.connection, "token", endpoints.token)
+      // a confidential client authenticates with HTTP Basic; a public one names itself in the body
       const request = Option.match(input.clientSecret, {
-        onNone: () => base.pipe(HttpClientRequest.bodyUrlParams({ ...grant, client_id: Redacted.value(input.clientId) })),
-        onSome: (secret) =>
-          base.pipe(HttpClientRequest.basicAuth(input.clientId, secret), HttpClientRequest.bodyUrlParams(grant))
+        onNone: () => formPost(url, { ...codeGrant(input), client_id: input.clientId }),
+        onSome: (secret) => formPost(url, codeGrant(input)).pipe(HttpClientRequest.basicAuth(input.clientId, secret))
       })
       const body = yield* providerCall(client, { connection: input.connection, request, classify, success: TokenResponse })
-      const now = yield* DateTime.now
-      return yield* Either.match(resultOf(now, body), {
-        onLeft: (reason) => Effect.fail(new LoginFailed({ platform: "x", account: input.connection.account, reason })),
-        onRight: Effect.succeed
-      })
+      return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

@@ -5,16 +5,14 @@
  * the posting tools mint their own access tokens from it.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import { LoginFailed } from "../../domain/loginErrors.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { providerCall } from "../providerCall.js"
+import { endpointOf, formPost, providerCall } from "../providerCall.js"
 import { classifyGoogle, endpoints, TokenResponse } from "../YouTube.js"
+import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }
@@ -67,30 +65,16 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const url = input.connection.settings.endpoints?.["token"] ?? endpoints.token
       const body = yield* providerCall(client, {
         connection: input.connection,
-        request: HttpClientRequest.post(url).pipe(
-          HttpClientRequest.acceptJson,
-          HttpClientRequest.bodyUrlParams({
-            grant_type: "authorization_code",
-            code: Redacted.value(input.code),
-            redirect_uri: input.redirectUri,
-            client_id: Redacted.value(input.clientId),
-            client_secret: Option.match(input.clientSecret, { onNone: () => "", onSome: Redacted.value }),
-            ...Option.match(input.codeVerifier, {
-              onNone: () => ({}),
-              onSome: (v) => ({ code_verifier: Redacted.value(v) })
-            })
-          })
-        ),
+        request: formPost(endpointOf(input.connection, "token", endpoints.token), {
+          ...codeGrant(input),
+          client_id: input.clientId,
+          client_secret: clientSecretOf(input)
+        }),
         classify: classifyGoogle,
         success: TokenResponse
       })
-      const now = yield* DateTime.now
-      return yield* Either.match(resultOf(now, body), {
-        onLeft: (reason) => Effect.fail(new LoginFailed({ platform: "youtube", account: input.connection.account, reason })),
-        onRight: Effect.succeed
-      })
+      return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }
