@@ -2,6 +2,7 @@
  * The sandbox: all five fake platforms on loopback, one working account seeded on each,
  * and a herald config that points at them with every secret in the file itself.
  */
+import { join } from "node:path"
 import { type InstagramFake, startInstagramFake } from "./fakes/instagram.js"
 import { type LinkedInFake, startLinkedInFake } from "./fakes/linkedin.js"
 import { DAY, epochSeconds, type Fake, HOUR } from "./fakes/server.js"
@@ -55,6 +56,37 @@ export const credentials = {
   linkedin: { client_id: "sandbox-linkedin-client-id", client_secret: "sandbox-linkedin-client-secret" },
   x: { client_id: "sandbox-x-client-id", client_secret: "sandbox-x-client-secret" }
 } as const
+
+/** Where each fake answers, as the config's `endpoints` keys name them. */
+export const endpointsOf = (fakes: SandboxFakes): SandboxEndpoints => ({
+  instagram: { refresh: fakes.instagram.url("/refresh_access_token"), health: fakes.instagram.url("/me") },
+  youtube: { token: fakes.youtube.url("/token"), health: fakes.youtube.url("/tokeninfo") },
+  tiktok: { token: fakes.tiktok.url("/v2/oauth/token/"), health: fakes.tiktok.url("/v2/user/info/") },
+  linkedin: {
+    token: fakes.linkedin.url("/oauth/v2/accessToken"),
+    introspect: fakes.linkedin.url("/oauth/v2/introspectToken"),
+    health: fakes.linkedin.url("/v2/userinfo")
+  },
+  x: { token: fakes.x.url("/2/oauth2/token"), health: fakes.x.url("/2/users/me") }
+})
+
+/**
+ * The user's environment minus anything herald would read a secret or a config from, with
+ * the keychain off and state and config under `tmp`: a run against the fakes that cannot
+ * touch the user's own tokens.
+ */
+export const isolatedEnv = (tmp: string): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(INSTAGRAM|YOUTUBE|TIKTOK|LINKEDIN|X|GITLAB|ALERT|HERALD)_/.test(k)) continue
+    env[k] = v
+  }
+  env["HERALD_KEYCHAIN"] = "off"
+  env["XDG_STATE_HOME"] = join(tmp, "state")
+  env["XDG_CONFIG_HOME"] = join(tmp, "config")
+  env["NO_COLOR"] = "1"
+  return env
+}
 
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const common = options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}
@@ -120,17 +152,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   const xAccess = fakes.x.issueAccessToken("sandbox-x-access-1", { expiresAt: now + 2 * HOUR })
   const xRefresh = fakes.x.issueRefreshToken("sandbox-x-refresh-1")
 
-  const endpoints: SandboxEndpoints = {
-    instagram: { refresh: fakes.instagram.url("/refresh_access_token"), health: fakes.instagram.url("/me") },
-    youtube: { token: fakes.youtube.url("/token"), health: fakes.youtube.url("/tokeninfo") },
-    tiktok: { token: fakes.tiktok.url("/v2/oauth/token/"), health: fakes.tiktok.url("/v2/user/info/") },
-    linkedin: {
-      token: fakes.linkedin.url("/oauth/v2/accessToken"),
-      introspect: fakes.linkedin.url("/oauth/v2/introspectToken"),
-      health: fakes.linkedin.url("/v2/userinfo")
-    },
-    x: { token: fakes.x.url("/2/oauth2/token"), health: fakes.x.url("/2/users/me") }
-  }
+  const endpoints = endpointsOf(fakes)
 
   const seeds: SandboxSeeds = {
     instagram: {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Sandbox, type SandboxFakes, startSandbox } from "./index.js"
+import { isolatedEnv, type Sandbox, type SandboxFakes, startSandbox } from "./index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const bin = join(root, "dist", "herald.js")
@@ -20,20 +20,6 @@ interface RunResult {
   readonly code: number | null
   readonly stdout: string
   readonly stderr: string
-}
-
-/** The user's environment minus anything herald would read a secret or a config from. */
-const cleanEnv = (tmp: string): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(INSTAGRAM|YOUTUBE|TIKTOK|LINKEDIN|X|GITLAB|ALERT|HERALD)_/.test(k)) continue
-    env[k] = v
-  }
-  env["HERALD_KEYCHAIN"] = "off"
-  env["XDG_STATE_HOME"] = join(tmp, "state")
-  env["XDG_CONFIG_HOME"] = join(tmp, "config")
-  env["NO_COLOR"] = "1"
-  return env
 }
 
 const herald = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<RunResult> =>
@@ -92,7 +78,7 @@ const main = async (): Promise<number> => {
   const sb = await startSandbox()
   const tmp = await mkdtemp(join(tmpdir(), "herald-sandbox-"))
   const config = join(tmp, "herald.yaml")
-  const env = cleanEnv(tmp)
+  const env = isolatedEnv(tmp)
   const problems: Array<string> = []
   const expect = (ok: boolean, what: string): void => {
     if (!ok) problems.push(what)

@@ -26,7 +26,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as YAML from "yaml"
 import { DAY, epochSeconds, type Fake, HOUR } from "../sandbox/fakes/server.js"
-import { type Sandbox, startSandbox } from "../sandbox/index.js"
+import { isolatedEnv, type Sandbox, startSandbox } from "../sandbox/index.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -163,20 +163,6 @@ const platforms: ReadonlyArray<PlatformName> = ["instagram", "youtube", "tiktok"
 
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 
-/** The user's environment minus anything herald would read a secret or a config from. */
-const cleanEnv = (tmp: string): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(INSTAGRAM|YOUTUBE|TIKTOK|LINKEDIN|X|GITLAB|ALERT|HERALD)_/.test(k)) continue
-    env[k] = v
-  }
-  env["HERALD_KEYCHAIN"] = "off"
-  env["XDG_STATE_HOME"] = join(tmp, "state")
-  env["XDG_CONFIG_HOME"] = join(tmp, "config")
-  env["NO_COLOR"] = "1"
-  return env
-}
-
 interface World {
   readonly sandbox: Sandbox
   readonly dir: string
@@ -280,7 +266,7 @@ const makeWorld = async (connections: number, latencyMs: number): Promise<World>
     sandbox,
     dir,
     config,
-    env: cleanEnv(dir),
+    env: isolatedEnv(dir),
     perPlatform,
     close: async () => {
       await sandbox.close()

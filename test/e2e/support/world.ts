@@ -9,7 +9,7 @@ import { DAY, epochSeconds, type Fake, HOUR } from "../../../sandbox/fakes/serve
 import { startTikTokFake } from "../../../sandbox/fakes/tiktok.js"
 import { startXFake } from "../../../sandbox/fakes/x.js"
 import { startYouTubeFake } from "../../../sandbox/fakes/youtube.js"
-import type { SandboxEndpoints, SandboxFakes, SandboxSeeds } from "../../../sandbox/index.js"
+import { endpointsOf, type SandboxEndpoints, type SandboxFakes, type SandboxSeeds } from "../../../sandbox/index.js"
 
 export const platforms = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
 export type PlatformName = (typeof platforms)[number]
@@ -154,17 +154,8 @@ export const startSentinelSandbox = async (options: SentinelOptions = {}): Promi
       access_token_expires_at: rfc3339(now + 2 * HOUR)
     }
   }
-  const endpoints: SandboxEndpoints = {
-    instagram: { refresh: fakes.instagram.url("/refresh_access_token"), health: fakes.instagram.url("/me") },
-    youtube: { token: fakes.youtube.url("/token"), health: fakes.youtube.url("/tokeninfo") },
-    tiktok: { token: fakes.tiktok.url("/v2/oauth/token/"), health: fakes.tiktok.url("/v2/user/info/") },
-    linkedin: {
-      token: fakes.linkedin.url("/oauth/v2/accessToken"),
-      introspect: fakes.linkedin.url("/oauth/v2/introspectToken"),
-      health: fakes.linkedin.url("/v2/userinfo")
-    },
-    x: { token: fakes.x.url("/2/oauth2/token"), health: fakes.x.url("/2/users/me") }
-  }
+  const endpoints = endpointsOf(fakes)
+
   const all: ReadonlyArray<Fake & { readonly tokens: { all(): ReadonlyArray<{ readonly value: string }> } }> = [
     fakes.instagram,
     fakes.youtube,
