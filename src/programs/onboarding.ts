@@ -11,7 +11,7 @@ import type { Connection } from "../domain/Connection.js"
 import type { Outcome } from "../domain/Plan.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
 import { isListed, registrationEdits } from "../platforms/login/target.js"
-import { type ConfigEdit, ConfigStore } from "../services/ConfigStore.js"
+import { ConfigStore, editsFor } from "../services/ConfigStore.js"
 import type { Persisted } from "../services/WriteBack.js"
 import type { SecretBag } from "../services/Secrets.js"
 
@@ -61,10 +61,7 @@ export const recordInConfig = (args: {
 }) =>
   Effect.gen(function*() {
     const store = yield* ConfigStore
-    const metadataEdits: Array<ConfigEdit> = Object.entries(args.metadata).map(([key, value]) => ({
-      path: [...args.connection.configPath, key],
-      value
-    }))
+    const metadataEdits = editsFor(args.connection, args.metadata)
     const inFile = metadataEdits.length > 0 || args.persisted.storedIn === "config-file"
     const register = registrationEdits(args.config, args.connection, args.appId, inFile)
     yield* store.apply([...register, ...metadataEdits], { secret: false })

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type { Connection } from "../domain/Connection.js"
 
 export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("ConfigWriteError", {
   file: Schema.String,
@@ -15,6 +16,13 @@ export interface ConfigEdit {
   readonly path: ReadonlyArray<string>
   readonly value: string
 }
+
+/** Edits setting each of `values` under a connection's own section (e.g. `platforms.x.accounts.brand`). */
+export const editsFor = (
+  connection: Pick<Connection, "configPath">,
+  values: Readonly<Record<string, string | undefined>>
+): Array<ConfigEdit> =>
+  Object.entries(values).flatMap(([key, value]) => (value === undefined ? [] : [{ path: [...connection.configPath, key], value }]))
 
 /** Edits the config file in place, keeping comments and key order; writes are serialised. */
 export class ConfigStore extends Context.Tag("herald/ConfigStore")<ConfigStore, {

@@ -10,7 +10,7 @@ import type { Connection } from "../../domain/Connection.js"
 import { PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { Outcome } from "../../domain/Plan.js"
 import { keychainAccount, type SecretKey } from "../../domain/Platform.js"
-import { type ConfigEdit, ConfigStore } from "../../services/ConfigStore.js"
+import { ConfigStore, editsFor } from "../../services/ConfigStore.js"
 import { Keychain } from "../../services/Keychain.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -45,10 +45,7 @@ export const make = Effect.gen(function*() {
     const failed = (reason: string) =>
       new WriteBackFailed({ platform: connection.platform, account: connection.account, reason })
     const secrets = Object.entries(update.secrets) as Array<[SecretKey, Redacted.Redacted<string>]>
-    const edits: Array<ConfigEdit> = Object.entries(update.metadata).map(([key, value]) => ({
-      path: [...connection.configPath, key],
-      value
-    }))
+    const edits = editsFor(connection, update.metadata)
     const warnings: Array<string> = []
     let where = "nothing to store"
     let storedIn: string | undefined = undefined
@@ -70,7 +67,7 @@ export const make = Effect.gen(function*() {
         storedIn = "keychain"
       } else {
         storedIn = "config-file"
-        for (const [key, value] of secrets) edits.push({ path: [...connection.configPath, key], value: Redacted.value(value) })
+        edits.push(...editsFor(connection, Object.fromEntries(secrets.map(([key, value]) => [key, Redacted.value(value)]))))
         where = reason !== undefined
           ? `stored in ${store.file} (0600) because the OS keychain is unavailable (${reason})`
           : `stored in ${store.file} (0600)`

@@ -12,7 +12,7 @@ import type { Connection } from "../../domain/Connection.js"
 import { PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { Outcome } from "../../domain/Plan.js"
 import { keychainAccount, type SecretKey } from "../../domain/Platform.js"
-import { type ConfigEdit, ConfigStore } from "../../services/ConfigStore.js"
+import { ConfigStore, editsFor } from "../../services/ConfigStore.js"
 import { Keychain } from "../../services/Keychain.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -46,10 +46,7 @@ export const make = Effect.gen(function*() {
     yield* Effect.forEach(secrets, ([key, value]) => keychain.set(keychainAccount(connection, key), value), {
       discard: true
     }).pipe(Effect.mapError((e) => failed(e.reason)))
-    const edits: Array<ConfigEdit> = Object.entries(update.metadata).map(([key, value]) => ({
-      path: [...connection.configPath, key],
-      value
-    }))
+    const edits = editsFor(connection, update.metadata)
     yield* store.apply(edits, { secret: false }).pipe(Effect.mapError((e) => failed(e.message)))
     const where = secrets.length > 0
       ? `stored in ${secrets.map(([key]) => keychain.describe?.(keychainAccount(connection, key)) ?? "pass").join(", ")}`

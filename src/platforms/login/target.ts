@@ -8,7 +8,7 @@ import type { HeraldConfig } from "../../domain/Config.js"
 import { type Connection, connectionsOf } from "../../domain/Connection.js"
 import { UsageError } from "../../domain/errors.js"
 import { DEFAULT_ACCOUNT, isPlatformId, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
-import type { ConfigEdit } from "../../services/ConfigStore.js"
+import { type ConfigEdit, editsFor } from "../../services/ConfigStore.js"
 
 const ACCOUNT = /^[a-z0-9][a-z0-9_-]*$/i
 
@@ -78,7 +78,7 @@ export const registrationEdits = (
     ? []
     : Option.match(appId, {
       onNone: () => [],
-      onSome: (id) => [{ path: [...connection.configPath, id.key], value: id.value }]
+      onSome: (id) => editsFor(connection, { [id.key]: id.value })
     })
 
 /** Pure: what to say when the platform is switched off in the config. */
