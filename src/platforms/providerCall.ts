@@ -7,7 +7,6 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
@@ -20,7 +19,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
-import { networkErrorCode } from "../layers/http/networkError.js"
+import { describeHttpFailure } from "../layers/http/networkError.js"
 import { clientEnforcesDeadline, isDeadlineExceeded, requestDeadline } from "../layers/http/NodeHttp.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
 import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
@@ -44,20 +43,6 @@ export const DEFAULT_TIMEOUT = Duration.seconds(30)
 
 const fail = (kind: FailureKind, reason: string, retryAfter?: Duration.Duration): Failure =>
   retryAfter === undefined ? { kind, reason } : { kind, reason, retryAfter }
-
-const transportReason = (error: HttpClientError.HttpClientError): string => {
-  if (error._tag === "ResponseError") return "the connection broke while reading the answer"
-  // the socket error's code, or else its first line with any URL cut out: the request
-  // URL (which may hold a token) is deliberately never used
-  const code = networkErrorCode(error)
-  if (code !== undefined) return `network error (${code})`
-  const cause = (error as { cause?: unknown }).cause as { message?: unknown; cause?: { message?: unknown } } | undefined
-  const message = cause?.cause?.message ?? cause?.message
-  if (typeof message === "string" && error.reason === "Transport") {
-    return `network error (${message.split("\n")[0]!.replace(/\w+:\/\/\S*/g, "<url>").slice(0, 80)})`
-  }
-  return `network error (${error.reason})`
-}
 
 const describeBody = (text: string): string => {
   const t = text.trimStart()
@@ -112,10 +97,10 @@ const exchange = (
   return clientEnforcesDeadline(client)
     ? exchanged.pipe(
       Effect.locally(requestDeadline, timeout),
-      Effect.mapError((e) => (isDeadlineExceeded(e) ? late() : fail("transient", transportReason(e))))
+      Effect.mapError((e) => (isDeadlineExceeded(e) ? late() : fail("transient", describeHttpFailure(e))))
     )
     : exchanged.pipe(
-      Effect.mapError((e) => fail("transient", transportReason(e))),
+      Effect.mapError((e) => fail("transient", describeHttpFailure(e))),
       Effect.timeoutFail({ duration: timeout, onTimeout: late })
     )
 }

@@ -8,7 +8,6 @@
  */
 import * as path from "node:path"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -17,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { networkErrorCode } from "../layers/http/networkError.js"
+import { describeHttpFailure } from "../layers/http/networkError.js"
 import type { Connection } from "../domain/Connection.js"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
@@ -181,15 +180,12 @@ const checkNotifier = Effect.gen(function*() {
     : { backend: built.right.name, ok: true, detail: "configured (herald alerts test sends a test message)" }
 })
 
-// the socket error's code, never the request (whose URL and headers are not to be echoed)
-const transportReason = (error: HttpClientError.HttpClientError): string =>
-  `network error (${networkErrorCode(error) ?? error.reason})`
 
 /** Any HTTP answer means the endpoint is there; no credentials, no body, nothing but a HEAD. */
 const probe = (client: HttpClient.HttpClient, url: string, timeout: Duration.Duration) =>
   client.execute(HttpClientRequest.head(url)).pipe(
     Effect.map((r) => ({ reachable: true, detail: `HTTP ${r.status}` })),
-    Effect.catchAll((e) => Effect.succeed({ reachable: false, detail: transportReason(e) })),
+    Effect.catchAll((e) => Effect.succeed({ reachable: false, detail: describeHttpFailure(e) })),
     Effect.timeoutTo({
       duration: timeout,
       onTimeout: () => ({ reachable: false, detail: `no answer within ${Duration.format(timeout)}` }),

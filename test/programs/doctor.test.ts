@@ -212,10 +212,10 @@ describe("doctor", () => {
         name: "health",
         url: "http://127.0.0.1:8/health",
         reachable: false,
-        detail: "network error (Transport)"
+        detail: "network error (refused)"
       })
       assert.deepStrictEqual(report.problems, [
-        "tiktok, tiktok:brand: endpoint health (http://127.0.0.1:8/health) does not answer: network error (Transport)"
+        "tiktok, tiktok:brand: endpoint health (http://127.0.0.1:8/health) does not answer: network error (refused)"
       ])
     }))
 

@@ -36,6 +36,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as http from "node:http"
 import type * as https from "node:https"
+import { AnswerTooLarge } from "./networkError.js"
 
 /** An answer larger than this is refused: no endpoint herald calls sends more than a few KB. */
 export const MAX_BODY = 4 * 1024 * 1024
@@ -213,7 +214,8 @@ const send = (open: Open, request: HttpClientRequest.HttpClientRequest, url: URL
       res.on("data", (chunk: Buffer) => {
         size += chunk.length
         if (size > MAX_BODY) {
-          broke(undefined, `the answer is larger than ${MAX_BODY / 1024 / 1024} MiB`)
+          const tooLarge = new AnswerTooLarge(MAX_BODY)
+          broke(tooLarge, tooLarge.message)
           req.destroy()
           return
         }

@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { networkErrorCode } from "../http/networkError.js"
+import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { Notifier, NotifyFailed } from "../../services/Notifier.js"
@@ -147,8 +147,7 @@ const transportFailure = (error: HttpClientError.HttpClientError): Failure => {
   if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
     return failure(false, "the webhook URL is not a valid URL")
   }
-  // the socket error's code, never error.message: that one quotes the URL
-  return failure(true, `network error (${networkErrorCode(error) ?? error.reason})`)
+  return failure(true, describeHttpFailure(error))
 }
 
 /** Discord's body says exactly how long to wait, in float seconds; prefer it to the header. */

@@ -9,7 +9,6 @@
  * not say which rule failed.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
@@ -24,7 +23,7 @@ import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/erro
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, type SecretKey } from "../../domain/Platform.js"
 import { DEFAULT_TIMEOUT, guardTransport } from "../../platforms/providerCall.js"
-import { networkErrorCode } from "../http/networkError.js"
+import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
@@ -90,15 +89,12 @@ interface Unavailable {
 const unavailable = (reason: string, retryAfter?: Duration.Duration): Unavailable =>
   retryAfter === undefined ? { reason } : { reason, retryAfter }
 
-// the socket error's code, never the request (whose URL and headers are not to be echoed)
-const transportReason = (error: HttpClientError.HttpClientError): string =>
-  `network error (${networkErrorCode(error) ?? error.reason})`
 
 const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, timeout: Duration.Duration) =>
   Effect.gen(function*() {
     // not followed: a redirect would carry PRIVATE-TOKEN and the new secret to another address
     const response = yield* guardTransport(client.execute(request)).pipe(
-      Effect.mapError((e) => unavailable(transportReason(e))),
+      Effect.mapError((e) => unavailable(describeHttpFailure(e))),
       Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable(`no answer within ${Duration.format(timeout)}`) })
     )
     const text = yield* response.text.pipe(

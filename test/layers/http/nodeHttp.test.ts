@@ -28,7 +28,7 @@ import {
 } from "../../../src/layers/http/NodeHttp.js"
 import { formPost, providerCall } from "../../../src/platforms/providerCall.js"
 import { connection } from "../../support/connections.js"
-import { networkErrorCode } from "../../../src/layers/http/networkError.js"
+import { describeHttpFailure, networkErrorCode } from "../../../src/layers/http/networkError.js"
 
 interface Seen {
   readonly method: string
@@ -172,6 +172,11 @@ describe("NodeHttp client", () => {
       const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => client.get(`${server.base}/big`))).pipe(Effect.flip)
       assert.strictEqual(error._tag, "ResponseError")
       assert.include(error.message, "larger than 4 MiB")
+      // what a user reads: the size, and what to check
+      assert.strictEqual(
+        describeHttpFailure(error),
+        "the answer is larger than 4 MiB, more than any endpoint herald calls sends: check that the configured URL is the right one"
+      )
     }).pipe(Effect.scoped))
 
   it.live("interrupting a request (a timeout) closes its socket", () =>
