@@ -157,15 +157,17 @@ export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, Confi
       const location = yield* discover(flag)
       // the environment does not change during a run: the same text makes the same snapshot
       // (for a thousand connections, rebuilding it under the lock cost tens of ms)
-      let last: { readonly text: Option.Option<string>; readonly snapshot: ConfigSnapshot } | undefined
-      const reload = Effect.flatMap(readText(location), (text) =>
-        last !== undefined && Option.getEquivalence((a: string, b: string) => a === b)(last.text, text)
+      let last: { readonly text: string | undefined; readonly snapshot: ConfigSnapshot } | undefined
+      const reload = Effect.flatMap(readText(location), (read) => {
+        const text = Option.getOrUndefined(read)
+        return last !== undefined && last.text === text
           ? Effect.succeed(last.snapshot)
-          : fromText(location, text).pipe(
+          : fromText(location, read).pipe(
             Effect.map(appConfigFrom),
             Effect.flatMap(withEnvironmentMetadata),
             Effect.tap((snapshot) => Effect.sync(() => void (last = { text, snapshot })))
-          ))
+          )
+      })
       return { ...(yield* reload), reload }
     })
   )
