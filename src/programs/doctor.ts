@@ -9,13 +9,13 @@
 import * as path from "node:path"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { envVar } from "../layers/config/envVar.js"
 import { describeHttpFailure } from "../layers/http/networkError.js"
 import type { Connection } from "../domain/Connection.js"
 import type { ConfigError } from "../domain/errors.js"
@@ -126,8 +126,7 @@ export interface DoctorOptions {
   readonly timeout?: Duration.Duration
 }
 
-const envSet = (name: string) =>
-  Config.option(Config.nonEmptyString(name)).pipe(Effect.map(Option.isSome), Effect.orElseSucceed(() => false))
+const envSet = (name: string) => Effect.map(envVar(name), Option.isSome)
 
 const configVia = (flag: Option.Option<string>, file: string) =>
   Effect.gen(function*() {

@@ -81,9 +81,9 @@ const distribute = (order: ReadonlyArray<Connection>, stored: ReadonlyArray<Deli
       Option.match(distributor, {
         onNone: () => Effect.succeed([]),
         onSome: (d) => {
-          const rank = (x: Delivery) =>
-            order.findIndex((c) => c.platform === x.connection.platform && c.account === x.connection.account)
-          return d.distribute([...stored].sort((a, b) => rank(a) - rank(b)))
+          const rank = new Map(order.map((c, i) => [connectionLabel(c), i]))
+          const rankOf = (x: Delivery) => rank.get(connectionLabel(x.connection)) ?? order.length
+          return d.distribute([...stored].sort((a, b) => rankOf(a) - rankOf(b)))
         }
       }))
 

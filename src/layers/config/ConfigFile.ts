@@ -6,7 +6,6 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -33,11 +32,11 @@ const exists = (file: string) =>
 export const discover = (flag: Option.Option<string>): Effect.Effect<ConfigLocation> =>
   Effect.gen(function*() {
     if (Option.isSome(flag)) return { file: path.resolve(flag.value), explicit: true }
-    const env = yield* Config.option(Config.nonEmptyString("HERALD_CONFIG")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const env = yield* envVar("HERALD_CONFIG")
     if (Option.isSome(env)) return { file: path.resolve(env.value), explicit: true }
     const local = path.resolve("herald.yaml")
     if (yield* exists(local)) return { file: local, explicit: false }
-    const xdg = yield* Config.option(Config.nonEmptyString("XDG_CONFIG_HOME")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const xdg = yield* envVar("XDG_CONFIG_HOME")
     const base = Option.getOrElse(xdg, () => path.join(os.homedir(), ".config"))
     return { file: path.join(base, "herald", "config.yaml"), explicit: false }
   })
