@@ -38,10 +38,24 @@ export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>
   reason: Schema.String
 }) {}
 
-/** The platform answered something herald cannot read. */
-export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+/**
+ * A single-use refresh token was sent and its answer was lost (a reset, a cut-off body, a
+ * gateway error or no answer in time, after the request had gone out): the platform may
+ * have rotated it. herald does not send it again in this run (DESIGN §2 rule 4).
+ */
+export class AnswerLost extends Schema.TaggedError<AnswerLost>()("AnswerLost", {
   ...Where,
   reason: Schema.String
+}) {}
+
+/**
+ * The platform answered something herald cannot read. `mayHaveSpent`: it was a success
+ * answer to a rotation, so the token sent may be spent although no new one could be read.
+ */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+  ...Where,
+  reason: Schema.String,
+  mayHaveSpent: Schema.optional(Schema.Boolean)
 }) {}
 
 /** The write-back target cannot take the new secret; nothing was rotated. */
@@ -58,7 +72,7 @@ export class WriteBackFailed extends Schema.TaggedError<WriteBackFailed>()("Writ
 }) {}
 
 /** Errors a refresher may fail with. */
-export type RefreshError = RefreshRejected | ClientRejected | ProviderUnavailable | MalformedResponse
+export type RefreshError = RefreshRejected | ClientRejected | ProviderUnavailable | MalformedResponse | AnswerLost
 
 /** Everything the per-connection boundary maps to a Status. */
 export type ConnectionError = SecretMissing | RefreshError | PreflightFailed | WriteBackFailed

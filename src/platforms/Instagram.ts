@@ -17,6 +17,7 @@ import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, formatInstant, HOUR_MS, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyInstagram } from "./healthChecks.js"
 import { classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
+import { Loose, Seconds } from "./tokenAnswer.js"
 
 export const endpoints = {
   refresh: "https://graph.instagram.com/refresh_access_token",
@@ -39,10 +40,11 @@ export const defaults = {
   ageSlackHours: 2
 } as const
 
+/** Read leniently (tokenAnswer.ts): only a missing access token makes the answer unreadable. */
 const RefreshResponse = Schema.Struct({
   access_token: Schema.Redacted(NonEmpty),
-  token_type: Schema.optional(Schema.String),
-  expires_in: Schema.Number
+  token_type: Loose,
+  expires_in: Seconds
 })
 
 export interface TokenAge {
@@ -175,14 +177,17 @@ export const make = Effect.gen(function*() {
             success: RefreshResponse
           })
           const now = yield* DateTime.now
-          const expiresAt = plusSeconds(now, body.expires_in)
+          // no usable expires_in: the token's documented lifetime from now, and the report says so
+          const lifetime = body.expires_in ?? (settings.lifetime_days ?? defaults.lifetimeDays) * 86_400
+          const expiresAt = plusSeconds(now, lifetime)
           // Whether the string changes is undocumented: the returned token is always stored.
           const refreshed: Outcome = {
             action: "refreshed",
             secrets: { access_token: body.access_token },
             metadata: { access_token_expires_at: formatInstant(expiresAt) },
             expiresAt: formatInstant(expiresAt),
-            detail: `refreshed; valid until ${dateOnly(expiresAt)}`
+            detail: `refreshed; valid until ${dateOnly(expiresAt)}` +
+              (body.expires_in === undefined ? " (no usable expires_in in the answer: the token's lifetime was assumed)" : "")
           }
           return refreshed
         }).pipe(

@@ -22,6 +22,7 @@ import type { SecretBag } from "../services/Secrets.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyLinkedIn } from "./healthChecks.js"
 import { classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { Seconds, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
   token: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -31,7 +32,11 @@ export const endpoints = {
   authorize: "https://www.linkedin.com/oauth/v2/authorization"
 } as const
 
-export const defaults = { reauthWarnDays: 14 } as const
+/**
+ * `accessLifetimeSeconds`: LinkedIn's documented 60 days, assumed when an answer gives no
+ * usable `expires_in` (the token is kept either way; the report says it was assumed).
+ */
+export const defaults = { reauthWarnDays: 14, accessLifetimeSeconds: 60 * 86_400 } as const
 
 /**
  * LinkedIn answers a dead token with `invalid_request` "… invalid, expired or revoked";
@@ -43,12 +48,17 @@ export const classify = classifyOAuthError(isDeadTokenDescription)
 
 /** The token endpoint's success body: the same for a refresh and for `auth login`'s code exchange. */
 export const TokenResponse = Schema.Struct({
+  ...tokenAnswerFields,
+  // the access token is what a LinkedIn connection lives on: an answer without one is unreadable
   access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_token_expires_in: Schema.optional(Schema.Number),
-  scope: Schema.optional(Schema.String)
+  refresh_token_expires_in: Seconds
 })
+
+/** The access token's lifetime an answer gave, or LinkedIn's documented one; and whether it was assumed. */
+export const accessLifetime = (body: { readonly expires_in?: number | undefined }) =>
+  body.expires_in !== undefined
+    ? { seconds: body.expires_in, assumed: false }
+    : { seconds: defaults.accessLifetimeSeconds, assumed: true }
 
 const IntrospectionResponse = Schema.Struct({
   active: Schema.Boolean,
@@ -259,7 +269,8 @@ export const make = Effect.gen(function*() {
           Effect.succeed({ _tag: "Known", status: "inactive", expiresAt: Option.none() }),
         ProviderUnavailable: (e) => Effect.succeed({ _tag: "Unavailable", reason: e.reason } as const),
         ClientRejected: (e) => Effect.succeed({ _tag: "Unavailable", reason: e.reason } as const),
-        MalformedResponse: (e) => Effect.succeed({ _tag: "Unavailable", reason: e.reason } as const)
+        MalformedResponse: (e) => Effect.succeed({ _tag: "Unavailable", reason: e.reason } as const),
+        AnswerLost: (e) => Effect.succeed({ _tag: "Unavailable", reason: e.reason } as const)
       })
     )
 
@@ -340,12 +351,15 @@ export const make = Effect.gen(function*() {
             client_secret: clientSecret
           }),
           classify,
-          success: TokenResponse
+          success: TokenResponse,
+          secure: ctx.secure
         })
         const now = yield* DateTime.now
         const label = connectionLabel(ctx.connection)
         const warnDays = ctx.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
-        const accessExpires = formatInstant(plusSeconds(now, body.expires_in))
+        const lifetime = accessLifetime(body)
+        const accessExpires = formatInstant(plusSeconds(now, lifetime.seconds))
+        const assumed = lifetime.assumed ? "; LinkedIn gave no usable expires_in, so its documented 60 days are assumed" : ""
         // LinkedIn repeats the same string; a different one is stored so the next run uses it
         const newRefresh = body.refresh_token !== undefined && !sameSecret(body.refresh_token, refreshToken)
           ? Option.some(body.refresh_token)
@@ -372,14 +386,14 @@ export const make = Effect.gen(function*() {
           expiresAt: accessExpires,
           ...Option.match(warning, {
             onNone: () => ({
-              detail: `access token refreshed, valid until ${dateOnly(plusSeconds(now, body.expires_in))}` +
+              detail: `access token refreshed, valid until ${dateOnly(plusSeconds(now, lifetime.seconds))}${assumed}` +
                 (Option.isSome(newRefresh) ? "; LinkedIn issued a new refresh token" : "") +
                 Option.match(refreshExpiry.at, {
                   onNone: () => "; the refresh token's expiry is unknown",
                   onSome: (at) => `; the refresh token expires ${dateOnly(at)}`
                 })
             }),
-            onSome: (w) => ({ alert: w.alert, reauthBy: w.reauthBy, detail: `access token refreshed; ${w.detail}` })
+            onSome: (w) => ({ alert: w.alert, reauthBy: w.reauthBy, detail: `access token refreshed${assumed}; ${w.detail}` })
           })
         }
         return outcome

@@ -5,12 +5,15 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { call } from "../domain/Plan.js"
+import { MalformedResponse } from "../domain/errors.js"
+import { call, type Outcome } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "./policy.js"
 import { verifyTikTok } from "./healthChecks.js"
-import { classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { classifyOAuthError, endpointOf, formPost, providerCall, type SingleUse } from "./providerCall.js"
+import { Loose, refreshResult, Seconds, tokenAnswerFields } from "./tokenAnswer.js"
 import * as DateTime from "effect/DateTime"
 
 export const endpoints = {
@@ -22,15 +25,58 @@ export const endpoints = {
 
 export const defaults = { reauthWarnDays: 14 } as const
 
-/** The token endpoint's success body: the same for a refresh and for `auth login`'s code exchange. */
+/**
+ * The token endpoint's success body: the same for a refresh and for `auth login`'s code
+ * exchange. Read leniently (tokenAnswer.ts): an odd field never costs the rotated token.
+ */
 export const TokenResponse = Schema.Struct({
-  access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_expires_in: Schema.optional(Schema.Number),
-  open_id: Schema.optional(Schema.String),
-  scope: Schema.optional(Schema.String)
+  ...tokenAnswerFields,
+  refresh_expires_in: Seconds,
+  open_id: Loose
 })
+export type TokenResponse = typeof TokenResponse.Type
+
+/**
+ * A spent TikTok refresh token is refused (invalid_grant), and no revocation of the grant
+ * on re-use is documented: after an answer that may have been lost, the token is sent once
+ * more, and a refusal then is reported as the lost answer it is.
+ */
+export const singleUse: SingleUse = { retryAfterLostAnswer: true }
+
+/** Pure: what a successful refresh at `now` produced; undefined when the answer held no token. */
+export const outcomeOf = (
+  now: DateTime.Utc,
+  body: TokenResponse,
+  sent: Option.Option<Redacted.Redacted<string>>,
+  warnDays: number
+): Outcome | undefined => {
+  const result = refreshResult(now, body, sent)
+  if (result === undefined) return undefined
+  const refreshExpires = result.rotated && body.refresh_expires_in !== undefined
+    ? Option.some(plusSeconds(now, body.refresh_expires_in))
+    : Option.none()
+  const warning = Option.flatMap(refreshExpires, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
+  const accessExpires = Option.map(result.accessExpires, formatInstant)
+  const said = rotated(result.rotated, refreshExpires)
+  return {
+    action: result.rotated ? "rotated" : "refreshed",
+    secrets: result.secrets,
+    metadata: {
+      ...Option.match(accessExpires, { onNone: () => ({}), onSome: (at) => ({ access_token_expires_at: at }) }),
+      ...Option.match(refreshExpires, { onNone: () => ({}), onSome: (at) => ({ refresh_token_expires_at: formatInstant(at) }) })
+    },
+    ...Option.match(accessExpires, { onNone: () => ({}), onSome: (at) => ({ expiresAt: at }) }),
+    ...Option.match(warning, {
+      onNone: () => ({ detail: [said, ...result.warnings].join("; ") }),
+      onSome: (w) => ({ ...w, detail: [w.detail, ...result.warnings].join("; ") })
+    })
+  }
+}
+
+const rotated = (isRotation: boolean, refreshExpires: Option.Option<DateTime.Utc>) =>
+  isRotation
+    ? "refresh token rotated" + Option.match(refreshExpires, { onNone: () => "", onSome: (at) => `; it expires ${dateOnly(at)}` })
+    : "access token refreshed; the platform kept the refresh token"
 
 /** Pure: what to say about a refresh token that expires at `at`. */
 export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) => {
@@ -82,42 +128,16 @@ export const make = Effect.gen(function*() {
             refresh_token: refreshToken
           }),
           classify: classifyOAuthError(() => false),
-          success: TokenResponse
+          success: TokenResponse,
+          singleUse,
+          secure: ctx.secure
         })
-        const now = yield* DateTime.now
-        const accessExpires = plusSeconds(now, body.expires_in)
-        const refreshExpires = body.refresh_expires_in !== undefined
-          ? Option.some(plusSeconds(now, body.refresh_expires_in))
-          : Option.none()
         const warnDays = ctx.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
-        const warning = Option.flatMap(refreshExpires, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
-        const rotated = body.refresh_token !== undefined
-        return {
-          action: rotated ? "rotated" : "refreshed",
-          secrets: {
-            access_token: body.access_token,
-            ...(body.refresh_token !== undefined ? { refresh_token: body.refresh_token } : {})
-          },
-          metadata: {
-            access_token_expires_at: formatInstant(accessExpires),
-            ...Option.match(refreshExpires, {
-              onNone: () => ({}),
-              onSome: (at) => ({ refresh_token_expires_at: formatInstant(at) })
-            })
-          },
-          expiresAt: formatInstant(accessExpires),
-          ...Option.match(warning, {
-            onNone: () => ({
-              detail: rotated
-                ? "refresh token rotated" + Option.match(refreshExpires, {
-                  onNone: () => "",
-                  onSome: (at) => `; it expires ${dateOnly(at)}`
-                })
-                : "access token refreshed; the platform kept the refresh token"
-            }),
-            onSome: (w) => w
-          })
-        } as const
+        const outcome = outcomeOf(yield* DateTime.now, body, Option.some(refreshToken), warnDays)
+        if (outcome !== undefined) return outcome
+        return yield* Effect.fail(
+          new MalformedResponse({ platform: "tiktok", account: ctx.connection.account, reason: "answered without any token", mayHaveSpent: true })
+        )
       })
   }
   return refresher

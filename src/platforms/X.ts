@@ -12,11 +12,13 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { MalformedResponse } from "../domain/errors.js"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
-import { formatInstant, plusSeconds } from "./policy.js"
+import { formatInstant } from "./policy.js"
 import { verifyX } from "./healthChecks.js"
-import { classifyOAuthError, NonEmpty, providerCall } from "./providerCall.js"
+import { classifyOAuthError, providerCall, type SingleUse } from "./providerCall.js"
+import { refreshResult, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
   token: "https://api.x.com/2/oauth2/token",
@@ -34,15 +36,15 @@ export const isDeadTokenDescription = (description: string): boolean =>
 
 export const classify = classifyOAuthError(isDeadTokenDescription)
 
-export const TokenResponse = Schema.Struct({
-  // X sends `bearer`, other servers `Bearer`; anything else is not a token the posting tools can use
-  token_type: Schema.optional(Schema.String.pipe(Schema.filter((t) => t.toLowerCase() === "bearer"))),
-  expires_in: Schema.Number,
-  access_token: Schema.Redacted(NonEmpty),
-  scope: Schema.optional(Schema.String),
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty))
-})
+/** Read leniently (tokenAnswer.ts): an odd field never costs the rotated token. */
+export const TokenResponse = Schema.Struct(tokenAnswerFields)
 export type TokenResponse = typeof TokenResponse.Type
+
+/**
+ * Re-sending a spent X refresh token reportedly revokes the whole grant (PROVIDERS.md §5):
+ * after an answer that may have been lost, the token is not sent again in the same run.
+ */
+export const singleUse: SingleUse = { retryAfterLostAnswer: false }
 
 /** Pure: X is always rotated, whatever is known about the current tokens. */
 export const planX = (): Plan =>
@@ -53,24 +55,44 @@ export const planX = (): Plan =>
     detail: "would rotate the refresh token (X refresh tokens are single-use)"
   })
 
-/** Pure: what a successful refresh at `now` produced. */
-export const outcomeOf = (now: DateTime.Utc, body: TokenResponse): Outcome => {
-  const accessExpires = formatInstant(plusSeconds(now, body.expires_in))
-  // the merge rule for every platform: take refresh_token if present, otherwise keep the old one
-  return body.refresh_token !== undefined
+/**
+ * Pure: what a successful refresh at `now` produced, given the refresh token that was
+ * sent; undefined when the answer held no token at all.
+ */
+export const outcomeOf = (
+  now: DateTime.Utc,
+  body: TokenResponse,
+  sent: Option.Option<Redacted.Redacted<string>> = Option.none()
+): Outcome | undefined => {
+  const result = refreshResult(now, body, sent)
+  if (result === undefined) return undefined
+  const accessExpires = Option.map(result.accessExpires, formatInstant)
+  const expiry = Option.match(accessExpires, {
+    onNone: () => ({ metadata: {} }),
+    onSome: (at) => ({ metadata: { access_token_expires_at: at }, expiresAt: at })
+  })
+  const said = (text: string) => [text, ...result.warnings].join("; ")
+  return result.rotated
     ? {
       action: "rotated",
-      secrets: { refresh_token: body.refresh_token, access_token: body.access_token },
-      metadata: { access_token_expires_at: accessExpires },
-      expiresAt: accessExpires,
-      detail: `refresh token rotated; the new access token expires ${accessExpires}`
+      secrets: result.secrets,
+      ...expiry,
+      detail: said(
+        Option.match(accessExpires, {
+          onNone: () => "refresh token rotated",
+          onSome: (at) => `refresh token rotated; the new access token expires ${at}`
+        })
+      )
     }
     : {
       action: "refreshed",
-      secrets: { access_token: body.access_token },
-      metadata: { access_token_expires_at: accessExpires },
-      expiresAt: accessExpires,
-      detail: "access token refreshed; X sent no new refresh token, so the current one is kept"
+      secrets: result.secrets,
+      ...expiry,
+      detail: said(
+        body.refresh_token !== undefined
+          ? "access token refreshed; X sent the same refresh token back, so it is kept"
+          : "access token refreshed; X sent no new refresh token, so the current one is kept"
+      )
     }
 }
 
@@ -120,9 +142,15 @@ export const make = Effect.gen(function*() {
           connection: ctx.connection,
           request,
           classify,
-          success: TokenResponse
+          success: TokenResponse,
+          singleUse,
+          secure: ctx.secure
         })
-        return outcomeOf(yield* DateTime.now, body)
+        const outcome = outcomeOf(yield* DateTime.now, body, Option.some(refreshToken))
+        if (outcome !== undefined) return outcome
+        return yield* Effect.fail(
+          new MalformedResponse({ platform: "x", account: ctx.connection.account, reason: "answered without any token", mayHaveSpent: true })
+        )
       })
   }
   return refresher

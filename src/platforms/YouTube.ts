@@ -7,6 +7,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../domain/Config.js"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
@@ -14,6 +15,7 @@ import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyYouTube } from "./healthChecks.js"
 import { type Classify, classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { Seconds, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
   token: "https://oauth2.googleapis.com/token",
@@ -24,14 +26,15 @@ export const endpoints = {
 
 export const defaults = { reauthWarnDays: 14 } as const
 
-/** The token endpoint's success body: the same for a refresh and for `auth login`'s code exchange. */
+/**
+ * The token endpoint's success body: the same for a refresh and for `auth login`'s code
+ * exchange. Read leniently (tokenAnswer.ts): an odd field never costs a new refresh token.
+ */
 export const TokenResponse = Schema.Struct({
+  ...tokenAnswerFields,
+  // the health check is minting one: an answer without it proves nothing
   access_token: Schema.Redacted(NonEmpty),
-  expires_in: Schema.Number,
-  scope: Schema.optional(Schema.String),
-  token_type: Schema.optional(Schema.String),
-  refresh_token: Schema.optional(Schema.Redacted(NonEmpty)),
-  refresh_token_expires_in: Schema.optional(Schema.Number)
+  refresh_token_expires_in: Seconds
 })
 
 /**
@@ -111,7 +114,9 @@ export const make = Effect.gen(function*() {
             client_secret: clientSecret
           }),
           classify: classifyGoogle,
-          success: TokenResponse
+          success: TokenResponse,
+          // Google's refresh tokens are durable: a retry after a lost answer is safe
+          secure: ctx.secure
         })
         const now = yield* DateTime.now
         const reported = Option.map(Option.fromNullable(body.refresh_token_expires_in), (s) => plusSeconds(now, s))
@@ -123,11 +128,12 @@ export const make = Effect.gen(function*() {
         )
         const warnDays = settings.reauth_warn_days ?? defaults.reauthWarnDays
         const warning = Option.flatMap(expiry, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
-        const rotated = body.refresh_token !== undefined
+        // the same refresh token sent back is no rotation (the merge rule, PROVIDERS.md)
+        const rotated = body.refresh_token !== undefined && Redacted.value(body.refresh_token) !== Redacted.value(refreshToken)
         const outcome: Outcome = {
           action: rotated ? "rotated" : "healthy",
           // the minted access token is not kept: the posting tools mint their own
-          secrets: body.refresh_token !== undefined ? { refresh_token: body.refresh_token } : {},
+          secrets: rotated && body.refresh_token !== undefined ? { refresh_token: body.refresh_token } : {},
           metadata: Option.match(reported, {
             onNone: () => ({}),
             onSome: (at) => ({ refresh_token_expires_at: formatInstant(at) })

@@ -104,6 +104,7 @@ export const healthOf = (
     case "ClientRejected":
     case "ProviderUnavailable":
     case "MalformedResponse":
+    case "AnswerLost":
       return { health: "unavailable", ...expiry, detail: `could not check the ${words.token}: ${e.reason}` }
   }
 }

@@ -11,8 +11,15 @@ export const parseInstant = (s: string | undefined): Option.Option<DateTime.Utc>
 export const formatInstant = (d: DateTime.Utc): string =>
   DateTime.formatIso(d).replace(/\.\d{3}Z$/, "Z")
 
+const MAX_OFFSET_SECONDS = 100 * 366 * 86_400
+
+/**
+ * `now` plus a lifetime a platform gave. Bounded: no lifetime is taken past 100 years, so
+ * an absurd number from a platform can never make an invalid date (and a thrown
+ * RangeError) anywhere downstream; a negative or non-finite one counts as 0.
+ */
 export const plusSeconds = (now: DateTime.Utc, seconds: number): DateTime.Utc =>
-  DateTime.addDuration(now, Duration.seconds(seconds))
+  DateTime.addDuration(now, Duration.seconds(Number.isFinite(seconds) ? Math.min(Math.max(0, seconds), MAX_OFFSET_SECONDS) : 0))
 
 /** Whole days from `now` until `until`, rounded down; negative once past. */
 export const daysUntil = (now: DateTime.Utc, until: DateTime.Utc): number =>

@@ -20,9 +20,9 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
 import { describeHttpFailure } from "../layers/http/networkError.js"
-import { clientEnforcesDeadline, isDeadlineExceeded, requestDeadline } from "../layers/http/NodeHttp.js"
+import { answerDeadline, clientEnforcesDeadline, isDeadlineExceeded, requestDeadline, requestWasSent } from "../layers/http/NodeHttp.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
-import { ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
+import { AnswerLost, ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
 import { transportIssue } from "../domain/validateConfig.js"
 
 export type FailureKind = "transient" | "dead-token" | "client" | "malformed"
@@ -32,6 +32,12 @@ export interface Failure {
   readonly kind: FailureKind
   readonly reason: string
   readonly retryAfter?: Duration.Duration
+  /**
+   * The request may have reached the platform and been acted on, but no answer came back
+   * that herald could read: a transport failure after the request was out, no answer in
+   * time, a cut-off body, or a 5xx other than 503 without the platform's own error body.
+   */
+  readonly ambiguous?: boolean
 }
 
 /** The platform's reading of an answer: a Failure, or undefined when the body is a success. */
@@ -40,6 +46,28 @@ export type Classify = (status: number, body: unknown) => Failure | undefined
 export { defaultRetryPolicy, parseRetryAfter, type RetryPolicy }
 
 export const DEFAULT_TIMEOUT = Duration.seconds(30)
+
+/**
+ * For a single-use token, how much longer than the timeout an answer is waited for once
+ * the request is out: a late answer still carries the only copy of the new token.
+ */
+export const ANSWER_GRACE_FACTOR = 4
+
+/**
+ * How a platform's single-use refresh tokens may be retried (DESIGN §2 rule 4). Every
+ * call that sends one says so; an answer that may have been lost is then never followed
+ * by a blind re-send reported as "revoked".
+ */
+export interface SingleUse {
+  /**
+   * Whether the same token may be sent again in this run after an attempt whose answer
+   * may have been lost. Where a re-used token can get the whole grant revoked (X, by
+   * reports; RFC 9700 §4.14), never. Where it is only refused (TikTok), once more: the
+   * platform then either rotates (nothing was lost) or refuses, and a refusal after a lost
+   * answer is reported as the lost answer it is, not as a revoked token.
+   */
+  readonly retryAfterLostAnswer: boolean
+}
 
 const fail = (kind: FailureKind, reason: string, retryAfter?: Duration.Duration): Failure =>
   retryAfter === undefined ? { kind, reason } : { kind, reason, retryAfter }
@@ -83,39 +111,67 @@ export const withoutRequestSpans = <A, E, R>(effect: Effect.Effect<A, E, R>): Ef
 export const guardTransport = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   withoutRequestSpans(withoutRedirects(effect))
 
-/** The exchange itself: status, headers and the whole body, under one deadline. */
+/** A transient failure that may also have been acted on by the platform. */
+const lost = (reason: string, ambiguous: boolean): Failure => (ambiguous ? { kind: "transient", reason, ambiguous } : fail("transient", reason))
+
+/**
+ * The exchange itself: status, headers and the whole body, under one deadline; with
+ * `answerWithin`, under that longer one once the request is out.
+ */
 const exchange = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration
+  timeout: Duration.Duration,
+  answerWithin: Duration.Duration | undefined
 ): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly text: string }, Failure> => {
-  const late = () => fail("transient", `no answer within ${Duration.format(timeout)}`)
   const exchanged = guardTransport(client.execute(request)).pipe(
     Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text })))
   )
+  // whether the platform may have acted on it; a client that cannot tell counts as yes
+  const sent = (e: Parameters<typeof requestWasSent>[0]) => requestWasSent(e) ?? true
   // herald's own client keeps the deadline itself; any other gets Effect's timeout
-  return clientEnforcesDeadline(client)
-    ? exchanged.pipe(
+  if (clientEnforcesDeadline(client)) {
+    const timed = exchanged.pipe(
       Effect.locally(requestDeadline, timeout),
-      Effect.mapError((e) => (isDeadlineExceeded(e) ? late() : fail("transient", describeHttpFailure(e))))
+      Effect.mapError((e) =>
+        isDeadlineExceeded(e)
+          ? lost(`no answer within ${Duration.format(sent(e) && answerWithin !== undefined ? answerWithin : timeout)}`, sent(e))
+          : lost(describeHttpFailure(e), sent(e))
+      )
     )
-    : exchanged.pipe(
-      Effect.mapError((e) => fail("transient", describeHttpFailure(e))),
-      Effect.timeoutFail({ duration: timeout, onTimeout: late })
-    )
+    return answerWithin === undefined ? timed : Effect.locally(timed, answerDeadline, answerWithin)
+  }
+  const bound = answerWithin ?? timeout
+  return exchanged.pipe(
+    Effect.mapError((e) => lost(describeHttpFailure(e), sent(e))),
+    Effect.timeoutFail({ duration: bound, onTimeout: () => lost(`no answer within ${Duration.format(bound)}`, true) })
+  )
+}
+
+/** Whether a platform's 5xx may have come after it acted on the request. */
+const mayHaveActed = (status: number, platformSays: Failure | undefined): boolean =>
+  // 503 is a refusal to take the request at all; the platform's own error body
+  // (server_error, temporarily_unavailable) says it was not carried out
+  status !== 503 && platformSays === undefined
+
+interface AttemptOptions {
+  readonly classify: Classify
+  readonly timeout: Duration.Duration
+  readonly answerWithin: Duration.Duration | undefined
+  readonly secure: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
 const attempt = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
-  classify: Classify,
-  timeout: Duration.Duration
+  { answerWithin, classify, secure, timeout }: AttemptOptions
 ): Effect.Effect<unknown, Failure> =>
-  Effect.gen(function*() {
+  // once the answer is in, nothing may interrupt its way to the journal (`secure`)
+  Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
     // validated config never gets here with such a URL; a library caller's config might
     const insecure = URL.canParse(request.url) ? transportIssue(request.url) : undefined
     if (insecure !== undefined) return yield* Effect.fail(fail("malformed", `was not called: ${insecure}`))
-    const { response, text } = yield* exchange(client, request, timeout)
+    const { response, text } = yield* restore(exchange(client, request, timeout, answerWithin))
     const status = response.status
     if (status >= 300 && status < 400) {
       return yield* Effect.fail(
@@ -130,14 +186,17 @@ const attempt = (
     } catch {
       isJson = false
     }
+    // persist first (DESIGN §2 rule 2): a success answer's refresh token is journaled
+    // before the answer is judged or decoded any further
+    if (secure !== undefined && isJson && status >= 200 && status < 300) yield* secure(body)
     if (status === 429 || status >= 500) {
       const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
       const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
-      const platformSays = isJson ? classify(status, body) : undefined
+      const said = isJson ? classify(status, body) : undefined
+      const platformSays = said !== undefined && said.kind === "transient" ? said : undefined
       const what = status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`
-      return yield* Effect.fail(
-        fail("transient", platformSays && platformSays.kind === "transient" ? `${what}: ${platformSays.reason}` : what, retryAfter)
-      )
+      const failure = fail("transient", platformSays ? `${what}: ${platformSays.reason}` : what, retryAfter)
+      return yield* Effect.fail(status >= 500 && mayHaveActed(status, platformSays) ? { ...failure, ambiguous: true } : failure)
     }
     if (!isJson) {
       return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(text)}`))
@@ -148,10 +207,23 @@ const attempt = (
       return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with an error herald does not recognise`))
     }
     return body
-  })
+  }))
 
-const toError = (connection: Connection, failure: Failure, attempts: number): RefreshError => {
+const toError = (connection: Connection, failure: Failure, attempts: number, lostBefore: Failure | undefined): RefreshError => {
   const where = { platform: connection.platform, account: connection.account }
+  if (lostBefore !== undefined) {
+    // a single-use token whose answer may have been lost: say that, not "revoked"
+    if (failure.kind === "transient") {
+      return new AnswerLost({ ...where, reason: `${failure.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}` })
+    }
+    if (failure.kind === "dead-token") {
+      return new AnswerLost({
+        ...where,
+        reason: `an earlier attempt got no readable answer (${lostBefore.reason}) and the platform now refuses the token ` +
+          `(${failure.reason}), so that attempt rotated it`
+      })
+    }
+  }
   switch (failure.kind) {
     case "transient":
       return new ProviderUnavailable({
@@ -173,6 +245,13 @@ export interface ProviderCallOptions<A, I> {
   readonly classify: Classify
   readonly success: Schema.Schema<A, I>
   readonly retry?: RetryPolicy
+  /** the request sends a single-use refresh token (see SingleUse) */
+  readonly singleUse?: SingleUse
+  /**
+   * Called with a success answer's parsed body before anything else is done with it, and
+   * not interruptible: where a rotation's new token is journaled (RefreshContext.secure).
+   */
+  readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
 /** Make the call with retries and decode the success body. */
@@ -185,11 +264,28 @@ export const providerCall = <A, I>(
     const timeout = options.connection.settings.timeout_seconds !== undefined
       ? Duration.seconds(options.connection.settings.timeout_seconds)
       : DEFAULT_TIMEOUT
+    const singleUse = options.singleUse
+    const attemptOptions: AttemptOptions = {
+      classify: options.classify,
+      timeout,
+      answerWithin: singleUse !== undefined ? Duration.times(timeout, ANSWER_GRACE_FACTOR) : undefined,
+      secure: options.secure
+    }
     let attempts = 0
+    // the first attempt whose answer may have been lost, for a single-use token
+    let lostBefore: Failure | undefined = undefined
     const once = Effect.suspend(() => {
       attempts++
-      return attempt(client, options.request, options.classify, timeout)
+      return attempt(client, options.request, attemptOptions).pipe(
+        Effect.tapError((f) =>
+          Effect.sync(() => {
+            if (singleUse !== undefined && f.ambiguous === true && lostBefore === undefined) lostBefore = f
+          })
+        )
+      )
     })
+    const retryable = (f: Failure) =>
+      f.kind === "transient" && (singleUse === undefined || f.ambiguous !== true || singleUse.retryAfterLostAnswer)
     // the retry schedule is built only when a first attempt failed, and fed that failure
     // first (so its delay, and its Retry-After, come before the second attempt)
     const retried = (first: Failure) => {
@@ -200,18 +296,19 @@ export const providerCall = <A, I>(
         replay = undefined
         return Effect.fail(f)
       })
-      return Effect.retry(again, retrySchedule(policy, (f: Failure) => f.kind === "transient"))
+      return Effect.retry(again, retrySchedule(policy, retryable))
     }
     const body = yield* once.pipe(
-      Effect.catchIf((f) => f.kind === "transient", retried),
-      Effect.mapError((failure) => toError(options.connection, failure, attempts))
+      Effect.catchIf(retryable, retried),
+      Effect.mapError((failure) => toError(options.connection, failure, attempts, lostBefore))
     )
     // the success schemas are synchronous: decoding needs no fiber of its own
     return yield* Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
       new MalformedResponse({
         platform: options.connection.platform,
         account: options.connection.account,
-        reason: `unexpected answer: ${shortIssue(e)}`
+        reason: `unexpected answer: ${shortIssue(e)}`,
+        ...(singleUse !== undefined ? { mayHaveSpent: true } : {})
       }))
   })
 

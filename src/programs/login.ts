@@ -62,6 +62,8 @@ export const exchangeFailure = (spec: LoginSpec, account: string, e: RefreshErro
         return `${spec.title} could not be reached to redeem the code (${e.reason}); log in again later`
       case "MalformedResponse":
         return `${spec.title} answered the code exchange with something herald cannot read (${e.reason})`
+      case "AnswerLost":
+        return `the answer to the code exchange was lost (${e.reason}); the code may be used up: log in again`
     }
   })()
   return new LoginFailed({ platform: spec.platform, account, reason: `${reason}; nothing was stored` })
@@ -165,7 +167,8 @@ export const login = (options: LoginOptions) =>
         RefreshRejected: (e) => Effect.fail(exchangeFailure(spec, connection.account, e)),
         ClientRejected: (e) => Effect.fail(exchangeFailure(spec, connection.account, e)),
         ProviderUnavailable: (e) => Effect.fail(exchangeFailure(spec, connection.account, e)),
-        MalformedResponse: (e) => Effect.fail(exchangeFailure(spec, connection.account, e))
+        MalformedResponse: (e) => Effect.fail(exchangeFailure(spec, connection.account, e)),
+        AnswerLost: (e) => Effect.fail(exchangeFailure(spec, connection.account, e))
       })
     )
 

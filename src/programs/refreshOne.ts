@@ -3,8 +3,10 @@
  * write-back → status. It cannot fail: every typed error becomes a Status here, so one
  * connection's trouble never stops another's.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { Connection } from "../domain/Connection.js"
 import { WriteBackFailed } from "../domain/errors.js"
@@ -15,6 +17,7 @@ import { Journal } from "../services/Journal.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { type SecretBag, Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
+import { securable } from "../platforms/tokenAnswer.js"
 import { nowUtc, statusOfError } from "./statusOfError.js"
 
 export interface RunOptions {
@@ -82,13 +85,72 @@ const dryRunStatus = (connection: Connection, plan: Call): Status => ({
   ...(plan.reauthBy !== undefined ? { reauthBy: plan.reauthBy } : {})
 })
 
-export const refreshOne = (connection: Connection, options: RunOptions) =>
-  Effect.gen(function*() {
+/** What a connection's answer left in the journal before the rest of it was read. */
+interface Secured {
+  secrets: Outcome["secrets"] | undefined
+}
+
+/**
+ * The hook a refresher hands to its call (RefreshContext.secure): a success answer's new
+ * refresh token goes to the journal at once, uninterruptibly. A token the platform merely
+ * echoed back is no rotation and is not journaled. A journal that cannot be written is
+ * logged; write-back is still tried with the token in memory.
+ */
+const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacted<string>>, secured: Secured) =>
+  (body: unknown) =>
+    Effect.gen(function*() {
+      const found = securable(body)
+      if (found === undefined) return
+      if (Option.isSome(sent) && Redacted.value(sent.value) === Redacted.value(found.refresh_token)) return
+      secured.secrets = found
+      const journal = yield* Journal
+      yield* journal.record(connection, { secrets: found, metadata: {} }).pipe(
+        Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`))
+      )
+    }).pipe(Effect.uninterruptible)
+
+/**
+ * A connection that failed after its answer's token was journaled: the token is written
+ * back now, so that the store never keeps the one that was spent. Says where it went.
+ */
+const keepSecured = (connection: Connection, secured: Secured): Effect.Effect<string | undefined, never, WriteBack | Journal> =>
+  secured.secrets === undefined
+    ? Effect.succeed(undefined)
+    : persistOutcome(connection, { secrets: secured.secrets, metadata: {} }).pipe(
+      Effect.map((p) => `the new refresh token it sent was kept: ${p.where}`),
+      Effect.catchAll((e) =>
+        Effect.succeed(
+          e.recoveryPath !== undefined
+            ? `the new refresh token it sent is safe in ${e.recoveryPath}: fix the store and run herald auth recover`
+            : `the new refresh token it sent could not be stored (${e.reason})`
+        )
+      )
+    )
+
+/** A bug in herald (a defect) inside one connection: that connection's status, nothing more. */
+const defectStatus = (connection: Connection, cause: Cause.Cause<unknown>): Status => {
+  const defect = Cause.squash(cause)
+  const what = defect instanceof Error ? `${defect.name}: ${defect.message}` : "an unexpected error"
+  return {
+    platform: connection.platform,
+    account: connection.account,
+    action: "failed",
+    alert: true,
+    detail: `herald failed on this connection (a bug, please report it: ${what.slice(0, 200)})`
+  }
+}
+
+export const refreshOne = (connection: Connection, options: RunOptions) => {
+  const secured: Secured = { secrets: undefined }
+  return Effect.gen(function*() {
     const refresher = (yield* Refreshers).get(connection.platform)
     const writeBack = yield* WriteBack
     const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
-    const ctx = { connection, secrets, now }
+    const journal = yield* Journal
+    const secure = options.dryRun ? undefined : (body: unknown) =>
+      secureHook(connection, secrets.get("refresh_token"), secured)(body).pipe(Effect.provideService(Journal, journal))
+    const ctx = { connection, secrets, now, secure }
     const plan = yield* refresher.plan(ctx)
     const base = { platform: connection.platform, account: connection.account }
     if (plan._tag === "Decided") {
@@ -133,7 +195,26 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
       ...(storedIn !== undefined ? { storedIn } : {})
     } satisfies Status
   }).pipe(
-    Effect.catchAll((error) => Effect.map(nowUtc, (now) => statusOfError(connection, error, now))),
+    Effect.catchAll((error) =>
+      Effect.gen(function*() {
+        // a failure after the answer's token was journaled (write-back failing has already
+        // said where its token is)
+        const kept = error._tag === "WriteBackFailed" ? undefined : yield* keepSecured(connection, secured)
+        return statusOfError(connection, error, yield* nowUtc, kept)
+      })
+    ),
+    // one connection's bug is its own (DESIGN §2 rule 6); an interruption stays one
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.gen(function*() {
+          yield* Effect.logError(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`)
+          const status = defectStatus(connection, cause)
+          const kept = yield* keepSecured(connection, secured)
+          return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
+        })
+    ),
     // no stack trace: capturing one per connection costs more than the rest of the span
     Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account }, captureStackTrace: false })
   )
+}

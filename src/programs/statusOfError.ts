@@ -11,7 +11,19 @@ const credentialNames = (c: Connection): string =>
     ? `${envName(c, "client_key")} / ${envName(c, "client_secret")}`
     : `${envName(c, "client_id")} / ${envName(c, "client_secret")}`
 
-export const statusOfError = (c: Connection, error: ConnectionError, now: DateTime.Utc): Status => {
+/**
+ * `kept`: what became of a new refresh token the platform's answer carried, where it was
+ * journaled before the failure (refreshOne) — said instead of "the token was not changed".
+ */
+export const statusOfError = (c: Connection, error: ConnectionError, now: DateTime.Utc, kept?: string): Status => {
+  const status = statusOnly(c, error, now)
+  if (kept === undefined) return status
+  return error._tag === "MalformedResponse"
+    ? { ...status, detail: `${c.platform} rotated the refresh token, but ${error.reason.replace(/^unexpected answer: /, "the rest of its answer is unreadable: ")}; ${kept}` }
+    : { ...status, detail: `${status.detail}; ${kept}` }
+}
+
+const statusOnly = (c: Connection, error: ConnectionError, now: DateTime.Utc): Status => {
   const base = { platform: c.platform, account: c.account, alert: true } as const
   const label = connectionLabel(c)
   switch (error._tag) {
@@ -46,8 +58,20 @@ export const statusOfError = (c: Connection, error: ConnectionError, now: DateTi
       return {
         ...base,
         action: "failed",
-        detail: `${c.platform} ${error.reason}; the stored token was not changed ` +
-          `(check platforms.${c.platform}.endpoints in the config: a proxy or a wrong URL answers like this)`
+        detail: error.mayHaveSpent === true
+          ? `${c.platform} accepted the refresh but ${error.reason}, and no new refresh token could be read from it: ` +
+            `the token herald sent may be spent. If the next run reports it rejected, run herald auth login ${label}`
+          : `${c.platform} ${error.reason}; the stored token was not changed ` +
+            `(check platforms.${c.platform}.endpoints in the config: a proxy or a wrong URL answers like this)`
+      }
+    case "AnswerLost":
+      return {
+        ...base,
+        action: "failed",
+        detail: `the answer to the refresh was lost (${error.reason}): ${c.platform} may have rotated the refresh token ` +
+          `and sent the only copy of the new one in that answer. herald did not send the token again in this run ` +
+          `(a re-sent single-use token can get the whole grant revoked). The next run tries the stored token once: ` +
+          `if ${c.platform} accepts it, nothing was lost; if it refuses it, run herald auth login ${label}`
       }
     case "PreflightFailed":
       return { ...base, action: "skipped", detail: `nothing rotated: ${error.reason}` }

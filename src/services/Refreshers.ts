@@ -12,6 +12,12 @@ export interface RefreshContext {
   readonly connection: Connection
   readonly secrets: SecretBag
   readonly now: DateTime.Utc
+  /**
+   * Journals the refresh token in a success answer's raw body before anything else is done
+   * with it (DESIGN §2 rule 2); refreshers pass it to the call that may rotate. It never
+   * fails. Absent where nothing is persisted (a health check, a dry run).
+   */
+  readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
 /** One platform: a policy that plans (read-only) and the call that carries the plan out. */

@@ -276,12 +276,13 @@ describe("Instagram refresh", () => {
       assert.notInclude(error.message, "IGold")
     }))
 
-  it.effect("a 200 without expires_in is malformed, never stored", () =>
+  it.effect("a 200 without expires_in keeps the new token; its 60 days are assumed, and said", () =>
     Effect.gen(function*() {
       yield* placeClock
-      const error = yield* run(() => json(200, { access_token: "IGnew", token_type: "bearer" })).pipe(Effect.flip)
-      assert.strictEqual(error._tag, "MalformedResponse")
-      assert.include(error.message, "expires_in is missing")
+      const { outcome } = yield* run(() => json(200, { access_token: "IGnew", token_type: "bearer", expires_in: "soon" }))
+      assert.strictEqual(outcome.action, "refreshed")
+      assert.strictEqual(Redacted.value(outcome.secrets.access_token!), "IGnew")
+      assert.include(outcome.detail, "lifetime was assumed")
     }))
 
   it.effect("an empty access_token is malformed, never stored", () =>

@@ -77,10 +77,11 @@ describe("TikTok", () => {
       assert.isUndefined(outcome.secrets.refresh_token)
     }))
 
-  it.effect("an empty refresh_token is malformed, never stored", () =>
+  it.effect("an empty refresh_token is never stored: the current one is kept", () =>
     Effect.gen(function*() {
-      const error = yield* run(() => json(200, { access_token: "a", expires_in: 1, refresh_token: "" })).pipe(Effect.flip)
-      assert.strictEqual(error._tag, "MalformedResponse")
+      const { outcome } = yield* run(() => json(200, { access_token: "a", expires_in: 1, refresh_token: "" }))
+      assert.strictEqual(outcome.action, "refreshed")
+      assert.deepStrictEqual(Object.keys(outcome.secrets), ["access_token"])
     }))
 
   it.effect("server_error then 503 then success: retried with backoff", () =>

@@ -60,12 +60,12 @@ describe("X policy (pure)", () => {
       expires_in: 7200,
       access_token: Redacted.make("a"),
       refresh_token: Redacted.make("r")
-    })
+    })!
     assert.strictEqual(rotated.action, "rotated")
     assert.strictEqual(rotated.metadata.access_token_expires_at, "2026-05-01T12:00:00Z")
     assert.strictEqual(rotated.expiresAt, "2026-05-01T12:00:00Z")
     assert.strictEqual(Redacted.value(rotated.secrets.refresh_token!), "r")
-    const refreshed = X.outcomeOf(now, { expires_in: 60, access_token: Redacted.make("a") })
+    const refreshed = X.outcomeOf(now, { expires_in: 60, access_token: Redacted.make("a") })!
     assert.strictEqual(refreshed.action, "refreshed")
     assert.deepStrictEqual(Object.keys(refreshed.secrets), ["access_token"])
     assert.strictEqual(refreshed.metadata.access_token_expires_at, "2026-05-01T10:01:00Z")
@@ -115,15 +115,15 @@ describe("X", () => {
       assert.strictEqual(seen[0]!.url.href, "http://127.0.0.1:8080/2/oauth2/token")
     }))
 
-  it.effect("token_type is compared case-insensitively; a non-bearer type is malformed", () =>
+  it.effect("token_type is compared case-insensitively; a non-bearer type is a warning, and the rotated token is kept", () =>
     Effect.gen(function*() {
       const { outcome } = yield* run(() => json(200, { token_type: "Bearer", expires_in: 7200, access_token: "a", refresh_token: "r" }))
       assert.strictEqual(outcome.action, "rotated")
-      const error = yield* run(() => json(200, { token_type: "mac", expires_in: 7200, access_token: "a", refresh_token: "r" })).pipe(
-        Effect.flip
-      )
-      assert.strictEqual(error._tag, "MalformedResponse")
-      assert.include(error.message, "token_type")
+      assert.notInclude(outcome.detail, "token_type")
+      const mac = yield* run(() => json(200, { token_type: "mac", expires_in: 7200, access_token: "a", refresh_token: "r" }))
+      assert.strictEqual(mac.outcome.action, "rotated")
+      assert.strictEqual(Redacted.value(mac.outcome.secrets.refresh_token!), "r")
+      assert.include(mac.outcome.detail, `its token_type is "mac", not bearer`)
     }))
 
   it.effect("a response without refresh_token is a refresh that keeps the old refresh token", () =>
@@ -135,13 +135,19 @@ describe("X", () => {
       assert.strictEqual(outcome.metadata.access_token_expires_at, "1970-01-01T02:00:00Z")
     }))
 
-  it.effect("an empty refresh_token is malformed, never stored", () =>
+  it.effect("an empty refresh_token is never stored: the current one is kept", () =>
     Effect.gen(function*() {
-      const error = yield* run(() => json(200, { token_type: "bearer", expires_in: 7200, access_token: "a", refresh_token: "" })).pipe(
-        Effect.flip
-      )
-      assert.strictEqual(error._tag, "MalformedResponse")
-      assert.include(error.message, "refresh_token")
+      const { outcome } = yield* run(() => json(200, { token_type: "bearer", expires_in: 7200, access_token: "a", refresh_token: "" }))
+      assert.strictEqual(outcome.action, "refreshed")
+      assert.deepStrictEqual(Object.keys(outcome.secrets), ["access_token"])
+    }))
+
+  it.effect("the same refresh token sent back is no rotation", () =>
+    Effect.gen(function*() {
+      const { outcome } = yield* run((req) => json(200, { token_type: "bearer", expires_in: 7200, access_token: "a", refresh_token: req.form["refresh_token"] }))
+      assert.strictEqual(outcome.action, "refreshed")
+      assert.deepStrictEqual(Object.keys(outcome.secrets), ["access_token"])
+      assert.include(outcome.detail, "sent the same refresh token back")
     }))
 
   it.effect("an error body with HTTP 200 is an error: the spent-token invalid_request means re-auth", () =>
@@ -230,11 +236,14 @@ describe("X", () => {
       assert.include(error.message, "HTML")
     }))
 
-  it.effect("a body missing access_token is malformed", () =>
+  it.effect("a body missing access_token still rotates: the new refresh token is kept, and the report says what was missing", () =>
     Effect.gen(function*() {
-      const error = yield* run(() => json(200, { token_type: "bearer", expires_in: 7200, refresh_token: "r" })).pipe(Effect.flip)
-      assert.strictEqual(error._tag, "MalformedResponse")
-      assert.include(error.message, "access_token is missing")
+      const { outcome } = yield* run(() => json(200, { token_type: "bearer", expires_in: 7200, refresh_token: "r" }))
+      assert.strictEqual(outcome.action, "rotated")
+      assert.deepStrictEqual(Object.keys(outcome.secrets), ["refresh_token"])
+      assert.include(outcome.detail, "no usable access token")
+      const none = yield* run(() => json(200, { token_type: "bearer", expires_in: 7200 })).pipe(Effect.flip)
+      assert.strictEqual(none._tag, "MalformedResponse")
     }))
 
   it.effect("a missing refresh token fails in plan, naming the env variable, with no request", () =>

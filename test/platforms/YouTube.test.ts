@@ -113,11 +113,15 @@ describe("YouTube health check", () => {
       assert.strictEqual(outcome.detail, "Google returned a new refresh token; it replaces the old one")
     }))
 
-  it.effect("an empty refresh_token in the answer is malformed, never stored", () =>
+  it.effect("an empty or echoed refresh_token in the answer is never stored: the check is healthy", () =>
     Effect.gen(function*() {
       yield* placeClock
-      const error = yield* run(() => minted({ refresh_token: "" })).pipe(Effect.flip)
-      assert.strictEqual(error._tag, "MalformedResponse")
+      const empty = yield* run(() => minted({ refresh_token: "" }))
+      assert.strictEqual(empty.outcome.action, "healthy")
+      assert.deepStrictEqual(empty.outcome.secrets, {})
+      const echoed = yield* run((req) => minted({ refresh_token: req.form["refresh_token"] }))
+      assert.strictEqual(echoed.outcome.action, "healthy")
+      assert.deepStrictEqual(echoed.outcome.secrets, {})
     }))
 
   it.effect("a 7-day refresh token (Testing publishing status) alerts with the date and the fix", () =>

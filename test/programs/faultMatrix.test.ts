@@ -230,7 +230,103 @@ interface Fault {
   readonly reply: (i: number, normal: () => Reply, row: Row) => Reply
 }
 
-type FaultId = "timeout" | "reset" | "500" | "503x2" | "429" | "html" | "200-error" | "dead" | "no-refresh" | "writeback"
+type FaultId =
+  | "timeout"
+  | "reset"
+  | "500"
+  | "503x2"
+  | "429"
+  | "html"
+  | "200-error"
+  | "dead"
+  | "no-refresh"
+  | "writeback"
+  | DriftId
+
+/**
+ * Schema drift and absurd numbers (issue 14, points 1–2): the platform rotates and answers
+ * 200 with a good refresh token, but another field is not what the schema expects. The new
+ * token must be kept whatever the rest says.
+ */
+type DriftId =
+  | "expires-string"
+  | "expires-null"
+  | "expires-missing"
+  | "expires-1e20"
+  | "expires-1e999"
+  | "token-type-mac"
+  | "scope-array"
+  | "access-empty"
+  | "refresh-expires-string"
+  | "refresh-expires-1e20"
+  | "open-id-number"
+
+const driftIds: ReadonlyArray<DriftId> = [
+  "expires-string",
+  "expires-null",
+  "expires-missing",
+  "expires-1e20",
+  "expires-1e999",
+  "token-type-mac",
+  "scope-array",
+  "access-empty",
+  "refresh-expires-string",
+  "refresh-expires-1e20",
+  "open-id-number"
+]
+
+/** The rows whose refresh tokens rotate on every refresh: the ones drift can cost a token. */
+const rotating = new Set(["tiktok", "x"])
+
+/** `1e999` is not something JSON.stringify can write: it goes into the text as it is. */
+const INFINITE = "__INFINITE__"
+
+const drifted = (id: DriftId, body: Record<string, unknown>): Record<string, unknown> => {
+  const out = { ...body }
+  switch (id) {
+    case "expires-string":
+      out["expires_in"] = String(out["expires_in"])
+      break
+    case "expires-null":
+      out["expires_in"] = null
+      break
+    case "expires-missing":
+      delete out["expires_in"]
+      break
+    case "expires-1e20":
+      out["expires_in"] = 1e20
+      break
+    case "expires-1e999":
+      out["expires_in"] = INFINITE
+      break
+    case "token-type-mac":
+      out["token_type"] = "mac"
+      break
+    case "scope-array":
+      out["scope"] = String(out["scope"] ?? "a b").split(/[ ,]/)
+      break
+    case "access-empty":
+      out["access_token"] = ""
+      break
+    case "refresh-expires-string":
+      out["refresh_expires_in"] = String(out["refresh_expires_in"] ?? 15_552_000)
+      break
+    case "refresh-expires-1e20":
+      out["refresh_expires_in"] = 1e20
+      break
+    case "open-id-number":
+      out["open_id"] = 12345
+      break
+  }
+  return out
+}
+
+const driftReply = (id: DriftId) => (_i: number, normal: () => Reply, row: Row): Reply => {
+  const reply = normal()
+  if (!rotating.has(row.name) || !("status" in reply) || reply.status !== 200 || typeof reply.json !== "object") return reply
+  const text = JSON.stringify(drifted(id, reply.json as Record<string, unknown>)).replace(`"${INFINITE}"`, "1e999")
+  return { status: 200, text, headers: { "content-type": "application/json" } }
+}
 
 const htmlPage = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in</body></html>"
 
@@ -248,7 +344,8 @@ const faults: ReadonlyArray<Fault> = [
   { id: "200-error", label: "200 + error", reply: (_i, _normal, row) => json(200, row.errorBody) },
   { id: "dead", label: "dead token", reply: (_i, normal) => normal() },
   { id: "no-refresh", label: "no refresh_token", reply: (_i, normal) => normal() },
-  { id: "writeback", label: "write-back fails", reply: (_i, normal) => normal() }
+  { id: "writeback", label: "write-back fails", reply: (_i, normal) => normal() },
+  ...driftIds.map((id): Fault => ({ id, label: id, reply: driftReply(id) }))
 ]
 
 // ---- what each cell must show ----------------------------------------------------------
@@ -265,6 +362,8 @@ interface Expect {
   readonly journal?: Store
   /** the fault cannot happen on this platform: why, and what was asserted instead */
   readonly na?: string
+  /** a single-use token's answer may have been lost: the report must say so, not "unchanged" */
+  readonly lostAnswer?: boolean
 }
 
 const failed = (calls: number, store: Store): Expect => ({ action: "failed", alert: true, calls, store })
@@ -283,8 +382,36 @@ const OLD: Record<string, Store> = {
 /** Bounded retries: 1 attempt + 3 retries. */
 const ATTEMPTS = 4
 
+/** What each row's normal answer leaves in the store. */
+const SUCCESS: Record<string, Expect> = {
+  instagram: fine("refreshed", 1, { access_token: "new" }),
+  youtube: fine("healthy", 1, OLD["youtube"]!),
+  tiktok: fine("rotated", 1, { refresh_token: "new", access_token: "new" }),
+  "linkedin (partner)": fine("refreshed", 1, { refresh_token: "old", access_token: "new" }),
+  "linkedin (standard)": fine("healthy", 1, OLD["linkedin (standard)"]!),
+  x: fine("rotated", 1, { refresh_token: "new", access_token: "new" })
+}
+
+const normalSuccess = (row: Row): Expect => SUCCESS[row.name]!
+
+const isDrift = (fault: FaultId): fault is DriftId => (driftIds as ReadonlyArray<FaultId>).includes(fault)
+
+/**
+ * A single-use token whose answer may have been lost (no answer in time, a reset after the
+ * request went out, a 500): X is never sent the same token again in the run (a re-used X
+ * token reportedly revokes the grant); TikTok is, and each attempt's answer is lost too.
+ */
+const answerLost = (row: Row): Expect => ({ ...failed(row.name === "x" ? 1 : ATTEMPTS, OLD[row.name]!), lostAnswer: true })
+
 const expected = (row: Row, fault: FaultId): Expect => {
   const old = OLD[row.name]!
+  if (isDrift(fault)) {
+    if (!rotating.has(row.name)) {
+      return { ...normalSuccess(row), na: "does not rotate (drift is asserted on the rotating platforms); its normal answer asserted" }
+    }
+    // the new refresh token is kept whatever else the answer gets wrong; an empty access token is no access token
+    return fine("rotated", 1, fault === "access-empty" ? { refresh_token: "new", access_token: "old" } : { refresh_token: "new", access_token: "new" })
+  }
   // a standard LinkedIn app only reads (introspection); whatever goes wrong there, the
   // expiry in the config still holds, so the run says so without paging anyone
   if (row.name === "linkedin (standard)") {
@@ -308,18 +435,12 @@ const expected = (row: Row, fault: FaultId): Expect => {
         return { ...fine("healthy", 1, old), na: "stores nothing (standard apps only count days); asserted no write and no alert" }
     }
   }
-  const success: Record<string, Expect> = {
-    instagram: fine("refreshed", 1, { access_token: "new" }),
-    youtube: fine("healthy", 1, old),
-    tiktok: fine("rotated", 1, { refresh_token: "new", access_token: "new" }),
-    "linkedin (partner)": fine("refreshed", 1, { refresh_token: "old", access_token: "new" }),
-    x: fine("rotated", 1, { refresh_token: "new", access_token: "new" })
-  }
+  const success: Record<string, Expect> = SUCCESS
   switch (fault) {
     case "timeout":
     case "reset":
     case "500":
-      return failed(ATTEMPTS, old)
+      return rotating.has(row.name) ? answerLost(row) : failed(ATTEMPTS, old)
     case "503x2":
       return { ...success[row.name]!, calls: 3 }
     case "429":
@@ -506,6 +627,7 @@ describe("fault matrix", () => {
             // the report says what happened to the token, in words
             if (want.journal !== undefined) assert.include(status.detail, "it is safe in")
             else if (want.action === "failed" && fault.id === "200-error") assert.include(status.detail, "rejected the app's client credentials")
+            else if (want.lostAnswer === true) assert.include(status.detail, "the answer to the refresh was lost")
             else if (want.action === "failed") assert.include(status.detail, "the stored token was not changed")
             // introspection failing falls back to the config's expiry, and says so
             if (row.name === "linkedin (standard)" && ["timeout", "reset", "500", "html", "200-error"].includes(fault.id)) {

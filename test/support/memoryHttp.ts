@@ -47,9 +47,10 @@ export const makeMemoryHttp = (handler: Handler) => {
       const out = handler(req, seen.length - 1)
       const reply = Effect.isEffect(out) ? yield* out : out
       if ("network" in reply) {
-        return yield* Effect.fail(
-          new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.network) })
-        )
+        // as herald's own client marks it: a refused connection never carried the request,
+        // a reset one had (the platform may have acted on it)
+        const error = new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.network) })
+        return yield* Effect.fail(Object.defineProperty(error, Symbol.for("herald/NodeHttp/requestSent"), { value: reply.network === "reset" }))
       }
       if ("hang" in reply) return yield* Effect.never
       const text = reply.text ?? (reply.json === undefined ? "" : JSON.stringify(reply.json))

@@ -53,6 +53,31 @@ export const requestDeadline: FiberRef.FiberRef<Duration.Duration | undefined> =
   () => FiberRef.unsafeMake<Duration.Duration | undefined>(undefined)
 )
 
+/**
+ * Once the whole request has been written, how long in all to wait for its answer (at
+ * least `requestDeadline`). For a single-use refresh token, giving up on an answer that is
+ * merely late throws away the only copy of the new token, so such calls wait longer once
+ * the platform has the request; before that, `requestDeadline` alone applies.
+ */
+export const answerDeadline: FiberRef.FiberRef<Duration.Duration | undefined> = globalValue(
+  Symbol.for("herald/NodeHttp/answerDeadline"),
+  () => FiberRef.unsafeMake<Duration.Duration | undefined>(undefined)
+)
+
+const sentMark: unique symbol = Symbol.for("herald/NodeHttp/requestSent")
+
+/**
+ * Whether a failed request had been written out in full (so the platform may have acted
+ * on it): true or false from this client, undefined from any other (not known).
+ */
+export const requestWasSent = (error: HttpClientError.HttpClientError): boolean | undefined => {
+  const mark = (error as unknown as Record<symbol, unknown>)[sentMark]
+  return typeof mark === "boolean" ? mark : undefined
+}
+
+const marked = <E extends HttpClientError.HttpClientError>(error: E, sent: boolean): E =>
+  Object.defineProperty(error, sentMark, { value: sent, enumerable: false })
+
 /** Present (true) on a client that enforces `requestDeadline` itself. */
 export const enforcesDeadline: unique symbol = Symbol.for("herald/NodeHttp/enforcesDeadline")
 
@@ -178,10 +203,18 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Bod
 
 type Open = (url: URL, options: http.RequestOptions) => http.ClientRequest
 
-const send = (open: Open, request: HttpClientRequest.HttpClientRequest, url: URL, body: Body, deadline: number | undefined) =>
+const send = (
+  open: Open,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  body: Body,
+  deadline: number | undefined,
+  answerWithin: number | undefined
+) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
     const req = open(url, { method: request.method, headers: request.headers })
     let settled = false
+    let sent = false
     let timer: ReturnType<typeof setTimeout> | undefined = undefined
     const settle = (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>) => {
       if (settled) return
@@ -189,27 +222,42 @@ const send = (open: Open, request: HttpClientRequest.HttpClientRequest, url: URL
       if (timer !== undefined) clearTimeout(timer)
       resume(effect)
     }
+    const transport = (cause: unknown) =>
+      marked(new HttpClientError.RequestError({ request, reason: "Transport", cause }), sent)
     if (deadline !== undefined) {
-      timer = setTimeout(() => {
-        settle(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: new DeadlineExceeded(deadline) })))
+      const giveUp = (after: number) => {
+        settle(Effect.fail(transport(new DeadlineExceeded(after))))
         req.destroy()
+      }
+      timer = setTimeout(() => {
+        // the platform has the request: its answer may carry a new single-use token
+        if (sent && answerWithin !== undefined && answerWithin > deadline) {
+          timer = setTimeout(() => giveUp(answerWithin), answerWithin - deadline)
+        } else {
+          giveUp(deadline)
+        }
       }, deadline)
     }
-    req.on("error", (cause) => settle(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))))
+    req.on("finish", () => {
+      sent = true
+    })
+    req.on("error", (cause) => settle(Effect.fail(transport(cause))))
     req.on("response", (res) => {
+      sent = true
       const chunks: Array<Buffer> = []
       let size = 0
       const broke = (cause: unknown, description?: string) => {
         const partial = new BufferedResponse(request, res.statusCode ?? 0, Headers.empty, [], new Uint8Array(), Option.none())
-        settle(Effect.fail(
+        settle(Effect.fail(marked(
           new HttpClientError.ResponseError({
             request,
             response: partial,
             reason: "Decode",
             cause,
             ...(description === undefined ? {} : { description })
-          })
-        ))
+          }),
+          true
+        )))
       }
       res.on("data", (chunk: Buffer) => {
         size += chunk.length
@@ -255,13 +303,14 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
           if (Either.isLeft(url)) {
             return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
           }
-          const limit = fiber.getFiberRef(requestDeadline)
-          const deadline = limit === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(limit)))
+          const millis = (d: Duration.Duration | undefined) => (d === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(d))))
+          const deadline = millis(fiber.getFiberRef(requestDeadline))
+          const answerWithin = millis(fiber.getFiberRef(answerDeadline))
           const body = request.body
           const go = (open: Open) =>
             body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
-              ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline))
-              : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline)
+              ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline, answerWithin))
+              : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
           return url.right.protocol === "https:"
             ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
             : go((u, o) => http.request(u, { ...o, agent: agents.http }))

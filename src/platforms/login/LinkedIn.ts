@@ -10,7 +10,7 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
+import { accessLifetime, classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { endpointOf, formPost, providerCall } from "../providerCall.js"
 import { clientSecretOf, codeGrant } from "./exchange.js"
@@ -21,7 +21,7 @@ export type TokenResponse = typeof TokenResponse.Type
 
 /** Pure: what a successful exchange at `now` stores, and when the user will be asked back. */
 export const resultOf = (now: DateTime.Utc, body: TokenResponse, warnDays: number): LoginResult => {
-  const accessExpires = plusSeconds(now, body.expires_in)
+  const accessExpires = plusSeconds(now, accessLifetime(body).seconds)
   const alertFrom = DateTime.subtractDuration(accessExpires, Duration.days(warnDays))
   const refreshExpires = Option.map(Option.fromNullable(body.refresh_token_expires_in), (s) => plusSeconds(now, s))
   return {

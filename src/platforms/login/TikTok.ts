@@ -12,20 +12,20 @@ import * as Either from "effect/Either"
 import { formatInstant, plusSeconds } from "../policy.js"
 import { classifyOAuthError, endpointOf, formPost, providerCall } from "../providerCall.js"
 import { endpoints, TokenResponse } from "../TikTok.js"
+import type { TokenResponse as TokenAnswer } from "../TikTok.js"
 import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }
-export type TokenResponse = typeof TokenResponse.Type
 
 /** Pure: what a successful exchange at `now` stores. Without a refresh token herald could never rotate. */
-export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<LoginResult, string> =>
+export const resultOf = (now: DateTime.Utc, body: TokenAnswer): Either.Either<LoginResult, string> =>
   body.refresh_token === undefined
     ? Either.left("TikTok issued no refresh token, so herald could not keep this login alive; nothing was stored")
     : Either.right({
-      secrets: { access_token: body.access_token, refresh_token: body.refresh_token },
+      secrets: { ...(body.access_token !== undefined ? { access_token: body.access_token } : {}), refresh_token: body.refresh_token },
       metadata: {
-        access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)),
+        ...(body.expires_in !== undefined ? { access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)) } : {}),
         ...(body.refresh_expires_in !== undefined
           ? { refresh_token_expires_at: formatInstant(plusSeconds(now, body.refresh_expires_in)) }
           : {})

@@ -23,8 +23,8 @@ export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<
       "X issued no refresh token (was offline.access granted?), so herald could not keep this login alive; nothing was stored"
     )
     : Either.right({
-      secrets: { access_token: body.access_token, refresh_token: body.refresh_token },
-      metadata: { access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)) },
+      secrets: { ...(body.access_token !== undefined ? { access_token: body.access_token } : {}), refresh_token: body.refresh_token },
+      metadata: body.expires_in !== undefined ? { access_token_expires_at: formatInstant(plusSeconds(now, body.expires_in)) } : {},
       notes: ["X refresh tokens are single-use: from now on only herald should refresh this one"]
     })
 
