@@ -19,6 +19,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../../domain/Connection.js"
+import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
@@ -336,8 +337,24 @@ export const make = (settings: Settings) =>
       return { where, warnings, ...(written.length > 0 ? { storedIn: "gitlab" } : {}) } satisfies Persisted
     })
 
+    /** GitLab 16+ tokens always expire (a year at most): the date comes from the token's own description. */
+    const credential: Effect.Effect<OwnCredential | undefined> = send(authorize(HttpClientRequest.get(`${base}/personal_access_tokens/self`))).pipe(
+      Effect.map((answer) => {
+        const expiresAt = (answer.body as { expires_at?: unknown } | undefined)?.expires_at
+        if (answer.status !== 200 || typeof expiresAt !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(expiresAt)) return undefined
+        return {
+          backend: "gitlab",
+          name: "GITLAB_TOKEN",
+          // a date: the token stops working as that day begins (UTC)
+          expiresAt: expiresAt.length === 10 ? `${expiresAt}T00:00:00Z` : expiresAt,
+          renew: `create a new access token with the api scope and the Maintainer role on ${project} and replace the GITLAB_TOKEN CI/CD variable`
+        } satisfies OwnCredential
+      }),
+      Effect.orElseSucceed(() => undefined)
+    )
+
     // the variables written here are the next pipeline's environment: nothing shadows them
-    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist })
+    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist, credential })
   })
 
 // ---- the layer, from config ----------------------------------------------------------
