@@ -41,7 +41,7 @@ export const credentialStatus = (credential: OwnCredential, now: DateTime.Utc, w
       action: "reauth-required",
       reauthBy: iso,
       alert: true,
-      detail: `${credential.name} expires in ${days} day${days === 1 ? "" : "s"} (${day}); ${credential.renew} before then`
+      detail: `${credential.name} expires in ${days} day${days === 1 ? "" : "s"} (${day}); before then, ${credential.renew}`
     }
   }
   return { ...base, action: "healthy", alert: false, detail: `${credential.name} expires in ${days} days (${day})` }
