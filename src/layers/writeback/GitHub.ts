@@ -346,8 +346,9 @@ export const make = (settings: Settings) =>
     const credential: Effect.Effect<OwnCredential | undefined> = Effect.gen(function*() {
       let seen = yield* Ref.get(expiry)
       if (Option.isNone(seen)) {
-        // nothing asked yet this run (a dry run, nothing to rotate): the cheapest authenticated read
-        yield* publicKey.pipe(Effect.ignore)
+        // nothing answered yet this run (a dry run, nothing to rotate): the cheapest authenticated
+        // read, shared with the preflight so an unreachable GitHub is not asked again
+        yield* keyReadable.pipe(Effect.ignore)
         seen = yield* Ref.get(expiry)
       }
       if (Option.isNone(seen)) return undefined
