@@ -311,6 +311,14 @@ describe("GitHub write-back settings", () => {
       assertNoSecrets(shown(error))
     }))
 
+  it.effect("an empty HERALD_GITHUB_TOKEN (a secret Actions does not have) counts as missing", () =>
+    Effect.gen(function*() {
+      const a = yield* settings({ HERALD_GITHUB_TOKEN: "", GH_TOKEN: TOKEN, GITHUB_REPOSITORY: "octo/blog" })
+      assert.strictEqual(a.tokenFrom, "GH_TOKEN")
+      const error = yield* Effect.flip(settings({ HERALD_GITHUB_TOKEN: "", GITHUB_TOKEN: "ghs_x", GITHUB_REPOSITORY: "octo/blog" }))
+      assert.include(error.issues[0]!, "only GITHUB_TOKEN is set")
+    }))
+
   it.effect("no token, no repository, plain http: every problem at once", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(settings({ GITHUB_API_URL: "http://ghe.example.com/api/v3" }))
