@@ -5,8 +5,10 @@
  * opens every sealed box with its private key. Every secret is a SENTINEL-… value, so one
  * search finds any that leaks.
  */
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as YAML from "yaml"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from "../../sandbox/fakes/github.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
@@ -234,5 +236,103 @@ describe("github write-back, with the built CLI", () => {
     expect(statuses[1]).toMatchObject({ platform: "github", account: "HERALD_GITHUB_TOKEN", alert: true })
     expect(statuses[1]!.detail).toContain(`HERALD_GITHUB_TOKEN expires in 5 days (${stamp.slice(0, 10)})`)
     expect(sentinelsIn(r.stdout, r.stderr)).toEqual([])
+  })
+
+  /** A `run:` script as a runner executes it: bash, in the workspace, `herald` on PATH. */
+  const runStep = (script: string, env: Record<string, string>, cwd: string): Promise<Finished> => {
+    const shims = path.join(cwd, ".shims")
+    fs.mkdirSync(shims, { recursive: true })
+    fs.writeFileSync(path.join(shims, "herald"), `#!/bin/sh\nexec "${process.execPath}" "${heraldBin}" "$@"\n`, { mode: 0o755 })
+    const child = spawn("bash", ["-e", "-c", script], {
+      cwd,
+      env: {
+        PATH: `${shims}:${path.dirname(process.execPath)}:${process.env["PATH"] ?? ""}`,
+        HOME: cwd,
+        HERALD_KEYCHAIN: "off",
+        XDG_STATE_HOME: path.join(cwd, "state"),
+        XDG_CONFIG_HOME: path.join(cwd, "config"),
+        ...env
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })))
+  }
+
+  /** `${{ secrets.X }}`, `${{ vars.X }}`, `${{ inputs.x }}` as Actions resolves them ("" when absent). */
+  const resolve = (expr: string, ctx: { secrets: (n: string) => string | undefined; vars?: (n: string) => string | undefined; inputs?: Record<string, string> }) =>
+    expr.replace(/\$\{\{\s*(secrets|vars|inputs)\.([\w-]+)\s*\}\}/g, (_m, kind: string, name: string) =>
+      (kind === "secrets" ? ctx.secrets(name) : kind === "vars" ? ctx.vars?.(name) : ctx.inputs?.[name]) ?? "")
+
+  const recipe = (name: string) => fs.readFileSync(path.join(repoRoot, "docs", "recipes", name), "utf8")
+
+  it("the recipe as written — its workflow's env and command, its config — rotates TikTok twice against the stand-ins", async () => {
+    const tiktok = await startTikTokFake({ clientKey: CLIENT.TIKTOK_CLIENT_KEY, clientSecret: CLIENT.TIKTOK_CLIENT_SECRET, tokenPrefix: "SENTINEL-tiktok" })
+    cleanups.push(() => tiktok.close())
+    // section 4 of the recipe: the repository secrets, created before the first run
+    const github = await startGitHubFake({
+      tokens: { [GH_TOKEN]: { secrets: "write" } },
+      secrets: { ...CLIENT, HERALD_GITHUB_TOKEN: GH_TOKEN, TIKTOK_REFRESH_TOKEN: tiktok.issueRefreshToken(), TIKTOK_ACCESS_TOKEN: tiktok.issueAccessToken() }
+    })
+    cleanups.push(() => github.close())
+    const ws = makeWorkspace()
+    cleanups.push(() => ws.cleanup())
+
+    // section 3: the config, with only what a test must change — TikTok at its stand-in, and
+    // only the platform whose secrets this test created
+    const page = recipe("github-actions.md")
+    const config = YAML.parse(/## 3\. The config file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)![1]!) as { platforms: Record<string, unknown> }
+    config.platforms = { tiktok: { endpoints: { token: tiktok.url(TIKTOK_TOKEN_PATH) } } }
+    fs.mkdirSync(path.join(ws.dir, ".github"), { recursive: true })
+    fs.writeFileSync(path.join(ws.dir, ".github", "herald.yaml"), YAML.stringify(config))
+
+    // section 1: the workflow's job env and its herald step, as the runner gives them
+    const wf = YAML.parse(recipe("github-actions.yml")) as { jobs: Record<string, { env: Record<string, string>; steps: Array<{ name?: string; run?: string }> }> }
+    const job = Object.values(wf.jobs)[0]!
+    const step = job.steps.find((s) => s.run?.includes("herald auth refresh") === true)!
+    const jobEnv = () => ({
+      ...Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, resolve(v, { secrets: (n) => github.secret(n), vars: (n) => github.variable(n) })])),
+      GITHUB_REPOSITORY: github.repository,
+      GITHUB_API_URL: github.url
+    })
+
+    const first = await runStep(step.run!, jobEnv(), ws.dir)
+    expect(first.code, describeRun(first)).toBe(0)
+    expect(reportOf(first).statuses.map((s) => [s.platform, s.action, s.storedIn])).toEqual([["tiktok", "rotated", "github"]])
+    const rt1 = tiktok.currentRefreshToken()!
+    expect(github.secret("TIKTOK_REFRESH_TOKEN")).toBe(rt1)
+
+    const second = await runStep(step.run!, jobEnv(), ws.dir)
+    expect(second.code, describeRun(second)).toBe(0)
+    expect(tiktok.requestsTo(TIKTOK_TOKEN_PATH).map((r) => r.form["refresh_token"]).at(-1)).toBe(rt1)
+    expect(tiktok.counters.rejections).toBe(0)
+    expect(github.secret("TIKTOK_REFRESH_TOKEN")).toBe(tiktok.currentRefreshToken())
+
+    // the same through action.yml's step, with the recipe's `uses:` inputs and env
+    const action = YAML.parse(fs.readFileSync(path.join(repoRoot, "action.yml"), "utf8")) as {
+      inputs: Record<string, { default?: string }>
+      runs: { steps: Array<{ run?: string; env?: Record<string, string> }> }
+    }
+    const snippet = /### In a few lines, with the action[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)![1]!
+    const uses = (YAML.parse(`x:\n${snippet}`) as { x: { steps: Array<{ uses?: string; with?: Record<string, string>; env?: Record<string, string> }> } }).x.steps
+      .find((s) => s.uses?.includes("/herald@") === true)!
+    const inputs: Record<string, string> = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default ?? ""]))
+    for (const [k, v] of Object.entries(uses.with ?? {})) inputs[k] = resolve(v, { secrets: (n) => github.secret(n) })
+    const heraldStep = action.runs.steps.find((s) => s.run?.includes("dist/herald.js") === true)!
+    const third = await runStep(heraldStep.run!, {
+      ...Object.fromEntries(Object.entries(uses.env ?? {}).map(([k, v]) => [k, resolve(v, { secrets: (n) => github.secret(n) })])),
+      ...Object.fromEntries(Object.entries(heraldStep.env ?? {}).map(([k, v]) => [k, resolve(v, { secrets: () => undefined, inputs })])),
+      GITHUB_ACTION_PATH: repoRoot,
+      GITHUB_REPOSITORY: github.repository,
+      GITHUB_API_URL: github.url
+    }, ws.dir)
+    expect(third.code, describeRun(third)).toBe(0)
+    expect(reportOf(third).statuses.map((s) => s.action)).toEqual(["rotated"])
+    expect(github.secret("TIKTOK_REFRESH_TOKEN")).toBe(tiktok.currentRefreshToken())
+    expect(tiktok.counters.rejections).toBe(0)
+    expect(sentinelsIn(first.stdout, first.stderr, second.stdout, second.stderr, third.stdout, third.stderr)).toEqual([])
   })
 })
