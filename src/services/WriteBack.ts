@@ -11,7 +11,7 @@ export interface Persisted {
   readonly where: string
   /** things the user should know (keychain unavailable, env shadows the stored value…) */
   readonly warnings: ReadonlyArray<string>
-  /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab" (Status.storedIn) */
+  /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab", "github" (Status.storedIn) */
   readonly storedIn?: string
 }
 
