@@ -30,11 +30,10 @@ import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
 import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
 import { VERSION } from "../../version.js"
-import { type Answer, defaultTransient, makeSend, type TransientAnswer } from "../http/exchange.js"
+import { type Answer, checkApiUrl, defaultTransient, makeSend, type TransientAnswer } from "../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
-import { checkApiUrl } from "./GitLab.js"
 
 /** The secret the preflight writes and deletes again to prove the token may write. */
 export const PROBE_SECRET = "HERALD_WRITE_PROBE"
@@ -66,9 +65,14 @@ export interface Settings {
  * `retry-after` (secondary). Wait for `retry-after`, else until `x-ratelimit-reset`.
  */
 export const githubTransient: TransientAnswer = (answer, now) => {
-  const limited = answer.status === 429 ||
+  const secondary = answer.status === 403 && /rate limit/i.test(githubSays(answer.body) ?? "")
+  const limited = answer.status === 429 || secondary ||
     (answer.status === 403 && (answer.headers["x-ratelimit-remaining"] === "0" || answer.headers["retry-after"] !== undefined))
   if (!limited) return defaultTransient(answer, now)
+  // a secondary limit without retry-after asks for at least a minute (GitHub's REST docs)
+  if (secondary && answer.headers["retry-after"] === undefined && answer.headers["x-ratelimit-remaining"] !== "0") {
+    return { what: `rate limited (HTTP 403)`, retryAfter: Duration.minutes(1) }
+  }
   const fallback = defaultTransient({ ...answer, status: 429 }, now)
   const reset = Number(answer.headers["x-ratelimit-reset"])
   const untilReset = answer.headers["retry-after"] === undefined && Number.isFinite(reset)
@@ -247,7 +251,7 @@ export const make = (settings: Settings) =>
     const keyReadable: Effect.Effect<PublicKey, string> = yield* Effect.cached(publicKey)
     const proveWrite: Effect.Effect<void, string> = yield* Effect.cached(Effect.gen(function*() {
       const key = yield* keyReadable
-      const probe = Redacted.make(`herald write probe ${new Date().toISOString()}`)
+      const probe = Redacted.make("herald write probe: safe to delete")
       yield* put(PROBE_SECRET, probe, key).pipe(
         Effect.mapError((reason) => `${tokenFrom} cannot write Actions secrets in ${where} (probe secret ${PROBE_SECRET}): ${reason}`)
       )

@@ -24,7 +24,7 @@ import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/erro
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
 import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
-import { type Answer, makeSend } from "../http/exchange.js"
+import { type Answer, checkApiUrl, makeSend } from "../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
@@ -62,17 +62,7 @@ export const checkMaskedValue = (value: string): string | undefined => {
 /** Older instances accept only the Base64 alphabet plus `@ : . ~` in masked values. */
 const fitsLegacyMaskedAlphabet = (value: string): boolean => /^[A-Za-z0-9+/=@:.~_-]*$/.test(value)
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
-
-/** Why `url` cannot be the API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
-export const checkApiUrl = (url: string): string | undefined => {
-  if (!URL.canParse(url)) return "is not a URL"
-  const parsed = new URL(url)
-  if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
-  return "must use https:// (plain http is allowed only for loopback hosts)"
-}
+export { checkApiUrl }
 
 // ---- reading GitLab's answers ----------------------------------------------------------
 
