@@ -31,7 +31,7 @@ import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platfor
 import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
 import { VERSION } from "../../version.js"
 import { type Answer, checkApiUrl, defaultTransient, makeSend, type TransientAnswer } from "../http/exchange.js"
-import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
+import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -61,24 +61,21 @@ export interface Settings {
 // ---- pure pieces ---------------------------------------------------------------------
 
 /**
- * GitHub's rate limits: 429, and 403 with `x-ratelimit-remaining: 0` (primary) or a
- * `retry-after` (secondary). Wait for `retry-after`, else until `x-ratelimit-reset`.
+ * GitHub's rate limits are transient: 429, and 403 with `x-ratelimit-remaining: 0`
+ * (primary), a `retry-after` or a "rate limit" message (secondary). Wait for
+ * `retry-after`, else until `x-ratelimit-reset`, else (a secondary limit) a minute.
  */
 export const githubTransient: TransientAnswer = (answer, now) => {
-  const secondary = answer.status === 403 && /rate limit/i.test(githubSays(answer.body) ?? "")
-  const limited = answer.status === 429 || secondary ||
-    (answer.status === 403 && (answer.headers["x-ratelimit-remaining"] === "0" || answer.headers["retry-after"] !== undefined))
+  const h = answer.headers
+  const exhausted = h["x-ratelimit-remaining"] === "0"
+  const limited = answer.status === 429 ||
+    (answer.status === 403 && (exhausted || h["retry-after"] !== undefined || /rate limit/i.test(githubSays(answer.body) ?? "")))
   if (!limited) return defaultTransient(answer, now)
-  // a secondary limit without retry-after asks for at least a minute (GitHub's REST docs)
-  if (secondary && answer.headers["retry-after"] === undefined && answer.headers["x-ratelimit-remaining"] !== "0") {
-    return { what: `rate limited (HTTP 403)`, retryAfter: Duration.minutes(1) }
-  }
-  const fallback = defaultTransient({ ...answer, status: 429 }, now)
-  const reset = Number(answer.headers["x-ratelimit-reset"])
-  const untilReset = answer.headers["retry-after"] === undefined && Number.isFinite(reset)
-    ? Duration.millis(Math.max(0, reset * 1000 - now))
-    : fallback?.retryAfter
-  return { what: `rate limited (HTTP ${answer.status})`, retryAfter: untilReset }
+  const reset = Number(h["x-ratelimit-reset"])
+  const retryAfter = parseRetryAfter(h["retry-after"], now) ??
+    (exhausted && Number.isFinite(reset) ? Duration.millis(Math.max(0, reset * 1000 - now)) : undefined) ??
+    (answer.status === 403 ? Duration.minutes(1) : undefined)
+  return { what: `rate limited (HTTP ${answer.status})`, retryAfter }
 }
 
 /** `GitHub-Authentication-Token-Expiration: 2026-10-07 19:07:53 UTC` as RFC 3339, or undefined. */
@@ -107,7 +104,7 @@ type PublicKey = typeof PublicKey.Type
 
 type Sodium = typeof import("libsodium-wrappers").default
 
-/** libsodium, loaded on first use (a ~200 KB chunk other backends never parse). */
+/** libsodium, loaded on first use (a ~430 KB chunk that runs with other backends never parse). */
 const loadSodium: Effect.Effect<Sodium, string> = Effect.tryPromise({
   try: async () => {
     const sodium = (await import("libsodium-wrappers")).default

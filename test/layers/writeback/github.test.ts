@@ -271,6 +271,25 @@ describe("GitHub write-back", () => {
     }))
 })
 
+describe("githubTransient", () => {
+  const now = Date.parse("2026-12-02T12:00:00Z")
+  const answer = (status: number, headers: Record<string, string> = {}, message?: string) => ({ status, headers, body: message === undefined ? {} : { message } })
+  const seconds = (a: ReturnType<typeof GitHub.githubTransient>) => (a?.retryAfter === undefined ? undefined : Duration.toSeconds(a.retryAfter))
+
+  it("a primary limit waits until x-ratelimit-reset; retry-after wins; a secondary limit without either waits a minute", () => {
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }), now)), 90)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "retry-after": "30", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }), now)), 30)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, {}, "You have exceeded a secondary rate limit."), now)), 60)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(429, { "retry-after": "2" }), now)), 2)
+  })
+
+  it("a plain 403 (no permission) and a 422 are final; 5xx is transient", () => {
+    assert.isUndefined(GitHub.githubTransient(answer(403, {}, "Resource not accessible by personal access token"), now))
+    assert.isUndefined(GitHub.githubTransient(answer(422), now))
+    assert.strictEqual(GitHub.githubTransient(answer(502), now)?.what, "HTTP 502")
+  })
+})
+
 describe("parseTokenExpiration", () => {
   it("reads GitHub's format, with UTC or an offset", () => {
     assert.strictEqual(GitHub.parseTokenExpiration("2026-10-07 19:07:53 UTC"), "2026-10-07T19:07:53Z")
