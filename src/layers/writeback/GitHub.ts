@@ -118,6 +118,9 @@ const loadSodium: Effect.Effect<Sodium, string> = Effect.tryPromise({
 
 const CREATE_HINT = "(Settings → Secrets and variables → Actions) and run again"
 
+/** How long one proof of write access (and one read of the public key) stands. */
+const PREFLIGHT_TTL = Duration.minutes(10)
+
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
@@ -242,11 +245,13 @@ export const make = (settings: Settings) =>
         : `GitHub Actions secrets ${names.join(", ")} do not exist in ${where}: create them ${CREATE_HINT}`
 
     /**
-     * Once per run (per layer): the public key is readable and the token may write and delete
-     * a secret. GitHub has no dry-run write, so a throw-away secret is the only proof.
+     * Once per run, not per connection: the public key is readable, and the token may write
+     * and delete a secret (GitHub has no dry-run write, so a throw-away secret is the only
+     * proof). A layer an app keeps for longer asks again after PREFLIGHT_TTL, so a token
+     * fixed in the meantime is seen.
      */
-    const keyReadable: Effect.Effect<PublicKey, string> = yield* Effect.cached(publicKey)
-    const proveWrite: Effect.Effect<void, string> = yield* Effect.cached(Effect.gen(function*() {
+    const keyReadable: Effect.Effect<PublicKey, string> = yield* Effect.cachedWithTTL(publicKey, PREFLIGHT_TTL)
+    const proveWrite: Effect.Effect<void, string> = yield* Effect.cachedWithTTL(Effect.gen(function*() {
       const key = yield* keyReadable
       const probe = Redacted.make("herald write probe: safe to delete")
       yield* put(PROBE_SECRET, probe, key).pipe(
@@ -256,7 +261,7 @@ export const make = (settings: Settings) =>
       if (Either.isLeft(removed) || (removed.right.status !== 204 && removed.right.status !== 404)) {
         yield* Effect.logWarning(`GitHub probe secret ${PROBE_SECRET} in ${where} could not be deleted; delete it by hand`)
       }
-    }))
+    }), PREFLIGHT_TTL)
 
     // untraced, like persist: called per connection inside refreshOne's span
     const preflight = Effect.fnUntraced(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
