@@ -1,6 +1,7 @@
 // Builds the `herald` bin as an ESM bundle (starts ~3× faster than unbundled) and the
 // library entry with its dependencies left external, so an embedding app shares one Effect.
-// What only some runs need (nodemailer, for email alerts) is split into dist/chunks/ and
+// What only some runs need (nodemailer for email alerts, libsodium-wrappers for the github
+// write-back) is split into dist/chunks/ and
 // loaded by its dynamic import(): every start would otherwise parse it (docs/performance.md).
 import { build } from "esbuild"
 import { chmod, readdir, rm } from "node:fs/promises"

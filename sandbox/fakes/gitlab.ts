@@ -31,6 +31,8 @@ export interface TokenGrant {
   /** `api` may write; `read_api` may only read */
   readonly scopes: ReadonlyArray<string>
   readonly role: Role
+  /** `expires_at` of /personal_access_tokens/self, a date like 2026-12-07 (default null: never) */
+  readonly expiresAt?: string | null
 }
 
 /** A canned answer for the next matching requests, before any other handling (auth included). */
@@ -186,7 +188,7 @@ export const startGitLabFake = async (options: GitLabFakeOptions = {}): Promise<
 
       if (segments[2] === "personal_access_tokens" && segments[3] === "self" && segments.length === 4) {
         if (options.noTokenSelfEndpoint === true) return reply(404, { error: "404 Not Found" })
-        return reply(200, { id: 1, name: "herald", revoked: false, active: true, scopes: grant.scopes })
+        return reply(200, { id: 1, name: "herald", revoked: false, active: true, scopes: grant.scopes, expires_at: grant.expiresAt ?? null })
       }
 
       if (segments[2] !== "projects" || segments[3] === undefined || segments[4] !== "variables" || segments.length > 6) {

@@ -86,6 +86,13 @@ export const GitLabSettings = Schema.Struct({
   environment_scope: Schema.optional(Schema.String)
 })
 
+/** `auth.writeback.github`: repository secrets, or one environment's. */
+export const GitHubSettings = Schema.Struct({
+  repository: Schema.optional(Schema.String),
+  api_url: Schema.optional(Url),
+  environment: Schema.optional(Schema.String)
+})
+
 /** `auth.writeback.pass`: where in the password store herald's entries live. */
 export const PassSettings = Schema.Struct({
   prefix: Schema.optional(
@@ -98,8 +105,11 @@ export const PassSettings = Schema.Struct({
 })
 
 export const WriteBackSettings = Schema.Struct({
-  backend: Schema.optional(Schema.Literal("local", "gitlab", "pass")),
+  backend: Schema.optional(Schema.Literal("local", "gitlab", "github", "pass")),
   gitlab: Schema.optional(GitLabSettings),
+  github: Schema.optional(GitHubSettings),
+  /** herald's own CI token (GITLAB_TOKEN, the GitHub token) alerts this many days before it expires (default 14) */
+  reauth_warn_days: Schema.optional(PositiveNumber),
   pass: Schema.optional(PassSettings)
 })
 

@@ -29,6 +29,23 @@ export type MetadataKey = (typeof metadataKeys)[number]
  */
 export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "client_key", "client_secret", "app_secret"])
 
+/**
+ * The secrets without which a platform's next run is locked out (DESIGN §1 "Essential and
+ * optional secrets"): a rotation needs a write-back target for each of them before it is
+ * made. Every other secret a call yields (TikTok's and X's short-lived access tokens) is
+ * optional: written where its variable or secret exists, and named in the report where not.
+ */
+export const essentialSecrets: Readonly<Record<PlatformId, ReadonlyArray<SecretKey>>> = {
+  // a long-lived access token refreshes itself: it is the only credential there is
+  instagram: ["access_token"],
+  youtube: ["refresh_token"],
+  tiktok: ["refresh_token"],
+  linkedin: ["refresh_token"],
+  x: ["refresh_token"]
+}
+
+export const isEssentialSecret = (platform: PlatformId, key: SecretKey): boolean => essentialSecrets[platform].includes(key)
+
 export const DEFAULT_ACCOUNT = "default"
 
 /** A connection is one account of one platform. */

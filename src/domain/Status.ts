@@ -15,7 +15,7 @@ export const Status = Schema.Struct({
   detail: Schema.String,
   /**
    * Where this run put a new secret, for CI to check without parsing `detail`:
-   * "keychain", "config-file" (local write-back without a usable keychain), "gitlab", or
+   * "keychain", "config-file" (local write-back without a usable keychain), "gitlab", "github", or
    * "recovery-file" when write-back failed and only the journal holds it.
    */
   storedIn: Schema.optional(Schema.String)

@@ -83,10 +83,14 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
       }
     }
   }
-  const gitlabUrl = config.auth?.writeback?.gitlab?.api_url
-  if (gitlabUrl !== undefined) {
-    const t = transportIssue(gitlabUrl)
-    if (t !== undefined) issues.push(`auth.writeback.gitlab.api_url: ${t}`)
+  for (const [backend, url] of [["gitlab", config.auth?.writeback?.gitlab?.api_url], ["github", config.auth?.writeback?.github?.api_url]] as const) {
+    if (url === undefined) continue
+    const t = transportIssue(url)
+    if (t !== undefined) issues.push(`auth.writeback.${backend}.api_url: ${t}`)
+  }
+  const repository = config.auth?.writeback?.github?.repository
+  if (repository !== undefined && !/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository.trim())) {
+    issues.push(`auth.writeback.github.repository: expected owner/name (e.g. octo-org/blog), not ${repository}`)
   }
   // distinct accounts must not collide on env names (x:brand-1 and x:brand_1 are both X_BRAND_1_…)
   const seen = new Map<string, string>()

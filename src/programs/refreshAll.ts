@@ -14,6 +14,9 @@ import { Journal } from "../services/Journal.js"
 import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
 import { Secrets } from "../services/Secrets.js"
+import { WriteBack } from "../services/WriteBack.js"
+import { credentialStatus, DEFAULT_CREDENTIAL_WARN_DAYS } from "../domain/Credential.js"
+import { nowUtc } from "./statusOfError.js"
 import { guardTransport } from "../platforms/providerCall.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
@@ -87,6 +90,20 @@ const distribute = (order: ReadonlyArray<Connection>, stored: ReadonlyArray<Deli
         }
       }))
 
+/**
+ * herald's own write-back credential (GITLAB_TOKEN, the GitHub token) as one more status,
+ * when its expiry is known: alerting within `auth.writeback.reauth_warn_days` (14).
+ */
+export const ownCredentialStatus = Effect.gen(function*() {
+  const writeBack = yield* WriteBack
+  if (writeBack.credential === undefined) return undefined
+  const credential = yield* writeBack.credential
+  if (credential === undefined) return undefined
+  const app = yield* AppConfig
+  const warnDays = app.config.auth?.writeback?.reauth_warn_days ?? DEFAULT_CREDENTIAL_WARN_DAYS
+  return credentialStatus(credential, yield* nowUtc, warnDays)
+})
+
 export const refreshAll = (target: string | undefined, options: RefreshAllOptions) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
@@ -104,9 +121,12 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const stored: Array<Delivery> = []
     const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
       Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
-    const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
+    const connectionStatuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
       concurrency: Math.max(1, options.concurrency)
     })
+    // asked after the connections: GitHub's answers to them already carried the token's expiry
+    const own = yield* ownCredentialStatus
+    const statuses = own === undefined ? connectionStatuses : [...connectionStatuses, own]
     if (!options.dryRun) yield* flushJournal
     const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
     if (options.dryRun || report.attention === 0) return report

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Connection } from "../domain/Connection.js"
+import type { OwnCredential } from "../domain/Credential.js"
 import type { PreflightFailed, WriteBackFailed } from "../domain/errors.js"
 import type { Outcome } from "../domain/Plan.js"
 import type { SecretKey } from "../domain/Platform.js"
@@ -10,7 +11,7 @@ export interface Persisted {
   readonly where: string
   /** things the user should know (keychain unavailable, env shadows the stored value…) */
   readonly warnings: ReadonlyArray<string>
-  /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab" (Status.storedIn) */
+  /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab", "github" (Status.storedIn) */
   readonly storedIn?: string
 }
 
@@ -23,11 +24,20 @@ export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
    * False where the store *is* the next run's environment (GitLab CI variables).
    */
   readonly shadowedByEnvironment: boolean
-  /** can `keys` of this connection be written now? Checked before anything is rotated. */
+  /**
+   * can `keys` of this connection be written now? Checked before anything is rotated. A
+   * backend whose targets must exist beforehand (CI variables and secrets) requires them
+   * only for the essential keys (`isEssentialSecret`); the others are written where they exist.
+   */
   readonly preflight: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<void, PreflightFailed>
   /** persist the secrets and metadata of a successful call */
   readonly persist: (
     connection: Connection,
     update: Pick<Outcome, "secrets" | "metadata">
   ) => Effect.Effect<Persisted, WriteBackFailed>
+  /**
+   * herald's own credential for this backend and its expiry, where it has one (GITLAB_TOKEN,
+   * the GitHub token); a read-only call that never fails (undefined when it cannot tell).
+   */
+  readonly credential?: Effect.Effect<OwnCredential | undefined>
 }>() {}

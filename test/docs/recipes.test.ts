@@ -11,6 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as YAML from "yaml"
 
 const dir = fileURLToPath(new URL("../../docs/recipes/", import.meta.url))
+const root = fileURLToPath(new URL("../../", import.meta.url))
 const read = (name: string) => readFileSync(join(dir, name), "utf8")
 const parse = (name: string): Record<string, unknown> => {
   const doc = YAML.parseDocument(read(name))
@@ -53,22 +54,68 @@ describe("docs/recipes", () => {
   it("the GitHub workflow is scheduled, in a non-cancelling concurrency group, and runs the command", () => {
     const wf = parse("github-actions.yml")
     // YAML 1.2 reads `on` as a string key, as GitHub does
-    const on = wf["on"] as { schedule?: Array<{ cron: string }>; workflow_dispatch?: unknown }
+    const on = wf["on"] as { schedule?: Array<{ cron: string }>; workflow_dispatch?: unknown; push?: unknown }
     assert.isTrue((on.schedule ?? []).length > 0)
     assert.match(on.schedule![0]!.cron, /^(\S+\s+){4}\S+$/)
+    // nothing but the schedule (and a manual run) rotates tokens
+    assert.deepStrictEqual(Object.keys(on).sort(), ["schedule", "workflow_dispatch"])
     const concurrency = wf["concurrency"] as { group?: string; "cancel-in-progress"?: boolean }
     assert.isString(concurrency.group)
     assert.isFalse(concurrency["cancel-in-progress"])
     const jobs = wf["jobs"] as Record<string, { steps: Array<{ run?: string }>; env?: Record<string, string> }>
     const steps = Object.values(jobs).flatMap((j) => j.steps)
     assert.isTrue(steps.some((s) => s.run?.trim() === COMMAND))
-    // hosted runners lose whatever herald writes: nothing that rotates may be configured
-    const env = Object.keys(Object.values(jobs)[0]!.env ?? {})
-    assert.isFalse(env.some((name) => /^(TIKTOK|X|INSTAGRAM)_/.test(name)), env.join(", "))
   })
 
-  it("the GitHub page is honest that there is no GitHub write-back", () => {
-    assert.include(read("github-actions.md"), "herald has no GitHub write-back yet")
+  it("the GitHub workflow writes back with a token that can write secrets, to the secrets it reads", () => {
+    const wf = parse("github-actions.yml")
+    const env = Object.values(wf["jobs"] as Record<string, { env?: Record<string, string> }>)[0]!.env ?? {}
+    assert.strictEqual(env["HERALD_GITHUB_TOKEN"], "${{ secrets.HERALD_GITHUB_TOKEN }}")
+    // the workflow's own token cannot write secrets: it must not be what herald gets
+    assert.isFalse(Object.values(env).some((v) => /secrets\.GITHUB_TOKEN|github\.token/.test(v)), JSON.stringify(env))
+    // each token comes from the secret of its own name: the one herald rewrites for the next run
+    const tokens = Object.entries(env).filter(([name]) => /^(TIKTOK|X|INSTAGRAM|YOUTUBE|LINKEDIN)_/.test(name))
+    assert.isTrue(tokens.some(([name]) => name === "TIKTOK_REFRESH_TOKEN"))
+    for (const [name, value] of tokens) assert.strictEqual(value, `\${{ secrets.${name} }}`)
+    const page = read("github-actions.md")
+    const config = YAML.parse(/## 3\. The config file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)![1]!) as {
+      auth: { writeback: { backend: string } }
+    }
+    assert.strictEqual(config.auth.writeback.backend, "github")
+    for (const phrase of ["HERALD_WRITE_PROBE", "Secrets: read and write", "actions/create-github-app-token", "cannot write Actions secrets"]) {
+      assert.include(page, phrase)
+    }
+  })
+
+  it("action.yml is a composite action that runs herald with the token and config it is given, inputs never spliced into a script", () => {
+    const action = YAML.parseDocument(readFileSync(join(root, "action.yml"), "utf8"))
+    assert.deepStrictEqual(action.errors.map((e) => e.message), [])
+    const a = action.toJS() as {
+      name: string
+      description: string
+      inputs: Record<string, { required?: boolean; default?: string; description: string }>
+      runs: { using: string; steps: Array<{ uses?: string; run?: string; shell?: string; env?: Record<string, string> }> }
+    }
+    assert.isString(a.name)
+    assert.isString(a.description)
+    assert.isTrue(a.inputs["github-token"]!.required)
+    assert.isUndefined(a.inputs["github-token"]!.default)
+    assert.strictEqual(a.inputs["command"]!.default, "auth refresh all --json")
+    assert.strictEqual(a.runs.using, "composite")
+    const runSteps = a.runs.steps.filter((s) => s.run !== undefined)
+    for (const step of runSteps) {
+      assert.strictEqual(step.shell, "bash")
+      assert.notInclude(step.run!, "${{", "a run script must read inputs from env")
+    }
+    const herald = runSteps.find((s) => s.run!.includes("dist/herald.js"))!
+    assert.strictEqual(herald.env!["HERALD_GITHUB_TOKEN"], "${{ inputs.github-token }}")
+    assert.strictEqual(herald.env!["HERALD_CONFIG"], "${{ inputs.config }}")
+    assert.isTrue(a.runs.steps.some((s) => s.uses?.startsWith("actions/setup-node@") === true))
+    // the recipe shows how to use it
+    const snippet = /### In a few lines, with the action[\s\S]*?```yaml\n([\s\S]*?)```/.exec(read("github-actions.md"))![1]!
+    const steps = YAML.parse(`x:\n${snippet}`) as { x: { steps: Array<{ uses?: string; with?: Record<string, string> }> } }
+    const uses = steps.x.steps.find((s) => s.uses?.includes("/herald@") === true)!
+    assert.strictEqual(uses.with!["github-token"], "${{ secrets.HERALD_GITHUB_TOKEN }}")
   })
 
   it("the systemd units run the command every 90 minutes", () => {

@@ -36,6 +36,30 @@ auth:
     assert.isTrue(Either.isRight(result))
   })
 
+  it("auth.writeback.github: the backend and its keys are accepted; a bad repository or plain-http api_url is named", () => {
+    const ok = validateConfig(YAML.parse(`
+auth:
+  writeback:
+    backend: github
+    github: { repository: owner/blog, environment: production, api_url: "https://ghe.example.com/api/v3" }
+    reauth_warn_days: 7
+`))
+    assert.isTrue(Either.isRight(ok))
+    assert.deepStrictEqual(issues(`
+auth:
+  writeback:
+    backend: github
+    github: { repository: blog, api_url: "http://ghe.example.com/api/v3", token: x }
+`).slice().sort(), [
+      "auth.writeback.github.token: unknown key 'token'"
+    ])
+    assert.deepStrictEqual(issues(`
+auth:
+  writeback:
+    github: { repository: blog, api_url: "http://ghe.example.com/api/v3" }
+`).map((i) => i.split(":")[0]).sort(), ["auth.writeback.github.api_url", "auth.writeback.github.repository"])
+  })
+
   it("names each bad key by its path, once", () => {
     assert.deepStrictEqual(issues(`
 platforms:

@@ -19,12 +19,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../../domain/Connection.js"
+import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
-import { envName, type SecretKey } from "../../domain/Platform.js"
-import { DEFAULT_TIMEOUT, guardTransport } from "../../platforms/providerCall.js"
-import { describeHttpFailure } from "../http/networkError.js"
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
+import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
+import { type Answer, checkApiUrl, makeSend } from "../http/exchange.js"
+import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -61,62 +62,7 @@ export const checkMaskedValue = (value: string): string | undefined => {
 /** Older instances accept only the Base64 alphabet plus `@ : . ~` in masked values. */
 const fitsLegacyMaskedAlphabet = (value: string): boolean => /^[A-Za-z0-9+/=@:.~_-]*$/.test(value)
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
-
-/** Why `url` cannot be the API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
-export const checkApiUrl = (url: string): string | undefined => {
-  if (!URL.canParse(url)) return "is not a URL"
-  const parsed = new URL(url)
-  if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
-  return "must use https:// (plain http is allowed only for loopback hosts)"
-}
-
-// ---- one HTTP exchange, with retries -------------------------------------------------
-
-interface Answer {
-  readonly status: number
-  readonly body: unknown
-}
-
-/** Transient after its retries: network, timeout, 5xx, 429. */
-interface Unavailable {
-  readonly reason: string
-  readonly retryAfter?: Duration.Duration
-}
-
-const unavailable = (reason: string, retryAfter?: Duration.Duration): Unavailable =>
-  retryAfter === undefined ? { reason } : { reason, retryAfter }
-
-
-const attempt = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, timeout: Duration.Duration) =>
-  Effect.gen(function*() {
-    // not followed: a redirect would carry PRIVATE-TOKEN and the new secret to another address
-    const response = yield* guardTransport(client.execute(request)).pipe(
-      Effect.mapError((e) => unavailable(describeHttpFailure(e))),
-      Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable(`no answer within ${Duration.format(timeout)}`) })
-    )
-    const text = yield* response.text.pipe(
-      Effect.mapError(() => unavailable("the connection broke while reading the answer")),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () => unavailable(`no complete answer within ${Duration.format(timeout)}`)
-      })
-    )
-    if (response.status === 429 || response.status >= 500) {
-      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-      const what = response.status === 429 ? "rate limited (HTTP 429)" : `HTTP ${response.status}`
-      return yield* Effect.fail(unavailable(what, parseRetryAfter(response.headers["retry-after"], now)))
-    }
-    let body: unknown = undefined
-    try {
-      body = JSON.parse(text)
-    } catch {
-      body = undefined
-    }
-    return { status: response.status, body } satisfies Answer
-  })
+export { checkApiUrl }
 
 // ---- reading GitLab's answers ----------------------------------------------------------
 
@@ -188,18 +134,7 @@ export const make = (settings: Settings) =>
       // setUrlParam encodes the brackets (`filter%5Benvironment_scope%5D`), as GitLab's docs ask
       scope === undefined ? request : HttpClientRequest.setUrlParam(request, "filter[environment_scope]", scope)
 
-    const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Answer, string> => {
-      let attempts = 0
-      return Effect.suspend(() => {
-        attempts++
-        return attempt(client, request, timeout)
-      }).pipe(
-        Effect.retry(retrySchedule(policy, () => true)),
-        Effect.mapError((f) =>
-          `GitLab is unavailable: ${f.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`
-        )
-      )
-    }
+    const send = makeSend(client, { service: "GitLab", policy, timeout })
 
     const tokenRefused = (answer: Answer) => {
       const detail = answer.status === 403 && gitlabSays(answer.body) === "insufficient_scope" ? " insufficient_scope" : ""
@@ -303,9 +238,11 @@ export const make = (settings: Settings) =>
     const preflight = Effect.fnUntraced(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
       const failed = (reason: string) =>
         new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
-      if (keys.length === 0) return
+      // only the essential secrets need a variable before a rotation; the rest are written where they exist
+      const essential = keys.filter((key) => isEssentialSecret(connection.platform, key))
+      if (essential.length === 0) return
       yield* checkTokenScope.pipe(Effect.mapError(failed))
-      const names = keys.map((key) => envName(connection, key))
+      const names = essential.map((key) => envName(connection, key))
       const found = yield* Effect.forEach(names, (name) => Effect.map(read(name), (v) => [name, v] as const)).pipe(
         Effect.mapError(failed)
       )
@@ -317,10 +254,11 @@ export const make = (settings: Settings) =>
       connection: Connection,
       update_: Pick<Outcome, "secrets" | "metadata">
     ) {
-      // the refresh token first: it is the one that cannot be got back
+      // the essential secrets first: they are the ones that cannot be got back
+      const essential = (key: SecretKey) => isEssentialSecret(connection.platform, key)
       const secrets = Object.entries(update_.secrets)
         .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
-        .sort(([a], [b]) => (a === "refresh_token" ? -1 : b === "refresh_token" ? 1 : 0))
+        .sort(([a], [b]) => Number(essential(b)) - Number(essential(a)))
       const written: Array<string> = []
       const problems: Array<string> = []
       const warnings: Array<string> = []
@@ -333,12 +271,20 @@ export const make = (settings: Settings) =>
         const masked = { problem: checkMaskedValue(raw), legacyOk: fitsLegacyMaskedAlphabet(raw) }
         const result = yield* Effect.either(Effect.gen(function*() {
           const current = yield* read(name)
-          if (Option.isNone(current)) return yield* Effect.fail(notFound([name]))
+          if (Option.isNone(current)) {
+            return yield* Effect.fail(
+              essential(key)
+                ? notFound([name])
+                : `${name} not written: project ${project}${scopeNote} has no such variable (create it ${CREATE_HINT} if your jobs read it)`
+            )
+          }
           yield* update(name, current.value, value, masked)
           return current.value
         }))
         if (Either.isLeft(result)) {
-          problems.push(result.left)
+          // an optional secret that cannot be written does not undo a rotation: the report says so
+          if (essential(key)) problems.push(result.left)
+          else warnings.push(result.left.startsWith(`${name} not written`) ? result.left : `${name} not written: ${result.left}`)
           continue
         }
         written.push(name)
@@ -381,8 +327,24 @@ export const make = (settings: Settings) =>
       return { where, warnings, ...(written.length > 0 ? { storedIn: "gitlab" } : {}) } satisfies Persisted
     })
 
+    /** GitLab 16+ tokens always expire (a year at most): the date comes from the token's own description. */
+    const credential: Effect.Effect<OwnCredential | undefined> = send(authorize(HttpClientRequest.get(`${base}/personal_access_tokens/self`))).pipe(
+      Effect.map((answer) => {
+        const expiresAt = (answer.body as { expires_at?: unknown } | undefined)?.expires_at
+        if (answer.status !== 200 || typeof expiresAt !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(expiresAt)) return undefined
+        return {
+          backend: "gitlab",
+          name: "GITLAB_TOKEN",
+          // a date: the token stops working as that day begins (UTC)
+          expiresAt: expiresAt.length === 10 ? `${expiresAt}T00:00:00Z` : expiresAt,
+          renew: `create a new access token with the api scope and the Maintainer role on ${project} and replace the GITLAB_TOKEN CI/CD variable`
+        } satisfies OwnCredential
+      }),
+      Effect.orElseSucceed(() => undefined)
+    )
+
     // the variables written here are the next pipeline's environment: nothing shadows them
-    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist })
+    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist, credential })
   })
 
 // ---- the layer, from config ----------------------------------------------------------

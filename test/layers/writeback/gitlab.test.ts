@@ -141,18 +141,43 @@ describe("GitLab write-back", () => {
       assert.strictEqual(fake.get("TIKTOK_ACCESS_TOKEN")!.value, "old-value-123456789")
     }))
 
-  it.scopedLive("persist never creates a variable that disappeared after the preflight", () =>
+  it.scopedLive("only TIKTOK_REFRESH_TOKEN exists: the preflight passes and the rotation lands, the access token named as not written", () =>
     Effect.gen(function*() {
       const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN")] })
       const backend = yield* backendFor(fake.url)
+      // the access token is optional (DESIGN §1): the next run needs only the refresh token
+      yield* backend.preflight(tiktok, ["refresh_token", "access_token"])
+      const persisted = yield* backend.persist(tiktok, rotated)
+      assert.strictEqual(fake.get("TIKTOK_REFRESH_TOKEN")!.value, NEW_REFRESH)
+      assert.isUndefined(fake.get("TIKTOK_ACCESS_TOKEN"))
+      assert.strictEqual(persisted.where, "GitLab CI/CD variable TIKTOK_REFRESH_TOKEN")
+      assert.strictEqual(persisted.storedIn, "gitlab")
+      const note = persisted.warnings.find((w) => w.startsWith("TIKTOK_ACCESS_TOKEN not written"))
+      assert.isDefined(note, persisted.warnings.join("\n"))
+      assert.include(note!, "has no such variable")
+      assert.strictEqual(fake.posts, 0)
+      assertNoSecrets(persisted.warnings.join("\n"))
+    }))
+
+  it.scopedLive("persist never creates a refresh-token variable that disappeared after the preflight", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({ variables: [existing("TIKTOK_ACCESS_TOKEN")] })
+      const backend = yield* backendFor(fake.url)
       const error = yield* Effect.flip(backend.persist(tiktok, rotated))
       assert.strictEqual(error._tag, "WriteBackFailed")
-      // the refresh token still landed; the failure names only what did not
-      assert.strictEqual(fake.get("TIKTOK_REFRESH_TOKEN")!.value, NEW_REFRESH)
-      assert.include(error.reason, "GitLab variable TIKTOK_ACCESS_TOKEN does not exist")
-      assert.include(error.reason, "(updated: TIKTOK_REFRESH_TOKEN)")
+      assert.include(error.reason, "GitLab variable TIKTOK_REFRESH_TOKEN does not exist")
       assert.strictEqual(fake.posts, 0)
       assertNoSecrets(shown(error))
+    }))
+
+  it.scopedLive("an optional secret GitLab refuses is a note, not a failed write-back", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN"), existing("TIKTOK_ACCESS_TOKEN")] })
+      fake.fail({ method: "PUT", key: "TIKTOK_ACCESS_TOKEN", status: 500, times: Number.POSITIVE_INFINITY })
+      const backend = yield* backendFor(fake.url)
+      const persisted = yield* backend.persist(tiktok, rotated)
+      assert.strictEqual(fake.get("TIKTOK_REFRESH_TOKEN")!.value, NEW_REFRESH)
+      assert.isTrue(persisted.warnings.some((w) => w.startsWith("TIKTOK_ACCESS_TOKEN not written: GitLab is unavailable")), persisted.warnings.join("\n"))
     }))
 
   it.scopedLive("a refused token (401) fails the preflight naming the api scope and the Maintainer role", () =>
