@@ -216,6 +216,17 @@ export const decideAlerts = (input: {
   return { send, held, memory: { ...memory, told } }
 }
 
+/**
+ * The memory without connections the config no longer has: a connection removed while it
+ * alerted, and added back later, starts afresh (its first condition is an alert again).
+ */
+export const forgetUnconfigured = (memory: AlertMemoryState, configured: ReadonlyArray<string>): AlertMemoryState => {
+  const keep = new Set(configured)
+  const kept = <A>(record: Readonly<Record<string, A>>) =>
+    Object.fromEntries(Object.entries(record).filter(([subject]) => keep.has(subject) || subject.startsWith("target ")))
+  return { ...memory, told: kept(memory.told), refusals: kept(memory.refusals) }
+}
+
 // ---- refusals (no refresh storms) ------------------------------------------------------
 
 /** After this long a refused grant is tried again even with unchanged secrets. */

@@ -5,7 +5,16 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { alertPolicyOf, type AlertMemoryState, conditionsOf, decideAlerts, emptyMemory, type Outgoing } from "../domain/Alerts.js"
+import {
+  alertPolicyOf,
+  type AlertMemoryState,
+  conditionsOf,
+  decideAlerts,
+  emptyMemory,
+  forgetUnconfigured,
+  type Outgoing
+} from "../domain/Alerts.js"
+import { connectionLabel } from "../domain/Platform.js"
 import type { NotifyResult, Report } from "../domain/Status.js"
 import { AlertMemory } from "../services/AlertMemory.js"
 import { AppConfig } from "../services/AppConfig.js"
@@ -66,12 +75,12 @@ export const notifyRun = (report: Report, memory: RunMemory, refusals: AlertMemo
     const app = yield* AppConfig
     const notifier = yield* Notifier
     const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-    const before: AlertMemoryState = { ...memory.state, refusals }
+    const before = forgetUnconfigured({ ...memory.state, refusals }, app.connections.map(connectionLabel))
     const decision = decideAlerts({
       ...conditionsOf(report),
       memory: before,
       now,
-      policy: alertPolicyOf(app.config.auth?.alerts ?? undefined)
+      policy: alertPolicyOf(app.config.auth?.alerts)
     })
     const held = decision.held.map((h) => `${h.subject}: ${h.reason}`)
     const heldText = held.length === 0 ? undefined : `held back: ${held.join(", ")}`

@@ -8,6 +8,7 @@ import {
   decideAlerts,
   emptyMemory,
   fingerprintOf,
+  forgetUnconfigured,
   refusalVerdict
 } from "../../src/domain/Alerts.js"
 import { makeReport } from "../../src/domain/Status.js"
@@ -115,6 +116,21 @@ describe("decideAlerts", () => {
       ],
       present: ["linkedin", "x:brand", "target dotenv /srv/.env"]
     })
+  })
+
+  it("a connection the config no longer has is forgotten; distribution targets are kept", () => {
+    const memory: AlertMemoryState = {
+      ...emptyMemory("s"),
+      told: {
+        linkedin: { kind: "reauth-required", toldAt: iso(T0) },
+        "x:old": { kind: "failed", toldAt: iso(T0) },
+        "target dotenv /srv/.env": { kind: "distribution-failed", toldAt: iso(T0) }
+      },
+      refusals: { "x:old": { at: iso(T0), fingerprint: "f" } }
+    }
+    const kept = forgetUnconfigured(memory, ["linkedin", "x"])
+    assert.deepStrictEqual(Object.keys(kept.told), ["linkedin", "target dotenv /srv/.env"])
+    assert.deepStrictEqual(kept.refusals, {})
   })
 
   it("crossedMark: the smallest mark reached; a past date has reached them all", () => {

@@ -51,10 +51,10 @@ export const make = (file: string): AlertMemory["Type"] => {
     }
     return decoded.right
   })
-  const save = (state: AlertMemoryState) =>
-    Effect.try({ try: () => fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail }).pipe(
-      Effect.zipRight(atomicWrite(file, JSON.stringify(state, null, 2) + "\n", 0o600).pipe(Effect.mapError(fail)))
-    )
+  const save = Effect.fn("AlertMemory.save")(function*(state: AlertMemoryState) {
+    yield* Effect.try({ try: () => fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail })
+    yield* atomicWrite(file, JSON.stringify(state, null, 2) + "\n", 0o600).pipe(Effect.mapError(fail))
+  })
   return { file, load, save }
 }
 
