@@ -76,7 +76,8 @@ const DAY = 86_400_000
  */
 const REMINDER_SLACK = 5 * 60_000
 
-const targetSubject = (target: string) => `target ${target}`
+/** How a distribution target is named among the subjects (connections go by their label). */
+export const targetSubject = (target: string): string => `target ${target}`
 
 /**
  * The conditions a report shows, and every subject it looked at (a subject that was looked

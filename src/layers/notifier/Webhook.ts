@@ -17,6 +17,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
+import { connectionLabel, type PlatformId } from "../../domain/Platform.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
 import { type AlertMessage, type AlertOrigin, capitalised, eventWords, isTestReport, messageFor } from "./message.js"
@@ -133,7 +134,7 @@ export const payloadFor = (
       const told = new Set(message.entries.map((e) => e.label))
       // the Schema encode keeps exactly the report's fields, whatever else a status carries
       const statuses = encodeStatuses(
-        report.statuses.filter((s) => told.has(s.account === "default" ? s.platform : `${s.platform}:${s.account}`))
+        report.statuses.filter((s) => told.has(connectionLabel({ platform: s.platform as PlatformId, account: s.account })))
       )
       return {
         source: "herald",

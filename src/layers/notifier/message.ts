@@ -7,7 +7,7 @@
 import * as DateTime from "effect/DateTime"
 import * as Option from "effect/Option"
 import { DEFAULT_ACCOUNT } from "../../domain/Platform.js"
-import { type AlertEvent, eventRank } from "../../domain/Alerts.js"
+import { type AlertEvent, eventRank, targetSubject } from "../../domain/Alerts.js"
 import type { Action, Report, Status } from "../../domain/Status.js"
 import type { AlertNotice } from "../../services/Notifier.js"
 
@@ -156,8 +156,6 @@ const render = (
     text: [subject, "", ...lines.map((l) => `- ${l}`), ...(footer === undefined ? [] : ["", footer])].join("\n")
   }
 }
-
-const targetSubject = (target: string) => `target ${target}`
 
 /** The run's one message: one entry per event, in report order, led by what happened. */
 export const alertMessage = (
