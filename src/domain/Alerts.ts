@@ -137,15 +137,20 @@ export const crossedMark = (date: string | undefined, now: number, marks: Readon
   return crossed.length === 0 ? undefined : Math.min(...crossed)
 }
 
+/** Dates this close are one date: an expiry computed as "now + expires_in" moves by a second or two between runs. */
+const DATE_TOLERANCE = HOUR
+
 /**
- * Two dates name the same condition when equal, or when both are already due: a refused
- * grant reports "re-auth by now" on every run, and that must not read as a new condition.
+ * Two dates name the same condition when they are (within an hour) the same, or when both
+ * are already due: a refused grant reports "re-auth by now" on every run, and that must
+ * not read as a new condition. A renewal moves a date by days.
  */
 const sameDate = (a: string | undefined, b: string | undefined, now: number): boolean => {
   if (a === b) return true
   const ta = millis(a)
   const tb = millis(b)
-  return ta !== undefined && tb !== undefined && ta <= now && tb <= now
+  if (ta === undefined || tb === undefined) return false
+  return Math.abs(ta - tb) < DATE_TOLERANCE || (ta <= now && tb <= now)
 }
 
 const isSame = (told: Told, c: Condition, now: number): boolean => told.kind === c.kind && sameDate(told.date, c.date, now)

@@ -47,6 +47,8 @@ describe("decideAlerts", () => {
     const first = step(emptyMemory("s"), T0, [linkedin()])
     assert.deepStrictEqual(step(first.memory, T0 + HOUR, [{ ...linkedin(), kind: "failed" }]).send.map((e) => e.event), ["alert"])
     assert.deepStrictEqual(step(first.memory, T0 + HOUR, [linkedin(iso(T0 + 12 * DAY))]).send.map((e) => e.event), ["alert"])
+    // a date recomputed from "expires in N seconds" a second off is the same date
+    assert.deepStrictEqual(step(first.memory, T0 + HOUR, [linkedin(iso(T0 + 10 * DAY + 1000))]).send, [])
   })
 
   it("dates already due are the same condition: a refused grant's 're-auth by now' is not new on every run", () => {
