@@ -32,7 +32,7 @@ export const renderTable = (report: Report): string => {
   if (report.notification !== undefined) {
     out.push(
       report.notification.notified
-        ? `alert sent via ${report.notification.backend}`
+        ? `alerts via ${report.notification.backend}: ${report.notification.detail}`
         : `no alert sent (${report.notification.backend}): ${report.notification.detail}`
     )
   }

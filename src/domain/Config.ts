@@ -126,8 +126,26 @@ export const EmailSettings = Schema.Struct({
   to: Schema.Union(Schema.String, Schema.Array(Schema.String))
 })
 
+/** `auth.alerts.remind_hours`: a standing condition is repeated at most this often (0 = every run). */
+const RemindHours = Schema.Number.pipe(
+  Schema.filter((n) => Number.isFinite(n) && n >= 0, {
+    message: () => "expected a number of hours ≥ 0, such as 24 (0 repeats the alert on every run)"
+  })
+)
+
+/** `auth.alerts.escalate_days`: days before a re-auth date at which the alert is sent again. */
+const EscalateDays = Schema.Array(
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isFinite(n) && n > 0, {
+      message: () => "expected a number of days > 0 (escalate_days is a list such as [7, 3, 1]; [] turns escalation off)"
+    })
+  )
+).annotations({ message: () => "expected a list of days such as [7, 3, 1] ([] turns escalation off)" })
+
 export const AlertSettings = Schema.Struct({
   backend: Schema.optional(Schema.Literal("none", "webhook", "email")),
+  remind_hours: Schema.optional(RemindHours),
+  escalate_days: Schema.optional(EscalateDays),
   webhook: Schema.optional(WebhookSettings),
   email: Schema.optional(EmailSettings)
 })

@@ -24,7 +24,12 @@ export type Status = typeof Status.Type
 
 export const NotifyResult = Schema.Struct({
   backend: Schema.String,
+  /** a message went out */
   notified: Schema.Boolean,
+  /** the events it carried, one per connection told: `alert`, `reminder`, `escalation`, `recovery` */
+  sent: Schema.Array(Schema.String),
+  /** what was not told this run, and why: `linkedin: reminder due in 20 h` */
+  held: Schema.Array(Schema.String),
   detail: Schema.String
 })
 export type NotifyResult = typeof NotifyResult.Type

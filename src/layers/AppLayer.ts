@@ -7,6 +7,7 @@ import { RefreshersLive } from "../platforms/registry.js"
 import type { AppConfig } from "../services/AppConfig.js"
 import * as ConfigFile from "./config/ConfigFile.js"
 import * as ConfigFileStore from "./config/ConfigFileStore.js"
+import * as AlertMemoryFile from "./alertMemory/AlertMemoryFile.js"
 import * as JournalFile from "./journal/JournalFile.js"
 import { DistributorFromConfig } from "./distribute/fromConfig.js"
 import { KeychainFromConfig } from "./keychain/fromConfig.js"
@@ -16,7 +17,7 @@ import { SecretsLive } from "./secrets/SecretsLive.js"
 import { WriteBackFromConfig } from "./writeback/fromConfig.js"
 
 export const appLayer = (configFlag: Option.Option<string>) =>
-  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
+  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, AlertMemoryFile.layer, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
     Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )

@@ -1,23 +1,25 @@
 /**
  * `herald auth refresh TARGET`: lock (real runs) → replay the journal → every selected
- * connection concurrently → one report → one alert.
+ * connection concurrently → one report → what to tell (./notifyRun.ts).
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
-import { makeReport, type Report } from "../domain/Status.js"
+import { makeReport } from "../domain/Status.js"
 import { type Delivery, withDistribution } from "../domain/Distribution.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { Distributor } from "../services/Distributor.js"
 import { Journal } from "../services/Journal.js"
-import { Notifier } from "../services/Notifier.js"
+import { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { credentialStatus, DEFAULT_CREDENTIAL_WARN_DAYS } from "../domain/Credential.js"
 import { nowUtc } from "./statusOfError.js"
 import { guardTransport } from "../platforms/providerCall.js"
+import { loadAlertMemory, notifyRun } from "./notifyRun.js"
+import { refusalGuard } from "./refusalGuard.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
 
@@ -121,25 +123,20 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const stored: Array<Delivery> = []
     const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
       Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
+    // read under the lock: what was told, and which grants were refused (no refresh storms)
+    const memory = yield* loadAlertMemory
+    const guard = yield* refusalGuard(memory.state)
     const connectionStatuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
       concurrency: Math.max(1, options.concurrency)
-    })
+    }).pipe(Effect.provideService(Refreshers, guard.refreshers))
     // asked after the connections: GitHub's answers to them already carried the token's expiry
     const own = yield* ownCredentialStatus
     const statuses = own === undefined ? connectionStatuses : [...connectionStatuses, own]
     if (!options.dryRun) yield* flushJournal
     const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
-    if (options.dryRun || report.attention === 0) return report
-    const notifier = yield* Notifier
-    return yield* notifier.notify(report).pipe(
-      Effect.match({
-        onSuccess: (): Report => ({
-          ...report,
-          notification: { backend: notifier.name, notified: notifier.name !== "none", detail: notifier.name === "none" ? "no alert backend configured" : "alert sent" }
-        }),
-        onFailure: (e): Report => ({ ...report, notification: { backend: notifier.name, notified: false, detail: e.reason } })
-      })
-    )
+    // a dry run sends nothing and remembers nothing
+    if (options.dryRun) return report
+    return yield* notifyRun(report, memory, yield* guard.refusals)
   }).pipe(
     // set once here, so each of the connections' calls finds them set (providerCall)
     guardTransport,

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type { Outgoing } from "../domain/Alerts.js"
 import type { Report } from "../domain/Status.js"
 
 export class NotifyFailed extends Schema.TaggedError<NotifyFailed>()("NotifyFailed", {
@@ -8,9 +9,17 @@ export class NotifyFailed extends Schema.TaggedError<NotifyFailed>()("NotifyFail
   reason: Schema.String
 }) {}
 
-/** Sends one message per run listing every connection that needs attention. */
+/** What a run tells (domain/Alerts.ts decides it): one event per connection or target. */
+export interface AlertNotice {
+  readonly events: ReadonlyArray<Outgoing>
+}
+
+/** Sends one message per run about what it tells. */
 export class Notifier extends Context.Tag("herald/Notifier")<Notifier, {
   readonly name: string
-  /** called only when the report has at least one alert, and never in a dry run */
-  readonly notify: (report: Report) => Effect.Effect<void, NotifyFailed>
+  /**
+   * Called when a run has something to tell, and never in a dry run. Without a notice
+   * (a caller with no alert memory), every status with an alert is told as new.
+   */
+  readonly notify: (report: Report, notice?: AlertNotice) => Effect.Effect<void, NotifyFailed>
 }>() {}

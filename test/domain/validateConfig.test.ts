@@ -30,6 +30,8 @@ auth:
     gitlab: { project: "group/blog", api_url: "https://gitlab.example.com/api/v4" }
   alerts:
     backend: none
+    remind_hours: 24
+    escalate_days: [7, 3, 1]
     webhook: { url: "https://hooks.slack.com/x", format: slack }
     email: { host: smtp.example.com, port: 587, from: herald@example.com, to: [me@example.com] }
 `))
@@ -75,6 +77,20 @@ auth:
       "platforms.tiktok.access_token_expires_at: expected an RFC 3339 date such as 2026-11-22T16:00:00Z",
       "auth.alerts.backend: expected one of none, webhook, email"
     ])
+  })
+
+  it("remind_hours and escalate_days: a bad value names the key and what is expected", () => {
+    assert.deepStrictEqual(issues(`
+auth:
+  alerts: { remind_hours: -2, escalate_days: [7, 0] }
+`), [
+      "auth.alerts.remind_hours: expected a number of hours ≥ 0, such as 24 (0 repeats the alert on every run)",
+      "auth.alerts.escalate_days.1: expected a number of days > 0 (escalate_days is a list such as [7, 3, 1]; [] turns escalation off)"
+    ])
+    assert.deepStrictEqual(issues("auth:\n  alerts: { escalate_days: 7 }\n"), [
+      "auth.alerts.escalate_days: expected a list of days such as [7, 3, 1] ([] turns escalation off)"
+    ])
+    assert.deepStrictEqual(issues("auth:\n  alerts: { remind_hours: 0, escalate_days: [] }\n"), [])
   })
 
   it("rejects plain http to a non-loopback host and unknown endpoint names", () => {

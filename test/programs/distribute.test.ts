@@ -86,7 +86,7 @@ describe("refreshAll with auth.distribute", () => {
       assert.strictEqual(report.attention, 1)
       assert.strictEqual(world.notified.length, 1)
       const message = messageFor(world.notified[0]!, DateTime.unsafeMake("2026-01-01T00:00:00Z"))
-      assert.strictEqual(message.subject, "herald: 1 distribution target failed")
+      assert.strictEqual(message.subject, "herald: new: 1 distribution target failed")
       assert.include(message.text, "could not write the file (ENOENT); the stored tokens are unchanged — run: herald auth refresh x")
     }))
 

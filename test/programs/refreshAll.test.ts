@@ -157,7 +157,7 @@ describe("refreshAll", () => {
       assert.include(byPlatform["x"]!.detail, "herald auth login x")
       assert.strictEqual(world.notified.length, 1)
       assert.strictEqual(world.notified[0]!.attention, 1)
-      assert.deepStrictEqual(report.notification, { backend: "memory", notified: true, detail: "alert sent" })
+      assert.deepStrictEqual(report.notification, { backend: "memory", notified: true, sent: ["alert"], held: [], detail: "alert sent for x" })
     }))
 
   it.effect("a failing notifier is reported, and the statuses are unchanged", () =>
@@ -169,7 +169,7 @@ describe("refreshAll", () => {
         (w) => (w.files.notifyFails = true)
       )
       assert.strictEqual(report.attention, 1)
-      assert.deepStrictEqual(report.notification, { backend: "memory", notified: false, detail: "HTTP 404 from the webhook" })
+      assert.deepStrictEqual(report.notification, { backend: "memory", notified: false, sent: [], held: [], detail: "HTTP 404 from the webhook" })
     }))
 
   it.effect("a refresh token read from the environment: stored, but the report warns that the env value now hides it", () =>

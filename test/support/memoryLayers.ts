@@ -12,7 +12,7 @@ import { RefreshersLive } from "../../src/platforms/registry.js"
 import { Keychain } from "../../src/services/Keychain.js"
 import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../src/services/ConfigStore.js"
 import { Journal, type JournalEntry, JournalError } from "../../src/services/Journal.js"
-import { Notifier, NotifyFailed } from "../../src/services/Notifier.js"
+import { type AlertNotice, Notifier, NotifyFailed } from "../../src/services/Notifier.js"
 import { RunLock } from "../../src/services/RunLock.js"
 import type { Report } from "../../src/domain/Status.js"
 import { connectionLabel } from "../../src/domain/Platform.js"
@@ -24,6 +24,8 @@ export interface MemoryWorld {
   readonly edits: Array<ConfigEdit>
   readonly journal: Map<string, JournalEntry>
   readonly notified: Array<Report>
+  /** what each notified run told (parallel to `notified`; undefined when told without memory) */
+  readonly notices: Array<AlertNotice | undefined>
   readonly seen: ReturnType<typeof makeMemoryHttp>["seen"]
   readonly files: { configWritable: boolean; applyFails: boolean; journalWritable: boolean; notifyFails: boolean }
 }
@@ -44,6 +46,7 @@ export const makeWorld = (options: WorldOptions) => {
     edits: [],
     journal: new Map(),
     notified: [],
+    notices: [],
     seen: http.seen,
     files: { configWritable: true, applyFails: false, journalWritable: true, notifyFails: false }
   }
@@ -100,11 +103,14 @@ export const makeWorld = (options: WorldOptions) => {
 
   const notifier = Layer.succeed(Notifier, {
     name: "memory",
-    notify: (report: Report) =>
+    notify: (report: Report, notice?: AlertNotice) =>
       Effect.suspend(() =>
         world.files.notifyFails
           ? Effect.fail(new NotifyFailed({ backend: "memory", reason: "HTTP 404 from the webhook" }))
-          : Effect.sync(() => void world.notified.push(report))
+          : Effect.sync(() => {
+            world.notified.push(report)
+            world.notices.push(notice)
+          })
       )
   })
 

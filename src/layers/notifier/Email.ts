@@ -16,8 +16,8 @@ import * as Redacted from "effect/Redacted"
 import type * as Nodemailer from "nodemailer"
 import type { SMTPTransportOptions } from "nodemailer/lib/smtp-transport"
 import type { Report } from "../../domain/Status.js"
-import { Notifier, NotifyFailed } from "../../services/Notifier.js"
-import { messageFor } from "./message.js"
+import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
+import { type AlertOrigin, messageFor } from "./message.js"
 
 export const name = "email"
 
@@ -31,6 +31,8 @@ export interface EmailSettings {
   readonly to: string | ReadonlyArray<string>
   /** for connecting and for the server's greeting; sending may take twice as long */
   readonly timeout?: Duration.DurationInput
+  /** the host and config file every message names */
+  readonly origin?: AlertOrigin
 }
 
 type Login = Option.Option<{ readonly user: Redacted.Redacted; readonly pass: Redacted.Redacted }>
@@ -135,9 +137,9 @@ export const layer = (settings: EmailSettings): Layer.Layer<Notifier, ConfigErro
         (t) => Effect.sync(() => t.close())
       )
 
-      const notify = Effect.fn("Notifier.notify")(function*(report: Report) {
+      const notify = Effect.fn("Notifier.notify")(function*(report: Report, notice?: AlertNotice) {
         const now = yield* DateTime.now
-        const message = messageFor(report, now)
+        const message = messageFor(report, now, notice, settings.origin)
         const to = typeof settings.to === "string" ? settings.to : [...settings.to]
         const info = yield* Effect.tryPromise({
           try: () => transport.sendMail({ from: settings.from, to, subject: message.subject, text: message.text }),

@@ -17,9 +17,10 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
+import { connectionLabel, type PlatformId } from "../../domain/Platform.js"
 import { type Report, Status } from "../../domain/Status.js"
-import { Notifier, NotifyFailed } from "../../services/Notifier.js"
-import { type AlertMessage, isTestReport, messageFor } from "./message.js"
+import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
+import { type AlertMessage, type AlertOrigin, capitalised, eventWords, isTestReport, messageFor } from "./message.js"
 
 export const name = "webhook"
 
@@ -34,6 +35,8 @@ export interface WebhookSettings {
   readonly retry?: RetryPolicy
   /** per attempt */
   readonly timeout?: Duration.DurationInput
+  /** the host and config file every message names */
+  readonly origin?: AlertOrigin
 }
 
 // ---- format ------------------------------------------------------------------------------
@@ -92,13 +95,17 @@ const adaptiveCard = (message: AlertMessage) => ({
         ...(message.entries.length === 0
           ? message.lines.map((l) => textBlock(l))
           : message.entries.flatMap((e) => [
-            textBlock(`${e.label} (${e.action})`, { weight: "Bolder", spacing: "Medium" }),
+            textBlock(`${capitalised(eventWords[e.event])}: ${e.label} (${e.action})`, { weight: "Bolder", spacing: "Medium" }),
             textBlock(e.detail),
-            {
+            ...(e.by === undefined && e.command === undefined ? [] : [{
               type: "FactSet",
-              facts: [...(e.by === undefined ? [] : [{ title: "By", value: e.by }]), { title: "Run", value: e.command }]
-            }
-          ]))
+              facts: [
+                ...(e.by === undefined ? [] : [{ title: "By", value: e.by }]),
+                ...(e.command === undefined ? [] : [{ title: "Run", value: e.command }])
+              ]
+            }])
+          ])),
+        ...(message.footer === undefined ? [] : [textBlock(message.footer, { isSubtle: true, size: "Small", spacing: "Medium" })])
       ]
     }
   }]
@@ -106,8 +113,14 @@ const adaptiveCard = (message: AlertMessage) => ({
 
 const encodeStatuses = Schema.encodeSync(Schema.Array(Status))
 
-/** The body for each format. Generic is the JSON report cut down to what needs attention. */
-export const payloadFor = (format: WebhookFormat, message: AlertMessage, report: Report): unknown => {
+/** The body for each format. Generic is the JSON report cut down to what this message tells. */
+export const payloadFor = (
+  format: WebhookFormat,
+  message: AlertMessage,
+  report: Report,
+  notice?: AlertNotice,
+  origin?: AlertOrigin
+): unknown => {
   switch (format) {
     case "slack":
       return { text: slackEscape(message.text) }
@@ -117,16 +130,23 @@ export const payloadFor = (format: WebhookFormat, message: AlertMessage, report:
     case "teams":
       return adaptiveCard(message)
     case "generic": {
+      const test = isTestReport(report, notice)
+      const told = new Set(message.entries.map((e) => e.label))
       // the Schema encode keeps exactly the report's fields, whatever else a status carries
-      const statuses = encodeStatuses(report.statuses.filter((s) => s.alert))
+      const statuses = encodeStatuses(
+        report.statuses.filter((s) => told.has(connectionLabel({ platform: s.platform as PlatformId, account: s.account })))
+      )
       return {
         source: "herald",
-        test: isTestReport(report),
+        test,
+        event: test ? "test" : message.event,
+        events: message.entries.map((e) => ({ event: e.event, connection: e.label, action: e.action })),
         subject: message.subject,
         text: message.text,
         dryRun: report.dryRun,
-        attention: statuses.length,
-        statuses
+        attention: message.entries.filter((e) => e.event !== "recovery").length,
+        statuses,
+        ...(origin === undefined ? {} : { host: origin.host, config: origin.config })
       }
     }
   }
@@ -226,10 +246,11 @@ export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, H
       const policy = settings.retry ?? defaultRetryPolicy
       const timeout = Duration.decode(settings.timeout ?? Duration.seconds(10))
 
-      const notify = Effect.fn("Notifier.notify")(function*(report: Report) {
+      const notify = Effect.fn("Notifier.notify")(function*(report: Report, notice?: AlertNotice) {
         const now = yield* DateTime.now
+        const message = messageFor(report, now, notice, settings.origin)
         const request = HttpClientRequest.post(Redacted.value(settings.url)).pipe(
-          HttpClientRequest.bodyUnsafeJson(payloadFor(format, messageFor(report, now), report))
+          HttpClientRequest.bodyUnsafeJson(payloadFor(format, message, report, notice, settings.origin))
         )
         let attempts = 0
         yield* Effect.suspend(() => {

@@ -4,6 +4,7 @@
  * Everything a backend needs is checked here, at start, so a misconfigured alert fails
  * the run before any token is touched (exit 2) rather than after a rotation.
  */
+import * as os from "node:os"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as EffectConfigError from "effect/ConfigError"
@@ -17,6 +18,7 @@ import { ConfigError } from "../../domain/errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Notifier } from "../../services/Notifier.js"
 import * as Email from "./Email.js"
+import type { AlertOrigin } from "./message.js"
 import * as None from "./None.js"
 import * as Webhook from "./Webhook.js"
 
@@ -30,6 +32,8 @@ interface Selection {
   readonly file: string
   /** `auth.timeout_seconds`, when set: each request's timeout */
   readonly timeoutSeconds?: number | undefined
+  /** this machine and the config file, named in every message */
+  readonly origin: AlertOrigin
 }
 
 type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError>
@@ -65,7 +69,7 @@ const checkWebhookUrl = (url: string, key: string): string | undefined => {
   return `${key}: must be an https URL (plain http only to loopback hosts)`
 }
 
-const webhook: Build = ({ alerts, file, timeoutSeconds }) =>
+const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
   Effect.gen(function*() {
     const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
     // like the platforms' secrets, the environment wins over the file: CI keeps the URL in a masked variable
@@ -87,12 +91,13 @@ const webhook: Build = ({ alerts, file, timeoutSeconds }) =>
     const format = alerts.webhook?.format
     return Webhook.layer({
       url,
+      origin,
       ...(format === undefined ? {} : { format }),
       ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) })
     })
   })
 
-const email: Build = ({ alerts, file }) => {
+const email: Build = ({ alerts, file, origin }) => {
   const settings = alerts.email
   const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
   if (settings === undefined) {
@@ -104,6 +109,7 @@ const email: Build = ({ alerts, file }) => {
   const { port, secure, ...rest } = settings
   const explicit: Email.EmailSettings = {
     ...rest,
+    origin,
     ...(port === undefined ? {} : { port }),
     ...(secure === undefined ? {} : { secure })
   }
@@ -122,6 +128,11 @@ export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | 
     Effect.gen(function*() {
       const app = yield* AppConfig
       const alerts: AlertSettings = app.config.auth?.alerts ?? {}
-      return yield* backends[alerts.backend ?? "none"]({ alerts, file: app.file, timeoutSeconds: app.config.auth?.timeout_seconds })
+      return yield* backends[alerts.backend ?? "none"]({
+        alerts,
+        file: app.file,
+        timeoutSeconds: app.config.auth?.timeout_seconds,
+        origin: { host: os.hostname(), config: app.file }
+      })
     })
   )

@@ -58,6 +58,8 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** the executable and leading arguments; default `node dist/herald.js` */
   readonly command?: ReadonlyArray<string>
+  /** written to the child's stdin (then closed); default: no stdin */
+  readonly stdin?: string
 }
 
 /**
@@ -88,14 +90,15 @@ const spawnHerald = (args: ReadonlyArray<string>, options: RunOptions): Promise<
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"]
     })
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin)
     let stdout = ""
     let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d
     })
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       stderr += d
     })
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000)
@@ -117,7 +120,10 @@ export interface Workspace {
   readonly configPath: string
   readonly env: Record<string, string>
   /** Run herald in the workspace; `--config <configPath>` is appended unless `config: false`. */
-  herald(args: ReadonlyArray<string>, options?: { readonly config?: boolean; readonly env?: Readonly<Record<string, string>> }): Promise<HeraldRun>
+  herald(
+    args: ReadonlyArray<string>,
+    options?: { readonly config?: boolean; readonly env?: Readonly<Record<string, string>>; readonly stdin?: string }
+  ): Promise<HeraldRun>
   /** Write the config file (mode 0644 by default, as an editor would); returns its path. */
   writeConfig(text: string, mode?: number): Promise<string>
   readConfigText(): Promise<string>
@@ -149,7 +155,8 @@ export const makeWorkspace = async (onFinished: OnFinished = onTestFinished): Pr
     herald: (args, options = {}) =>
       runHerald(options.config === false ? args : [...args, "--config", configPath], {
         cwd: dir,
-        env: { ...env, ...options.env }
+        env: { ...env, ...options.env },
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin })
       }),
     writeConfig: async (text, mode = 0o644) => {
       await fs.writeFile(configPath, text, { mode })
@@ -182,7 +189,13 @@ export interface JsonReport {
   readonly dryRun: boolean
   readonly attention: number
   readonly statuses: ReadonlyArray<JsonStatus>
-  readonly notification?: { readonly backend: string; readonly notified: boolean; readonly detail: string }
+  readonly notification?: {
+    readonly backend: string
+    readonly notified: boolean
+    readonly sent: ReadonlyArray<string>
+    readonly held: ReadonlyArray<string>
+    readonly detail: string
+  }
 }
 
 /** stdout of a `--json` run must be exactly one JSON document. */

@@ -154,13 +154,13 @@ describe("Email notifier", () => {
       assert.deepStrictEqual(server.logins, [USER])
       assert.strictEqual(server.received.length, 1)
       const { mail, mailFrom, raw, rcptTo } = server.received[0]!
-      assert.strictEqual(mail.subject, "herald: 2 connections need attention")
+      assert.strictEqual(mail.subject, "herald: new: 2 connections need attention")
       assert.strictEqual(mailFrom, "herald@example.com")
       assert.deepStrictEqual([...rcptTo], ["me@example.com", "ops@example.com"])
       assert.deepStrictEqual(addresses(mail.to), ["me@example.com", "ops@example.com"])
       assert.strictEqual(mail.html, false)
       const text = mail.text ?? ""
-      assert.include(text, "herald: 2 connections need attention")
+      assert.include(text, "herald: new: 2 connections need attention")
       assert.include(text, "linkedin (reauth-required)")
       assert.include(text, "by 2026-12-01")
       assert.include(text, "run: herald auth login linkedin")

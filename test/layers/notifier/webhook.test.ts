@@ -10,7 +10,7 @@ import type { Status } from "../../../src/domain/Status.js"
 import { makeReport, type Report } from "../../../src/domain/Status.js"
 import * as Webhook from "../../../src/layers/notifier/Webhook.js"
 import { sendTestAlert } from "../../../src/programs/alertsTest.js"
-import { Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
+import { type AlertNotice, Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
 import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
@@ -88,10 +88,10 @@ const secretEnv = ConfigProvider.fromMap(
   ])
 )
 
-const notify = (settings: Webhook.WebhookSettings, r: Report = report) =>
+const notify = (settings: Webhook.WebhookSettings, r: Report = report, notice?: AlertNotice) =>
   Effect.gen(function*() {
     const notifier = yield* Notifier
-    return yield* notifier.notify(r)
+    return yield* notifier.notify(r, notice)
   }).pipe(
     Effect.provide(Webhook.layer(settings).pipe(Layer.provide(NodeHttp.layer))),
     Effect.withConfigProvider(secretEnv)
@@ -122,10 +122,12 @@ describe("Webhook notifier", () => {
       const body = json(s)
       assert.deepStrictEqual(Object.keys(body), ["text"])
       const text = String(body["text"])
-      assert.isTrue(text.startsWith("herald: 2 connections need attention\n"))
-      assert.include(text, "linkedin (reauth-required)")
+      assert.isTrue(text.startsWith("herald: new: 2 connections need attention\n"))
+      assert.include(text, "New: linkedin (reauth-required)")
       assert.include(text, "by 2026-12-01")
       assert.include(text, "run: herald auth login linkedin")
+      // the command once, not once in the detail and again after "run:"
+      assert.strictEqual(text.split("herald auth login linkedin").length - 1, 1)
       assert.include(text, "x:brand (failed)")
       assert.notInclude(text, "tiktok")
       assert.isUndefined(s.headers["traceparent"])
@@ -154,7 +156,7 @@ describe("Webhook notifier", () => {
       assert.deepStrictEqual(body["allowed_mentions"], { parse: [] })
       const content = String(body["content"])
       assert.isAtMost(content.length, 2000)
-      assert.isTrue(content.startsWith("herald: 40 connections need attention"))
+      assert.isTrue(content.startsWith("herald: new: 40 connections need attention"))
       assert.include(content, "cut short")
       assertNoSecrets(hook.seen)
     }))
@@ -174,10 +176,10 @@ describe("Webhook notifier", () => {
       assert.strictEqual(att.contentType, "application/vnd.microsoft.card.adaptive")
       assert.strictEqual(att.content.type, "AdaptiveCard")
       assert.strictEqual(att.content.version, "1.4")
-      assert.strictEqual(att.content.body[0]!["text"], "herald: 2 connections need attention")
+      assert.strictEqual(att.content.body[0]!["text"], "herald: new: 2 connections need attention")
       const texts = att.content.body.filter((b) => b["type"] === "TextBlock").map((b) => b["text"])
-      assert.include(texts, "linkedin (reauth-required)")
-      assert.include(texts, "x:brand (failed)")
+      assert.include(texts, "New: linkedin (reauth-required)")
+      assert.include(texts, "New: x:brand (failed)")
       const facts = att.content.body.filter((b) => b["type"] === "FactSet").map((b) => b["facts"])
       // live clock: the days left depend on today
       const [by, run] = facts[0] as [{ title: string; value: string }, { title: string; value: string }]
@@ -194,10 +196,50 @@ describe("Webhook notifier", () => {
       const body = json(hook.seen[0]!)
       assert.strictEqual(body["source"], "herald")
       assert.strictEqual(body["test"], false)
-      assert.strictEqual(body["subject"], "herald: 2 connections need attention")
+      assert.strictEqual(body["subject"], "herald: new: 2 connections need attention")
+      assert.strictEqual(body["event"], "alert")
       assert.strictEqual(body["attention"], 2)
       assert.strictEqual(body["dryRun"], false)
       assert.deepStrictEqual(body["statuses"], [linkedin, xBrand])
+      assertNoSecrets(hook.seen)
+    }))
+
+  it.scopedLive("each format says what happened, and names the host and the config the run used", () =>
+    Effect.gen(function*() {
+      const hook = yield* loopback(() => ({ status: 200 }))
+      const origin = { host: "build-box-7", config: "/srv/herald/herald.yaml" }
+      const healed: Status = { ...xBrand, action: "rotated", alert: false, detail: "rotated; stored in the OS keychain" }
+      const notice: AlertNotice = {
+        events: [
+          { event: "escalation", subject: "linkedin", condition: { subject: "linkedin", kind: "reauth-required", date: linkedin.reauthBy } },
+          { event: "recovery", subject: "x:brand", condition: { subject: "x:brand", kind: "failed" } }
+        ]
+      }
+      const r = makeReport(false, [linkedin, fine, healed])
+      for (const format of ["generic", "slack", "discord", "teams"] as const) {
+        yield* notify({ url: urlOf(hook.base), format, retry: fast, origin }, r, notice)
+      }
+      const [generic, slack, discord, teams] = hook.seen.map(json)
+      assert.strictEqual(generic!["event"], "escalation")
+      assert.deepStrictEqual(generic!["events"], [
+        { event: "escalation", connection: "linkedin", action: "reauth-required" },
+        { event: "recovery", connection: "x:brand", action: "rotated" }
+      ])
+      assert.strictEqual(generic!["host"], "build-box-7")
+      assert.strictEqual(generic!["config"], "/srv/herald/herald.yaml")
+      assert.strictEqual(generic!["attention"], 1)
+      assert.deepStrictEqual((generic!["statuses"] as Array<Status>).map((s) => s.platform), ["linkedin", "x"])
+      for (const text of [String(slack!["text"]), String(discord!["content"]), String(generic!["text"])]) {
+        assert.isTrue(text.startsWith("herald: now urgent: 1 connection needs attention; 1 connection working again"), text)
+        assert.include(text, "Now urgent: linkedin (reauth-required)")
+        assert.include(text, "Fixed: x:brand (rotated): rotated; stored in the OS keychain")
+        assert.include(text, "sent by herald on build-box-7 for /srv/herald/herald.yaml")
+        assert.notInclude(text, "tiktok")
+      }
+      const card = JSON.stringify(teams)
+      assert.include(card, "Now urgent: linkedin (reauth-required)")
+      assert.include(card, "Fixed: x:brand (rotated)")
+      assert.include(card, "sent by herald on build-box-7 for /srv/herald/herald.yaml")
       assertNoSecrets(hook.seen)
     }))
 
