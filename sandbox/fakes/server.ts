@@ -19,6 +19,11 @@ import type { AddressInfo } from "node:net"
  * - `{ hangMs: N }`: say nothing for N ms, then drop the connection. Combined with an answer
  *   (`status`/`body`/`html`) it answers late instead; with `thenHandle: true` the request is
  *   then handled normally (the platform acts on it even though the client may have given up).
+ * - `{ thenHandle: true, ... }`: the platform acts on the request (rotates, say), and then
+ *   the answer is lost or spoilt: with `reset` the socket is destroyed instead of answering,
+ *   with `truncate` half the body is sent under the full Content-Length, with `status` that
+ *   status is sent instead (a gateway's 502), with `rewrite` the platform's JSON answer is
+ *   sent as the text it returns (schema drift, numbers JSON cannot write such as 1e999).
  * - `path`: only requests to this path consume the fault (others pass it by).
  */
 export interface Fault {
@@ -30,6 +35,8 @@ export interface Fault {
   readonly reset?: boolean
   readonly hangMs?: number
   readonly thenHandle?: boolean
+  readonly truncate?: boolean
+  readonly rewrite?: (answer: Record<string, unknown>) => string
 }
 
 // ---- request log -------------------------------------------------------------------------
@@ -254,7 +261,7 @@ export const startFakeServer = async (
           return
         }
       }
-      if (fault.reset === true) {
+      if (fault.reset === true && fault.thenHandle !== true) {
         entry.outcome = "reset"
         req.socket.destroy()
         return
@@ -280,6 +287,30 @@ export const startFakeServer = async (
       response = { status: 500, text: `fake ${name} crashed: ${String(error)}` }
     }
     if (response.status >= 400 && response.status < 500) fake.counters.rejections++
+    if (fault?.thenHandle === true) {
+      // the platform has acted on the request; what reaches the client is the fault's
+      if (fault.reset === true) {
+        entry.outcome = "reset"
+        req.socket.destroy()
+        return
+      }
+      if (fault.truncate === true) {
+        const payload = response.json !== undefined ? JSON.stringify(response.json) : response.text ?? ""
+        entry.outcome = "reset"
+        res.writeHead(response.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) })
+        res.write(payload.slice(0, Math.floor(payload.length / 2)), () => req.socket.destroy())
+        return
+      }
+      if (fault.rewrite !== undefined && typeof response.json === "object" && response.json !== null) {
+        const text = fault.rewrite(response.json as Record<string, unknown>)
+        send(res, entry, { status: response.status, text, headers: { ...response.headers, "content-type": "application/json" } })
+        return
+      }
+      if (fault.status !== undefined || fault.body !== undefined || fault.html === true) {
+        send(res, entry, faultResponse(fault))
+        return
+      }
+    }
     send(res, entry, response)
   }
 

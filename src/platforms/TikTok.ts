@@ -37,11 +37,12 @@ export const TokenResponse = Schema.Struct({
 export type TokenResponse = typeof TokenResponse.Type
 
 /**
- * A spent TikTok refresh token is refused (invalid_grant), and no revocation of the grant
- * on re-use is documented: after an answer that may have been lost, the token is sent once
- * more, and a refusal then is reported as the lost answer it is.
+ * The old TikTok refresh token stops working once the new one is issued, and TikTok
+ * documents no grace period: after an answer that may have been lost, sending it again in
+ * the same run would only meet a refusal (if it rotated) and misreport it as revoked. The
+ * next run tries it once more instead.
  */
-export const singleUse: SingleUse = { retryAfterLostAnswer: true }
+export const singleUse: SingleUse = { retryAfterLostAnswer: false }
 
 /** Pure: what a successful refresh at `now` produced; undefined when the answer held no token. */
 export const outcomeOf = (

@@ -158,7 +158,7 @@ describe("request timeouts", () => {
   const tiktok = (): HeraldConfig => ({ platforms: { tiktok: { client_key: "ck", client_secret: "cs", refresh_token: "rt" } } })
 
   /** A platform that never answers: how long until the run gives up, and what it says. */
-  const hang = (config: HeraldConfig, giveUpWithin: number) =>
+  const hang = (config: HeraldConfig, giveUpWithin: number, attempts = 4) =>
     Effect.gen(function*() {
       const { layer, world } = makeWorld({ config, http: () => ({ hang: true }), keychainUnavailable: "off" })
       const platform = Object.keys(config.platforms ?? {})[0]!
@@ -170,7 +170,7 @@ describe("request timeouts", () => {
       }
       const report = yield* Fiber.join(fiber)
       assert.isAtMost(waited, giveUpWithin)
-      assert.strictEqual(world.seen.length, 4, "one attempt and three retries, each with its own timeout")
+      assert.strictEqual(world.seen.length, attempts, attempts === 4 ? "one attempt and three retries, each with its own timeout" : "attempts")
       return { report, waited }
     })
 
@@ -184,10 +184,10 @@ describe("request timeouts", () => {
 
   it.effect("a single-use token's answer is waited for 4× as long, and a lost one is said to be lost, not revoked", () =>
     Effect.gen(function*() {
-      const { report, waited } = yield* hang(tiktok(), 4 * 120 + 30)
-      assert.isAtLeast(waited, 4 * 120)
+      const { report, waited } = yield* hang(tiktok(), 120 + 10, 1)
+      assert.isAtLeast(waited, 120)
       assert.strictEqual(report.statuses[0]!.action, "failed")
-      assert.include(report.statuses[0]!.detail, "the answer to the refresh was lost (no answer within 2m (after 4 attempts))")
+      assert.include(report.statuses[0]!.detail, "the answer to the refresh was lost (no answer within 2m)")
       assert.notInclude(report.statuses[0]!.detail, "the stored token was not changed")
     }))
 

@@ -208,6 +208,13 @@ const statsKey = (c: Conn) => (c.account === "default" ? c.platform : connection
  * that the injected faults explain: "failed" after retries, in a run where this
  * connection's calls did get faults. Anything else is a false alarm or a real death.
  */
+/**
+ * A failure a fault explains: still failing after retries, or — for a single-use token,
+ * which is not sent twice in a run after an answer that may have been lost — a lost answer.
+ */
+const explainedByFault = (detail: string) =>
+  detail.includes("did not answer usefully") || detail.includes("the answer to the refresh was lost")
+
 const onlyTransientTrouble = (
   runs: ReadonlyArray<RunRecord>,
   faultsInRun: ReadonlyArray<ReadonlySet<string>>,
@@ -218,7 +225,7 @@ const onlyTransientTrouble = (
     for (const c of conns) {
       const s = statusOf(run, c)
       if (s === undefined) violations.push(`${dayLabel(run.at)} ${connectionLabel(c)}: missing from the report`)
-      else if (s.action === "failed" && !(s.detail.includes("did not answer usefully") && faultsInRun[run.index]?.has(statsKey(c)))) {
+      else if (s.action === "failed" && !(explainedByFault(s.detail) && faultsInRun[run.index]?.has(statsKey(c)))) {
         violations.push(`${dayLabel(run.at)} ${connectionLabel(c)}: failed without an injected fault to explain it: ${s.detail}`)
       } else if (s.action === "reauth-required" || s.action === "skipped") {
         violations.push(`${dayLabel(run.at)} ${connectionLabel(c)}: ${s.action}: ${s.detail}`)
@@ -226,6 +233,17 @@ const onlyTransientTrouble = (
     }
   }
   return violations
+}
+
+/** The most runs in a row that did not succeed for `c`. */
+const longestFailureStreak = (runs: ReadonlyArray<RunRecord>, c: Conn): number => {
+  let longest = 0
+  let streak = 0
+  for (const run of runs) {
+    streak = isSuccess(statusOf(run, c)) ? 0 : streak + 1
+    longest = Math.max(longest, streak)
+  }
+  return longest
 }
 
 const counts = (runs: ReadonlyArray<RunRecord>, c: Conn) => {
@@ -460,7 +478,10 @@ const accessMinutes = (world: SimWorld, platforms: SimulatedPlatforms, c: Conn) 
     else if (violations.length < 25) {
       violations.push(`${dayLabel(t)} ${iso(t).slice(11, 16)} ${connectionLabel(c)}: stored access token unusable outside any fault window: ${whyDead(platforms, world.storedAt(c, "access_token", t), t)}`)
     }
-    if (stretch === 120) {
+    // two faulted runs in a row can leave a single-use platform's access token stale for
+    // more than two hours (its refresh is not retried after a lost answer): inside a fault
+    // window that is reported and alerted each run; outside one it is a real failure
+    if (stretch === 120 && !inWindow) {
       violations.push(`${dayLabel(t)} ${iso(t).slice(11, 16)} ${connectionLabel(c)}: the stored access token has been unusable for two hours in a row`)
     }
   }
@@ -568,7 +589,12 @@ describe(`a simulated year (seed ${SEED}, ${Math.round(FAULT_RATE * 100)} % tran
       )
       expectNone("usable access tokens outside fault windows", results.flatMap((r) => r.minutes.violations))
       expectNone("only transient trouble", onlyTransientTrouble(world.runs, faultsInRun, [tiktok, x]))
-      for (const r of results) assert.isBelow(r.minutes.longest, 120, `${connectionLabel(r.c)}: longest expired stretch`)
+      // a stale access token lasts only as long as runs in a row fail (each alerted): one
+      // cadence per failed run, plus what was left of the last good token's two hours
+      for (const r of results) {
+        const streak = longestFailureStreak(world.runs, r.c)
+        assert.isBelow(r.minutes.longest, Math.max(1, streak) * 90 + 1, `${connectionLabel(r.c)}: longest expired stretch, ${streak} failed runs in a row at most`)
+      }
       assert.strictEqual(world.journal.size, 0, "a rotated token left only in the journal")
       // ≈ 5,840 runs; the summary prints their wall and CPU time, and this limit only catches a hang
     }), 300_000)
