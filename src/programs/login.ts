@@ -29,6 +29,7 @@ import { loginSpecs } from "../platforms/login/registry.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
+import { journalEntryOf, lockForUserWrite, supersedeJournal } from "./userWrite.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
@@ -153,6 +154,9 @@ export const login = (options: LoginOptions) =>
       onLeft: (reason) => Effect.fail(new LoginFailed({ platform: spec.platform, account: connection.account, reason })),
       onRight: Effect.succeed
     })
+    // from here on, nothing else may rotate or replay this connection's tokens
+    yield* lockForUserWrite
+    const earlier = yield* journalEntryOf(connection)
     const result = yield* spec.exchange({
       connection,
       clientId,
@@ -198,6 +202,7 @@ export const login = (options: LoginOptions) =>
       )
     )
     const stored = Object.keys(result.secrets) as Array<SecretKey>
+    const superseded = yield* supersedeJournal(connection, stored, earlier)
     const warnings = [
       ...(writeBack.shadowedByEnvironment ? shadowWarnings(connection, bag, stored) : []),
       ...Option.toArray(unlisted),
@@ -207,6 +212,7 @@ export const login = (options: LoginOptions) =>
       [
         `Logged in to ${spec.title} for ${label}.`,
         ...summaryLines(stored, persisted, result.metadata, result.notes),
+        ...(superseded !== undefined ? [`  ${superseded}`] : []),
         ...warnings.map((w) => `  warning: ${w}`),
         `next: ${nextCommand("refresh", connection, options.configFlag)}`
       ].join("\n")
