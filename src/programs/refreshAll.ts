@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
-import { makeReport, type Report } from "../domain/Status.js"
+import { makeReport, type Report, type Status } from "../domain/Status.js"
 import { type Delivery, withDistribution } from "../domain/Distribution.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { Distributor } from "../services/Distributor.js"
@@ -94,7 +94,20 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // a usage error is reported before the lock is taken
     let parsed = yield* selectConnections(app.connections, wanted, app.file)
     if (!options.dryRun) {
-      yield* (yield* RunLock).acquire
+      const stuck = yield* (yield* RunLock).acquire.pipe(
+        Effect.as(undefined),
+        Effect.catchTag("LockHeld", (e) => (e.stuck === true ? Effect.succeed(e) : Effect.fail(e)))
+      )
+      // a lock held for hours means no run refreshes anything: every connection says so, and a human is told
+      if (stuck !== undefined) {
+        return yield* notifyAbout(makeReport(false, parsed.map((c): Status => ({
+          platform: c.platform,
+          account: c.account,
+          action: "skipped",
+          alert: true,
+          detail: `nothing refreshed: ${stuck.message}`
+        }))))
+      }
       // tokens and expiries are read again under the lock (see currentConfig)
       const fresh = yield* currentConfig
       parsed = yield* selectConnections(fresh.connections, wanted, fresh.file)
@@ -110,6 +123,16 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     if (!options.dryRun) yield* flushJournal
     const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
     if (options.dryRun || report.attention === 0) return report
+    return yield* notifyAbout(report)
+  }).pipe(
+    // set once here, so each of the connections' calls finds them set (providerCall)
+    guardTransport,
+    Effect.scoped
+  )
+
+/** The alert for a report that needs attention; the report says whether it went out. */
+const notifyAbout = (report: Report) =>
+  Effect.gen(function*() {
     const notifier = yield* Notifier
     return yield* notifier.notify(report).pipe(
       Effect.match({
@@ -120,8 +143,4 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
         onFailure: (e): Report => ({ ...report, notification: { backend: notifier.name, notified: false, detail: e.reason } })
       })
     )
-  }).pipe(
-    // set once here, so each of the connections' calls finds them set (providerCall)
-    guardTransport,
-    Effect.scoped
-  )
+  })

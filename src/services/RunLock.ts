@@ -13,7 +13,7 @@ export class LockHeld extends Schema.TaggedError<LockHeld>()("LockHeld", {
   stuck: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
-    const who = `another herald run (pid ${this.pid}${this.host !== undefined ? ` on ${this.host}` : ""}, started ${this.startedAt})`
+    const who = `another herald run (pid ${this.pid}, started ${this.startedAt})${this.host !== undefined ? ` on ${this.host}` : ""}`
     return this.stuck === true
       ? `${who} has held the lock for hours and looks stuck: no run can refresh these tokens until it ends; ` +
         `check that process and stop it if it hangs (lock ${this.file})`

@@ -252,11 +252,11 @@ export const make = (file: string, facts: () => Facts = factsNow) => {
       )
     }).pipe(
       Effect.mapError((e) =>
-        e instanceof LockHeld
-          ? e
-          : new LockUnavailable({ file, reason: isNotWritable(e)
-            ? `its folder is not writable (${fsReason(e)}); herald keeps the lock beside the config: make that folder writable`
-            : fsReason(e) })
+        e instanceof LockHeld ? e : new LockUnavailable({
+          file,
+          reason: `${isNotWritable(e) ? `not writable (${fsReason(e)})` : fsReason(e)}; herald keeps the lock beside the ` +
+            `config file: check that ${path.dirname(file)} is a folder herald can write`
+        })
       )
     )
 

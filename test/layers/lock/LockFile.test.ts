@@ -141,7 +141,8 @@ describe("LockFile", () => {
       }
     }))
 
-  it.live("a state dir that cannot be created is a clear start-up error, not a crash", () =>
+  // the lock now lives beside the config (issue 14 item 3): the remedy names that folder, not XDG_STATE_HOME
+  it.live("a lock folder that cannot be created is a clear start-up error, not a crash", () =>
     Effect.gen(function*() {
       const blocker = path.join(tempDir(), "not-a-dir")
       fs.writeFileSync(blocker, "")
@@ -150,7 +151,7 @@ describe("LockFile", () => {
       if (Either.isLeft(result)) {
         assert.strictEqual(result.left._tag, "LockUnavailable")
         assert.include(result.left.message, "ENOTDIR")
-        assert.include(result.left.message, "XDG_STATE_HOME")
+        assert.include(result.left.message, `check that ${path.join(blocker, "herald")} is a folder herald can write`)
       }
     }))
 })
