@@ -200,13 +200,15 @@ export const make = (file: string, options: JournalOptions = {}) =>
           let before: JournalEntry | undefined
           return Effect.map(
             modify((entries) => {
-              const label = connectionLabel(connection)
-              const entry = entries[label]
-              if (entry === undefined || !keys.some((k) => k in entry.secrets)) return
-              before = entry
-              const secrets = Object.fromEntries(Object.entries(entry.secrets).filter(([k]) => !keys.includes(k)))
-              if (Object.keys(secrets).length === 0) delete entries[label]
-              else entries[label] = { ...entry, secrets }
+              // by what the entry says it is (as replay finds it), whatever its key
+              for (const [label, entry] of Object.entries(entries)) {
+                if (entry.platform !== connection.platform || entry.account !== connection.account) continue
+                if (!keys.some((k) => k in entry.secrets)) continue
+                before = entry
+                const secrets = Object.fromEntries(Object.entries(entry.secrets).filter(([k]) => !keys.includes(k)))
+                if (Object.keys(secrets).length === 0) delete entries[label]
+                else entries[label] = { ...entry, secrets }
+              }
             }),
             () => before
           )

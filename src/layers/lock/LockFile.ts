@@ -103,6 +103,11 @@ export const judgeHolder = (holder: Holder | undefined, touchedAt: number | unde
   return stuck()
 }
 
+const isFull = (e: Error) => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === "ENOSPC" || code === "EDQUOT"
+}
+
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
 /** Ids of the locks this process holds or is acquiring. */
@@ -254,8 +259,10 @@ export const make = (file: string, facts: () => Facts = factsNow) => {
       Effect.mapError((e) =>
         e instanceof LockHeld ? e : new LockUnavailable({
           file,
-          reason: `${isNotWritable(e) ? `not writable (${fsReason(e)})` : fsReason(e)}; herald keeps the lock beside the ` +
-            `config file: check that ${path.dirname(file)} is a folder herald can write`
+          reason: isFull(e)
+            ? `no room on the disk (${fsReason(e)}): free some space in ${path.dirname(file)}`
+            : `${isNotWritable(e) ? `not writable (${fsReason(e)})` : fsReason(e)}; herald keeps the lock beside the ` +
+              `config file: check that ${path.dirname(file)} is a folder herald can write`
         })
       )
     )
