@@ -199,17 +199,21 @@ describe("auth set and auth login against the journal (item 7) and on a first ru
     expectInvariant(fake, ws.configFile, [set, refresh])
   })
 
-  it("auth set waits for a run that holds the lock rather than storing under it", async () => {
+  it("auth set waits for a run that holds the lock: the value the user sets is the one stored, not the run's older answer", async () => {
     const fake = await tiktokFake(1500)
     const ws = workspace()
     ws.writeConfig(configText(fake, fake.issueRefreshToken()))
     const refresh = runHerald(ws, ["auth", "refresh", "tiktok", "--json"], { env: CLIENT })
     await new Promise((r) => setTimeout(r, 500))
-    const set = await runHerald(ws, ["auth", "set", "tiktok"], { env: CLIENT, stdin: "access_token=SENTINEL-typed-by-hand\n" })
+    // meanwhile the user re-authorises and stores the new grant's token
+    const mine = fake.issueRefreshToken()
+    const set = await runHerald(ws, ["auth", "set", "tiktok"], { env: CLIENT, stdin: `refresh_token=${mine}\n` })
     const done = await refresh
     expect(set.code, describeRun(set)).toBe(0)
     expect(done.code, describeRun(done)).toBe(0)
-    // the refresh's rotated token survived the store that came after it
+    expect(tokensHeraldReads(ws.configFile)).toEqual([mine])
+    // the new grant replaced the old one at the platform
+    for (const t of fake.liveRefreshTokens()) if (t !== mine) fake.revoke(t)
     expectInvariant(fake, ws.configFile, [set, done])
   })
 
@@ -261,10 +265,14 @@ describe("disk full (item 9)", () => {
 })
 
 describe("stale and stuck locks (item 11)", () => {
+  /** The lock where this version looks (beside the config) and where older ones did (the state dir). */
   const plant = (ws: Workspace, holder: Record<string, unknown>, mtime?: Date) => {
     const lock = besideConfig(ws.configFile).lock
-    fs.writeFileSync(lock, JSON.stringify(holder), { mode: 0o600 })
-    if (mtime !== undefined) fs.utimesSync(lock, mtime, mtime)
+    fs.mkdirSync(ws.stateDir, { recursive: true })
+    for (const file of [lock, path.join(ws.stateDir, `lock-${storeKey(ws.configFile)}.lock`)]) {
+      fs.writeFileSync(file, JSON.stringify(holder), { mode: 0o600 })
+      if (mtime !== undefined) fs.utimesSync(file, mtime, mtime)
+    }
     return lock
   }
 
