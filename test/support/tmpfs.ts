@@ -19,9 +19,10 @@ export interface Tmpfs {
 const filler = (dir: string) => path.join(dir, "filler.bin")
 
 /** A tmpfs of `sizeKb` at a fresh folder, or the reason it could not be mounted. */
-export const mountTmpfs = (sizeKb: number): Tmpfs | { readonly skipped: string } => {
+export const mountTmpfs = (sizeKb: number, options: { readonly readOnly?: boolean } = {}): Tmpfs | { readonly skipped: string } => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-tmpfs-"))
-  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${sizeKb}k,mode=0755`, "tmpfs", dir], { encoding: "utf8" })
+  const flags = `size=${sizeKb}k,mode=0755${options.readOnly === true ? ",ro" : ""}`
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", flags, "tmpfs", dir], { encoding: "utf8" })
   if (mounted.status !== 0) {
     fs.rmSync(dir, { recursive: true, force: true })
     return { skipped: `cannot mount a tmpfs here (${(mounted.stderr || mounted.error?.message || "mount failed").trim()})` }

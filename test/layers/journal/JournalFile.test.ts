@@ -152,4 +152,18 @@ describe("JournalFile: the old location, the user's own values, and room on disk
       const names = (yield* Effect.promise(() => fs.readdir(fsys.dir))).filter((n) => !n.endsWith(".room"))
       assert.deepStrictEqual(names.sort(), [".herald.yaml.herald-journal", "filler.bin"], "no temp file left behind")
     }))
+
+  it.scoped("a journal folder that takes no new file fails the preflight as not writable, even for root (read-only tmpfs)", () =>
+    Effect.gen(function*() {
+      const fsys = mountTmpfs(64, { readOnly: true })
+      if ("skipped" in fsys) {
+        console.warn(`skipped: ${fsys.skipped}`)
+        return
+      }
+      yield* Effect.addFinalizer(() => Effect.sync(() => fsys.unmount()))
+      const journal = yield* JournalFile.make(path.join(fsys.dir, ".herald.yaml.herald-journal"))
+      const refused = yield* Effect.either(journal.preflight!(connection(1)))
+      assert.isTrue(refused._tag === "Left")
+      if (refused._tag === "Left") assert.include(refused.left.reason, "not writable (EROFS)")
+    }))
 })
