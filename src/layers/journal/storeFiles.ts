@@ -34,12 +34,9 @@ const realPathOf = (file: string): { readonly real: string; readonly links: numb
     const { real, stat } = resolveForWrite(file)
     return { real, links: stat?.nlink ?? 1 }
   } catch {
-    // a link herald refuses to write through: the writes say so; the lock still needs a name
-    try {
-      return { real: fs.realpathSync(file), links: 1 }
-    } catch {
-      return { real: path.resolve(file), links: 1 }
-    }
+    // a link herald refuses to follow (the writes say why): its lock stays beside the link,
+    // never where a planted link points
+    return { real: path.resolve(file), links: 1 }
   }
 }
 
