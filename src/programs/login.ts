@@ -29,10 +29,10 @@ import { loginSpecs } from "../platforms/login/registry.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
-import { journalEntryOf, lockForUserWrite, supersedeJournal } from "./userWrite.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
+import { journalEntryOf, lockForUserWrite, supersedeJournal } from "./userWrite.js"
 import { persistOutcome } from "./refreshOne.js"
 
 export const DEFAULT_LOGIN_TIMEOUT = Duration.minutes(5)

@@ -20,8 +20,8 @@ import { AppConfig } from "../services/AppConfig.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
-import { lockForUserWrite, supersedeJournal } from "./userWrite.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
+import { lockForUserWrite, supersedeJournal } from "./userWrite.js"
 
 export interface SetOptions {
   readonly platform: PlatformId
