@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Scope from "effect/Scope"
 import * as Exit from "effect/Exit"
+import * as TestClock from "effect/TestClock"
 import * as LockFile from "../../../src/layers/lock/LockFile.js"
 
 const dirs: Array<string> = []
@@ -229,5 +230,19 @@ describe("which locks are taken over (issue 14 item 11)", () => {
       const rec = JSON.parse(fs.readFileSync(file, "utf8")) as { procStart?: string }
       if (fs.existsSync(`/proc/${process.pid}/stat`)) assert.strictEqual(rec.procStart, LockFile.procStartOf(process.pid))
       yield* release
+    }))
+})
+
+describe("the holder's heartbeat", () => {
+  it.scoped("a held lock is touched every minute, so another host can tell a live holder from an abandoned lock", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "lock-x.lock")
+      yield* LockFile.make(file).acquire
+      const old = new Date(Date.now() - 3_600_000)
+      fs.utimesSync(file, old, old)
+      yield* TestClock.adjust("61 seconds")
+      // the heartbeat fiber runs on the test clock; give it a turn
+      yield* Effect.yieldNow()
+      assert.isAbove(fs.statSync(file).mtimeMs, Date.now() - 60_000)
     }))
 })
