@@ -32,6 +32,7 @@ import { ConfigStore } from "../services/ConfigStore.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
+import { journalEntryOf, lockForUserWrite, supersedeJournal } from "./userWrite.js"
 import { persistOutcome } from "./refreshOne.js"
 
 export const DEFAULT_LOGIN_TIMEOUT = Duration.minutes(5)
@@ -155,6 +156,9 @@ export const login = (options: LoginOptions) =>
       onLeft: (reason) => Effect.fail(new LoginFailed({ platform: spec.platform, account: connection.account, reason })),
       onRight: Effect.succeed
     })
+    // from here on, nothing else may rotate or replay this connection's tokens
+    yield* lockForUserWrite
+    const earlier = yield* journalEntryOf(connection)
     const result = yield* spec.exchange({
       connection,
       clientId,
@@ -201,6 +205,7 @@ export const login = (options: LoginOptions) =>
       )
     )
     const stored = Object.keys(result.secrets) as Array<SecretKey>
+    const superseded = yield* supersedeJournal(connection, stored, earlier)
     const warnings = [
       ...(writeBack.shadowedByEnvironment ? shadowWarnings(connection, bag, stored) : []),
       ...Option.toArray(unlisted),
@@ -210,6 +215,7 @@ export const login = (options: LoginOptions) =>
       [
         `Logged in to ${spec.title} for ${label}.`,
         ...summaryLines(stored, persisted, result.metadata, result.notes),
+        ...(superseded !== undefined ? [`  ${superseded}`] : []),
         ...warnings.map((w) => `  warning: ${w}`),
         `next: ${nextCommand("refresh", connection, options.configFlag)}`
       ].join("\n")

@@ -6,7 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
-import { makeReport } from "../domain/Status.js"
+import { makeReport, type Status } from "../domain/Status.js"
+import { emptyMemory } from "../domain/Alerts.js"
 import { type Delivery, withDistribution } from "../domain/Distribution.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { Distributor } from "../services/Distributor.js"
@@ -113,7 +114,21 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // a usage error is reported before the lock is taken
     let parsed = yield* selectConnections(app.connections, wanted, app.file)
     if (!options.dryRun) {
-      yield* (yield* RunLock).acquire
+      const stuck = yield* (yield* RunLock).acquire.pipe(
+        Effect.as(undefined),
+        Effect.catchTag("LockHeld", (e) => (e.stuck === true ? Effect.succeed(e) : Effect.fail(e)))
+      )
+      // a lock held for hours means no run refreshes anything: every connection says so, and a human is told
+      if (stuck !== undefined) {
+        // without the lock nothing may be remembered: a stuck lock alerts on every run
+        return yield* notifyRun(makeReport(false, parsed.map((c): Status => ({
+          platform: c.platform,
+          account: c.account,
+          action: "skipped",
+          alert: true,
+          detail: `nothing refreshed: ${stuck.message}`
+        }))), { state: emptyMemory(""), port: Option.none() }, {})
+      }
       // tokens and expiries are read again under the lock (see currentConfig)
       const fresh = yield* currentConfig
       parsed = yield* selectConnections(fresh.connections, wanted, fresh.file)

@@ -165,6 +165,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
     }
     if (options.dryRun && !plan.readOnly) return dryRunStatus(connection, plan)
     if (!options.dryRun && plan.writes.length > 0) yield* writeBack.preflight(connection, plan.writes)
+    if (!options.dryRun && plan.writes.length > 0) yield* ((yield* Journal).preflight?.(connection) ?? Effect.void)
     const outcome = yield* refresher.execute(ctx, plan)
     const details = [outcome.detail]
     let alert = outcome.alert ?? false

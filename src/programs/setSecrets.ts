@@ -21,6 +21,7 @@ import { Refreshers } from "../services/Refreshers.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
+import { lockForUserWrite, supersedeJournal } from "./userWrite.js"
 
 export interface SetOptions {
   readonly platform: PlatformId
@@ -91,9 +92,12 @@ export const setSecrets = <E, R>(
     }
 
     const writeBack = yield* WriteBack
+    // no refresh may rotate this connection while the user's value is being stored
+    yield* lockForUserWrite
     const bag = yield* (yield* Secrets).lookup(connection, stored)
     yield* writeBack.preflight(connection, stored)
     const persisted = yield* writeBack.persist(connection, { secrets, metadata })
+    const superseded = yield* supersedeJournal(connection, stored)
     const id = loginSpecs[options.platform].credentials.id
     const unlisted = yield* recordInConfig({
       config: app.config,
@@ -113,8 +117,9 @@ export const setSecrets = <E, R>(
           ? `Recorded the expiry for ${label}.`
           : `Stored ${stored.length} secret${stored.length === 1 ? "" : "s"} for ${label}.`,
         ...summaryLines(stored, persisted, metadata, []),
+        ...(superseded !== undefined ? [`  ${superseded}`] : []),
         ...warnings.map((w) => `  warning: ${w}`),
         `next: ${nextCommand("status", connection, options.configFlag)}`
       ].join("\n")
     )
-  })
+  }).pipe(Effect.scoped)

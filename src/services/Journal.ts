@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
+import type { PreflightFailed } from "../domain/errors.js"
 import type { Outcome } from "../domain/Plan.js"
 
 export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
@@ -31,6 +32,18 @@ export class Journal extends Context.Tag("herald/Journal")<Journal, {
   readonly record: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void, JournalError>
   readonly clear: (connection: Connection) => Effect.Effect<void, JournalError>
   readonly pending: Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /**
+   * Before a rotation is sent (DESIGN §2 rule 1): the journal can take this connection's
+   * answer — its folder takes a new file and a rename, and room for the entry is secured
+   * so a disk that fills up meanwhile cannot lose it. Absent where there is no disk.
+   */
+  readonly preflight?: (connection: Connection) => Effect.Effect<void, PreflightFailed>
+  /**
+   * A value the user stored (`auth set`, `auth login`) wins over an older rotated one: the
+   * journal forgets `keys` of this connection's entry, at once. The entry as it was, when
+   * it held any of them. Absent where the journal is not shared with other runs.
+   */
+  readonly supersede?: (connection: Connection, keys: ReadonlyArray<string>) => Effect.Effect<JournalEntry | undefined, JournalError>
   /** Write the clears still waiting; absent where `clear` writes at once. */
   readonly flush?: Effect.Effect<void, JournalError>
 }>() {}

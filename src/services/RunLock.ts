@@ -7,11 +7,17 @@ import * as Schema from "effect/Schema"
 export class LockHeld extends Schema.TaggedError<LockHeld>()("LockHeld", {
   file: Schema.String,
   pid: Schema.Number,
-  startedAt: Schema.String
+  startedAt: Schema.String,
+  host: Schema.optional(Schema.String),
+  /** held for implausibly long (hours): the holder looks hung, and a human must look */
+  stuck: Schema.optional(Schema.Boolean)
 }) {
   override get message() {
-    return `another herald run (pid ${this.pid}, started ${this.startedAt}) is refreshing these tokens; ` +
-      `wait for it to finish (lock ${this.file})`
+    const who = `another herald run (pid ${this.pid}, started ${this.startedAt})${this.host !== undefined ? ` on ${this.host}` : ""}`
+    return this.stuck === true
+      ? `${who} has held the lock for hours and looks stuck: no run can refresh these tokens until it ends; ` +
+        `check that process and stop it if it hangs (lock ${this.file})`
+      : `${who} is refreshing these tokens; wait for it to finish (lock ${this.file})`
   }
 }
 
@@ -21,7 +27,7 @@ export class LockUnavailable extends Schema.TaggedError<LockUnavailable>()("Lock
   reason: Schema.String
 }) {
   override get message() {
-    return `cannot take the run lock ${this.file}: ${this.reason} (set XDG_STATE_HOME to a writable directory)`
+    return `cannot take the run lock ${this.file}: ${this.reason}`
   }
 }
 

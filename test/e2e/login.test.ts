@@ -213,6 +213,43 @@ describe("herald auth login", () => {
     expect(leaks(refresh, secrets)).toEqual([])
   })
 
+  it("tiktok: a login supersedes what an earlier run left in the journal (and says so); the next refresh sends the login's token (issue 14 item 7)", async () => {
+    const fake = track(await startTikTokFake({ clientKey: "e2e-tiktok-key", clientSecret: "SENTINEL-TT-SECRET" }))
+    const ws = await workspace()
+    const port = await freePort()
+    await ws.writeConfig(
+      [
+        "platforms:",
+        "  tiktok:",
+        "    client_key: e2e-tiktok-key",
+        "    client_secret: SENTINEL-TT-SECRET",
+        `    redirect_port: ${port}`,
+        "    endpoints:",
+        `      authorize: ${fake.url("/v2/auth/authorize/")}`,
+        `      token: ${fake.url("/v2/oauth/token/")}`,
+        ""
+      ].join("\n")
+    )
+    // an earlier run rotated to this token and could not store it; it is not the grant the user logs in to
+    const stale = fake.issueRefreshToken()
+    await fs.writeFile(path.join(ws.dir, ".herald.yaml.herald-journal"), JSON.stringify({
+      tiktok: { platform: "tiktok", account: "default", at: "2026-11-30T10:00:00.000Z", secrets: { refresh_token: stale }, metadata: {} }
+    }), { mode: 0o600 })
+    const first = await login(ws, ["tiktok"])
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    expect(first.stdout).toContain("from an earlier run (2026-11-30T10:00:00.000Z)")
+    expect(first.stdout).toContain("supersedes it")
+    const issued = fake.currentRefreshToken()!
+    fake.revoke(stale)
+
+    const refresh = await ws.run(["auth", "refresh", "tiktok", "--json"])
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0)
+    const sent = fake.requestsTo("/v2/oauth/token/").map((r) => r.form["refresh_token"]).filter((t) => t !== undefined)
+    expect(sent).toEqual([issued])
+    expect(fake.counters.rejections).toBe(0)
+    expect(first.stdout + first.stderr + refresh.stdout + refresh.stderr).not.toContain("SENTINEL")
+  })
+
   it("x: a further account not yet in the config, a confidential client, then x:brand rotates", async () => {
     const fake = track(await startXFake({ clientId: "e2e-x-client", clientSecret: "SENTINEL-X-SECRET" }))
     const ws = await workspace()

@@ -10,6 +10,7 @@
  * far more than the write itself. Anything else (a new key, an unusual scalar, a file
  * changed by someone else) goes through the whole Document.
  */
+import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
@@ -17,7 +18,8 @@ import * as Layer from "effect/Layer"
 import * as YAML from "yaml"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../services/ConfigStore.js"
-import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import { atomicWrite, fsReason, probeFolderSync } from "../fs/atomicWrite.js"
+import { nearestExisting, resolveForWrite, UntrustedSymlink } from "../fs/safePath.js"
 import * as GroupCommit from "../fs/groupCommit.js"
 import { takeParsedDocument } from "./ConfigFile.js"
 
@@ -138,16 +140,16 @@ export const make = (file: string) =>
     // writable once is writable until a write says otherwise: every rotation's preflight
     // asks, and a thousand need not each ask the file system
     let writable = false
-    const probe = Effect.tryPromise({
-      try: async () => {
-        try {
-          await fs.access(file, fs.constants.W_OK)
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
-          await fs.access(path.dirname(file), fs.constants.W_OK)
-        }
+    // what a write will do: replace the real file (a symlink's trusted target) by a rename in
+    // its folder, or create it (and its folders) where there is none yet
+    const probe = Effect.try({
+      try: () => {
+        const { real, stat } = resolveForWrite(file)
+        if (stat !== undefined) fsSync.accessSync(real, fsSync.constants.W_OK)
+        probeFolderSync(nearestExisting(path.dirname(real)))
       },
-      catch: (e) => fail(`not writable (${fsReason(e as Error)})`)
+      catch: (e) =>
+        fail(e instanceof UntrustedSymlink ? e.message : `not writable (${fsReason(e as Error)})`)
     })
     const check = Effect.suspend(() =>
       writable ? Effect.void : Effect.tap(probe, () => Effect.sync(() => void (writable = true)))
@@ -199,10 +201,13 @@ export const make = (file: string) =>
         const written = batch.filter((_, i) => next.errors[i] === undefined)
         if (written.length === 0) return next.errors
         const mode = written.some((p) => p.secret) ? SECRET_MODE : ((yield* currentMode(file)) ?? SECRET_MODE)
-        yield* Effect.tryPromise(() => fs.mkdir(path.dirname(file), { recursive: true })).pipe(Effect.ignore)
+        // a first config: its folder is made private, like the file
+        yield* Effect.try(() => fsSync.mkdirSync(path.dirname(resolveForWrite(file).real), { recursive: true, mode: 0o700 })).pipe(
+          Effect.ignore
+        )
         yield* atomicWrite(file, next.text, mode).pipe(
           Effect.tapError(() => Effect.sync(() => void (writable = false))),
-          Effect.mapError((e) => fail(fsReason(e)))
+          Effect.mapError((e) => fail(e instanceof UntrustedSymlink ? e.message : fsReason(e)))
         )
         // after a whole re-print the offsets are stale: the next batch parses the file afresh
         if (!next.whole) {

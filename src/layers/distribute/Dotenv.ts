@@ -14,6 +14,7 @@ import type { DistributeTarget } from "../../domain/Config.js"
 import { commandLine, type Delivery, type Distribution, entriesFor } from "../../domain/Distribution.js"
 import { Distributor } from "../../services/Distributor.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
+import { resolveForWrite, UntrustedSymlink } from "../fs/safePath.js"
 import { lastLine, runProcess } from "../process/runProcess.js"
 import { rewriteDotenv } from "./dotenvText.js"
 
@@ -40,17 +41,13 @@ interface Current {
 const readCurrent = (file: string): Effect.Effect<Current, string> =>
   Effect.tryPromise({
     try: async (): Promise<Current> => {
-      let real = file
-      try {
-        real = await fs.realpath(file)
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
-        return { real: file, text: "", mode: CREATED_MODE, exists: false }
-      }
-      const [text, stat] = await Promise.all([fs.readFile(real, "utf8"), fs.stat(real)])
+      // a symlink is followed only where another user could not have planted it (../fs/safePath.ts)
+      const { real, stat } = resolveForWrite(file)
+      if (stat === undefined) return { real, text: "", mode: CREATED_MODE, exists: false }
+      const text = await fs.readFile(real, "utf8")
       return { real, text, mode: stat.mode & 0o777, exists: true, owner: { uid: stat.uid, gid: stat.gid } }
     },
-    catch: (e) => fsReason(e as Error)
+    catch: (e) => (e instanceof UntrustedSymlink ? e.message : fsReason(e as Error))
   })
 
 /** A root run must not hand a user's .env to root: the rename made a new, root-owned file. */
@@ -103,7 +100,8 @@ export const distributeOne = (target: DistributeTarget, baseDir: string, deliver
     )
     if (written._tag === "Left") {
       return failed(
-        `could not write the file (${fsReason(written.left)}); the stored tokens are unchanged`,
+        `could not write the file (${written.left instanceof UntrustedSymlink ? written.left.message : fsReason(written.left)}); ` +
+          `the stored tokens are unchanged`,
         again,
         false
       )

@@ -12,6 +12,7 @@ import * as Scope from "effect/Scope"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../../src/domain/Connection.js"
 import * as JournalFile from "../../../src/layers/journal/JournalFile.js"
+import { mountTmpfs } from "../../support/tmpfs.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "herald-journal-"))),
@@ -89,5 +90,80 @@ describe("JournalFile", () => {
       assert.deepStrictEqual(yield* onDisk(), ["tiktok:a2", "tiktok:a3"])
       yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual(yield* onDisk(), [], "written when the run ends")
+    }))
+})
+
+describe("JournalFile: the old location, the user's own values, and room on disk (issue 14)", () => {
+  it.scoped("an entry an older version left in the state dir is replayed from the new journal, and the old file removed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const old = path.join(dir, "state", "herald", "journal-1234abcd.json")
+      yield* Effect.promise(() => fs.mkdir(path.dirname(old), { recursive: true }))
+      const left = { platform: "tiktok", account: "a1", at: "2026-11-30T10:00:00.000Z", secrets: { refresh_token: "sentinel-left" }, metadata: {} }
+      yield* Effect.promise(() => fs.writeFile(old, JSON.stringify({ "tiktok:a1": left }), { mode: 0o600 }))
+      const file = path.join(dir, ".herald.yaml.herald-journal")
+      const journal = yield* JournalFile.make(file, { legacy: [old] })
+      const pending = yield* journal.pending
+      assert.deepStrictEqual(pending, [left])
+      assert.include(yield* Effect.promise(() => fs.readFile(file, "utf8")), "sentinel-left")
+      assert.isFalse(yield* Effect.promise(() => fs.access(old).then(() => true, () => false)))
+    }))
+
+  it.scoped("supersede forgets only the keys the user stored, at once, and says what it held", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal.json")
+      const journal = yield* JournalFile.make(file)
+      yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-old"), access_token: Redacted.make("at-old") }, metadata: {} })
+      const first = yield* journal.supersede!(connection(1), ["access_token"])
+      assert.deepStrictEqual(Object.keys(first?.secrets ?? {}).sort(), ["access_token", "refresh_token"])
+      const onDisk = JSON.parse(yield* Effect.promise(() => fs.readFile(file, "utf8"))) as Record<string, { secrets: object }>
+      assert.deepStrictEqual(Object.keys(onDisk["tiktok:a1"]!.secrets), ["refresh_token"])
+      yield* journal.supersede!(connection(1), ["refresh_token"])
+      assert.deepStrictEqual(yield* journal.pending, [])
+      assert.isUndefined(yield* journal.supersede!(connection(2), ["refresh_token"]))
+    }))
+
+  it.scoped("room is secured at preflight: a disk that fills up before the answer still takes it; a full one fails the preflight (tmpfs)", () =>
+    Effect.gen(function*() {
+      const fsys = mountTmpfs(256)
+      if ("skipped" in fsys) {
+        console.warn(`skipped: ${fsys.skipped}`)
+        return
+      }
+      yield* Effect.addFinalizer(() => Effect.sync(() => fsys.unmount()))
+      const file = path.join(fsys.dir, ".herald.yaml.herald-journal")
+      const journal = yield* JournalFile.make(file)
+      yield* journal.preflight!(connection(1))
+      // the disk fills up while the platform is answering
+      fsys.fill()
+      const token = `sentinel-rt-${"x".repeat(2000)}`
+      yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make(token) }, metadata: {} })
+      assert.include(yield* Effect.promise(() => fs.readFile(file, "utf8")), token)
+
+      // now nothing is left: the next rotation is refused before it is sent
+      fsys.fill()
+      const refused = yield* Effect.either(journal.preflight!(connection(2)))
+      assert.isTrue(refused._tag === "Left")
+      if (refused._tag === "Left") {
+        assert.strictEqual(refused.left._tag, "PreflightFailed")
+        assert.include(refused.left.reason, "ENOSPC")
+      }
+      const names = (yield* Effect.promise(() => fs.readdir(fsys.dir))).filter((n) => !n.endsWith(".room"))
+      assert.deepStrictEqual(names.sort(), [".herald.yaml.herald-journal", "filler.bin"], "no temp file left behind")
+    }))
+
+  it.scoped("a journal folder that takes no new file fails the preflight as not writable, even for root (read-only tmpfs)", () =>
+    Effect.gen(function*() {
+      const fsys = mountTmpfs(64, { readOnly: true })
+      if ("skipped" in fsys) {
+        console.warn(`skipped: ${fsys.skipped}`)
+        return
+      }
+      yield* Effect.addFinalizer(() => Effect.sync(() => fsys.unmount()))
+      const journal = yield* JournalFile.make(path.join(fsys.dir, ".herald.yaml.herald-journal"))
+      const refused = yield* Effect.either(journal.preflight!(connection(1)))
+      assert.isTrue(refused._tag === "Left")
+      if (refused._tag === "Left") assert.include(refused.left.reason, "not writable (EROFS)")
     }))
 })

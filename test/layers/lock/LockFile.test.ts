@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Scope from "effect/Scope"
 import * as Exit from "effect/Exit"
+import * as TestClock from "effect/TestClock"
 import * as LockFile from "../../../src/layers/lock/LockFile.js"
 
 const dirs: Array<string> = []
@@ -141,7 +142,8 @@ describe("LockFile", () => {
       }
     }))
 
-  it.live("a state dir that cannot be created is a clear start-up error, not a crash", () =>
+  // the lock now lives beside the config (issue 14 item 3): the remedy names that folder, not XDG_STATE_HOME
+  it.live("a lock folder that cannot be created is a clear start-up error, not a crash", () =>
     Effect.gen(function*() {
       const blocker = path.join(tempDir(), "not-a-dir")
       fs.writeFileSync(blocker, "")
@@ -150,7 +152,97 @@ describe("LockFile", () => {
       if (Either.isLeft(result)) {
         assert.strictEqual(result.left._tag, "LockUnavailable")
         assert.include(result.left.message, "ENOTDIR")
-        assert.include(result.left.message, "XDG_STATE_HOME")
+        assert.include(result.left.message, `check that ${path.join(blocker, "herald")} is a folder herald can write`)
       }
+    }))
+})
+
+describe("which locks are taken over (issue 14 item 11)", () => {
+  const HOUR = 3_600_000
+  const now = Date.parse("2026-12-02T12:00:00Z")
+  const facts = (over: Partial<LockFile.Facts> = {}): LockFile.Facts => ({
+    now,
+    host: "here",
+    pid: 4242,
+    bootId: "boot-1",
+    ownIds: new Set(),
+    alive: () => true,
+    procStart: () => "1000",
+    ...over
+  })
+  const holder = (over: Record<string, unknown> = {}) => ({
+    pid: 77,
+    startedAt: new Date(now - 60_000).toISOString(),
+    host: "here",
+    procStart: "1000",
+    bootId: "boot-1",
+    ...over
+  })
+
+  it("another host: abandoned once its heartbeat is 15 minutes old, respected while it beats", () => {
+    const other = holder({ host: "container-before-restart" })
+    assert.strictEqual(LockFile.judgeHolder(other, now - 16 * 60_000, facts()), "stale")
+    assert.strictEqual(LockFile.judgeHolder(other, now - 2 * 60_000, facts()), "live")
+    // no mtime to go by: its start time is the last sign of life
+    assert.strictEqual(LockFile.judgeHolder(holder({ host: "h2", startedAt: new Date(now - 2 * HOUR).toISOString() }), undefined, facts()), "stale")
+  })
+
+  it("this host: a dead pid, a reused pid (another start time) or another boot is stale; a live holder is respected", () => {
+    assert.strictEqual(LockFile.judgeHolder(holder(), now, facts({ alive: () => false })), "stale")
+    assert.strictEqual(LockFile.judgeHolder(holder(), now, facts({ procStart: () => "999999" })), "stale")
+    assert.strictEqual(LockFile.judgeHolder(holder(), now, facts({ bootId: "boot-2" })), "stale")
+    assert.strictEqual(LockFile.judgeHolder(holder(), now, facts()), "live")
+    // where /proc says nothing, a live pid is respected
+    assert.strictEqual(LockFile.judgeHolder(holder(), now, facts({ procStart: () => undefined })), "live")
+  })
+
+  it("a live holder that started more than 6 hours ago is stuck (alert), not silently respected", () => {
+    const old = holder({ startedAt: new Date(now - 7 * HOUR).toISOString() })
+    assert.strictEqual(LockFile.judgeHolder(old, now, facts()), "stuck")
+    assert.strictEqual(LockFile.judgeHolder({ ...old, host: "h2" }, now - 60_000, facts()), "stuck")
+  })
+
+  it.live("a lock whose pid now belongs to another process (start time differs) is taken over", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "lock-x.lock")
+      const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"], { stdio: "ignore" })
+      try {
+        writeLock(file, {
+          pid: child.pid,
+          startedAt: new Date().toISOString(),
+          host: os.hostname(),
+          procStart: "1",
+          id: "someone-else"
+        })
+        const { result, release } = yield* hold(LockFile.make(file))
+        assert.isTrue(Either.isRight(result), String(Either.isLeft(result) ? result.left.message : ""))
+        assert.strictEqual((JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number }).pid, process.pid)
+        yield* release
+      } finally {
+        child.kill("SIGKILL")
+      }
+    }))
+
+  it.live("the lock records this process's start time, so a later reuse of the pid is recognised", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "lock-x.lock")
+      const { release } = yield* hold(LockFile.make(file))
+      const rec = JSON.parse(fs.readFileSync(file, "utf8")) as { procStart?: string }
+      if (fs.existsSync(`/proc/${process.pid}/stat`)) assert.strictEqual(rec.procStart, LockFile.procStartOf(process.pid))
+      yield* release
+    }))
+})
+
+describe("the holder's heartbeat", () => {
+  it.scoped("a held lock is touched every minute, so another host can tell a live holder from an abandoned lock", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "lock-x.lock")
+      yield* LockFile.make(file).acquire
+      const old = new Date(Date.now() - 3_600_000)
+      fs.utimesSync(file, old, old)
+      yield* TestClock.adjust("61 seconds")
+      // the heartbeat fiber runs on the test clock; give it a turn
+      yield* Effect.yieldNow()
+      assert.isAbove(fs.statSync(file).mtimeMs, Date.now() - 60_000)
     }))
 })
