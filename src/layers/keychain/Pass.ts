@@ -1,8 +1,11 @@
 /**
  * The `pass` password store as herald's keychain (`auth.writeback.backend: pass`): entries
- * are `<prefix><platform>[:<account>]/<key>`, read with `pass show` (first line), written
- * with `pass insert --multiline --force` fed on stdin — never argv, which other users of
- * the machine can read in `ps`. `PASSWORD_STORE_DIR` and `GNUPGHOME` are honoured. Every
+ * are `<prefix><platform>[:<account>]/<key>`, written with `pass insert --multiline --force`
+ * fed on stdin — never argv, which other users of the machine can read in `ps` — and read
+ * back byte-exact with `pass show`: the whole entry less the one newline that every way of
+ * inserting (herald's, `pass insert`, `pass generate`, an editor) ends it with. pass's
+ * "the password is the first line" convention is not used: a token may hold a newline, and
+ * a token cut at it is a different token. `PASSWORD_STORE_DIR` and `GNUPGHOME` are honoured. Every
  * call is bounded: gpg waiting on a passphrase prompt on a headless host never returns.
  */
 import * as fs from "node:fs/promises"
@@ -128,8 +131,7 @@ export const make = (options: PassOptions = {}) =>
           Effect.zipRight(run(passProgram, ["show", nameOf(account)])),
           Effect.flatMap((r) => {
             if (r.code === 0) {
-              // pass's convention: the secret is the first line
-              const value = r.stdout.split("\n")[0]!.replace(/\r$/, "")
+              const value = r.stdout.endsWith("\n") ? r.stdout.slice(0, -1) : r.stdout
               return Effect.succeed(value === "" ? Option.none() : Option.some(Redacted.make(value)))
             }
             if (/is not in the password store/.test(r.stderr)) return Effect.succeed(Option.none())
@@ -145,6 +147,15 @@ export const make = (options: PassOptions = {}) =>
           ),
           Effect.flatMap((r) =>
             r.code === 0 ? Effect.void : Effect.fail(unavailable(`pass insert ${nameOf(account)} failed: ${said(r)}`))
+          )
+        ),
+      remove: (account) =>
+        check.pipe(
+          Effect.zipRight(writes.withPermits(1)(run(passProgram, ["rm", "--force", nameOf(account)]))),
+          Effect.flatMap((r) =>
+            r.code === 0 || /is not in the password store/.test(r.stderr)
+              ? Effect.void
+              : Effect.fail(unavailable(`pass rm ${nameOf(account)} failed: ${said(r)}`))
           )
         )
     }

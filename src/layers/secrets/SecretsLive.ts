@@ -1,14 +1,17 @@
 /**
  * Resolves each secret: environment → OS keychain → config file (DESIGN §1 "Secrets").
  * A further account's app credentials (client id/key/secret) fall back to the default
- * account's; its user tokens never do.
+ * account's; its user tokens never do. A keychain that is unusable for the whole run is
+ * passed over (the config file is then where write-back stores); one that answers the
+ * probe and then fails a read stops the lookup: the value there is unknown, and the
+ * config file's copy may be one that has rotated away since.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../domain/Connection.js"
-import { SecretMissing } from "../../domain/errors.js"
+import { SecretMissing, SecretUnreadable } from "../../domain/errors.js"
 import {
   appCredentialKeys,
   type ConnectionId,
@@ -49,16 +52,17 @@ export const make = Effect.gen(function*() {
 
   const configKey = (c: Connection, key: SecretKey) => [...c.configPath, key].join(".")
 
+  const describe = (account: string) => keychain.describe?.(account) ?? `keychain herald ${account}`
+
   const tried = (c: Connection, key: SecretKey, problem?: string): ReadonlyArray<string> => [
     ...owners(c, key).flatMap((o) => [
       `${envName(o, key)} (environment)`,
-      (keychain.describe?.(keychainAccount(o, key)) ?? `keychain herald ${keychainAccount(o, key)}`) +
-      (problem !== undefined ? ` (unusable: ${problem})` : "")
+      describe(keychainAccount(o, key)) + (problem !== undefined ? ` (unusable: ${problem})` : "")
     ]),
     `${configKey(c, key)} in ${app.file}`
   ]
 
-  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>> =>
+  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>, SecretUnreadable> =>
     Effect.gen(function*() {
       const fresh = remembered.get(rememberedKey(c, key))
       if (fresh !== undefined) return Option.some({ value: fresh, source: "journal", name: rememberedKey(c, key) })
@@ -69,7 +73,11 @@ export const make = Effect.gen(function*() {
         if (Option.isSome(env)) return Option.some({ value: env.value, source: "env", name })
         if (useKeychain) {
           const account = keychainAccount(owner, key)
-          const stored = yield* keychain.get(account).pipe(Effect.orElseSucceed(() => Option.none()))
+          const stored = yield* keychain.get(account).pipe(
+            Effect.mapError((e) =>
+              new SecretUnreadable({ platform: c.platform, account: c.account, key, store: describe(account), reason: e.reason })
+            )
+          )
           if (Option.isSome(stored)) return Option.some({ value: stored.value, source: "keychain", name: account })
         }
       }
@@ -79,7 +87,7 @@ export const make = Effect.gen(function*() {
         : Option.none()
     })
 
-  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag> =>
+  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
     Effect.gen(function*() {
       const found = new Map<SecretKey, ResolvedSecret>()
       for (const key of keys) {

@@ -1,7 +1,10 @@
 /**
  * `local` write-back: secrets to the OS keychain, or to the config file (0600) where no
  * keychain is usable — said in the report, never silently; expiry metadata always to the
- * config file.
+ * config file. One source of truth per secret: a value the keychain refused goes to the
+ * file and its keychain entry is removed, since the keychain is read first; if that
+ * removal fails too, write-back fails (the token stays in the journal) rather than report
+ * a value stored that the next run would not read.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -38,6 +41,8 @@ export const make = Effect.gen(function*() {
     )
   })
 
+  const describe = (account: string) => keychain.describe?.(account) ?? `keychain herald ${account}`
+
   const persist = Effect.fnUntraced(function*(
     connection: Connection,
     update: Pick<Outcome, "secrets" | "metadata">
@@ -45,36 +50,59 @@ export const make = Effect.gen(function*() {
     const failed = (reason: string) =>
       new WriteBackFailed({ platform: connection.platform, account: connection.account, reason })
     const secrets = Object.entries(update.secrets) as Array<[SecretKey, Redacted.Redacted<string>]>
+    // the refresh token first: it is the one whose loss (or stale copy) means a new login
+    secrets.sort(([a], [b]) => (a === "refresh_token" ? -1 : b === "refresh_token" ? 1 : 0))
     const edits = editsFor(connection, update.metadata)
     const warnings: Array<string> = []
     let where = "nothing to store"
     let storedIn: string | undefined = undefined
+    // secrets whose keychain entry may still hold an older value: the file gets them, and
+    // that entry must go, or the next run reads it first and sends a token that rotated away
+    const displaced: Array<SecretKey> = []
     if (secrets.length > 0) {
       const reason = yield* keychainReason
-      const inKeychain = reason === undefined
-        ? yield* Effect.forEach(secrets, ([key, value]) => keychain.set(keychainAccount(connection, key), value), {
-          discard: true
-        }).pipe(
-          Effect.as(true),
-          Effect.catchAll((e) => {
-            warnings.push(`the OS keychain failed (${e.reason})`)
-            return Effect.succeed(false)
-          })
-        )
-        : false
-      if (inKeychain) {
+      const toFile: Array<[SecretKey, Redacted.Redacted<string>]> = []
+      if (reason === undefined) {
+        for (const [key, value] of secrets) {
+          const set = yield* Effect.either(keychain.set(keychainAccount(connection, key), value))
+          if (set._tag === "Left") {
+            toFile.push([key, value])
+            displaced.push(key)
+            if (warnings.length === 0) warnings.push(`the OS keychain failed (${set.left.reason})`)
+          }
+        }
+      } else {
+        toFile.push(...secrets)
+      }
+      if (toFile.length === 0) {
         where = "stored in the OS keychain"
         storedIn = "keychain"
       } else {
         storedIn = "config-file"
-        edits.push(...editsFor(connection, Object.fromEntries(secrets.map(([key, value]) => [key, Redacted.value(value)]))))
+        edits.push(...editsFor(connection, Object.fromEntries(toFile.map(([key, value]) => [key, Redacted.value(value)]))))
+        const inFile = toFile.length === secrets.length ? "" : ` (${toFile.map(([key]) => key).join(", ")}; the rest in the OS keychain)`
         where = reason !== undefined
           ? `stored in ${store.file} (0600) because the OS keychain is unavailable (${reason})`
-          : `stored in ${store.file} (0600)`
+          : `stored in ${store.file} (0600)${inFile}`
       }
     }
     const holdsSecret = edits.length > Object.keys(update.metadata).length
     yield* store.apply(edits, { secret: holdsSecret }).pipe(Effect.mapError((e) => failed(e.message)))
+    // only once the file holds the new values: removing first would leave them nowhere
+    for (const key of displaced) {
+      const account = keychainAccount(connection, key)
+      yield* keychain.remove(account).pipe(
+        Effect.mapError((e) =>
+          failed(
+            `the new ${key} is in ${store.file}, but ${describe(account)} still holds the old one, which the next run ` +
+              `would read first, and removing it failed (${e.reason}); herald did not report it stored`
+          )
+        )
+      )
+    }
+    if (displaced.length > 0) {
+      warnings.push(`the old copy in the keychain was removed (${displaced.map((k) => describe(keychainAccount(connection, k))).join(", ")})`)
+    }
     if (secrets.length === 0 && edits.length > 0) where = `expiry recorded in ${store.file}`
     return { where, warnings, ...(storedIn === undefined ? {} : { storedIn }) } satisfies Persisted
   })

@@ -18,7 +18,8 @@ const fakeKeytar = (behaviour: { readonly probeHangs?: boolean; readonly readHan
   const api: Keytar.KeytarApi = {
     findCredentials: () => (calls.probe++, behaviour.probeHangs ? never() : Promise.resolve([])),
     getPassword: (service, account) => (calls.get++, behaviour.readHangs ? never() : Promise.resolve(store.get(`${service}|${account}`) ?? null)),
-    setPassword: (service, account, password) => (calls.set++, Promise.resolve(void store.set(`${service}|${account}`, password)))
+    setPassword: (service, account, password) => (calls.set++, Promise.resolve(void store.set(`${service}|${account}`, password))),
+    deletePassword: (service, account) => Promise.resolve(store.delete(`${service}|${account}`))
   }
   const load = Effect.sync(() => (calls.load++, api))
   return { store, calls, load }
@@ -43,6 +44,17 @@ describe("Keytar keychain", () => {
       assert.deepStrictEqual([...k.store.keys()], ["herald|tiktok/refresh_token"])
       assert.strictEqual(k.calls.load, 1)
       assert.strictEqual(k.calls.probe, 1, "one probe per run")
+    }))
+
+  it.effect("remove deletes an entry under service herald; an entry that is not there is fine", () =>
+    Effect.gen(function*() {
+      const k = fakeKeytar()
+      const keychain = yield* Keytar.makeWith(k.load)
+      yield* keychain.set("x/refresh_token", Redacted.make("rt-1"))
+      yield* keychain.remove("x/refresh_token")
+      assert.isTrue(Option.isNone(yield* keychain.get("x/refresh_token")))
+      assert.deepStrictEqual([...k.store.keys()], [])
+      yield* keychain.remove("x/refresh_token")
     }))
 
   it.effect("keytar that cannot load: unavailable, with a reason that says what to install", () =>
