@@ -16,6 +16,7 @@ import { RunLock } from "../services/RunLock.js"
 import { Secrets } from "../services/Secrets.js"
 import { guardTransport } from "../platforms/providerCall.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
+import { unlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
 
 export interface RefreshAllOptions extends RunOptions {
@@ -104,7 +105,8 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const stored: Array<Delivery> = []
     const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
       Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
-    const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
+    // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
+    const statuses = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored })), {
       concurrency: Math.max(1, options.concurrency)
     })
     if (!options.dryRun) yield* flushJournal
