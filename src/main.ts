@@ -44,8 +44,11 @@ const fiber = Effect.runFork(
 const onSignal = (signal: NodeJS.Signals) => {
   signals++
   if (signals <= 2) {
-    if (signals === 1) process.stderr.write(`herald: ${signal}: stopping once the calls in flight are answered (again to cut them)\n`)
-    else process.stderr.write(`herald: ${signal} again: cutting the calls in flight\n`)
+    process.stderr.write(
+      signals === 1
+        ? `herald: ${signal}: stopping safely: no new connection starts (send it again to cut the calls in flight)\n`
+        : `herald: ${signal} again: cutting the calls in flight (once more to stop at once)\n`
+    )
     Effect.runSync(stop.request(signal))
   } else {
     fiber.unsafeInterruptAsFork(fiber.id())

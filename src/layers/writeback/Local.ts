@@ -95,7 +95,7 @@ export const make = Effect.gen(function*() {
         Effect.mapError((e) =>
           failed(
             `the new ${key} is in ${store.file}, but ${describe(account)} still holds the old one, which the next run ` +
-              `would read first, and removing it failed (${e.reason}); herald did not report it stored`
+              `would read first, and removing it failed (${e.reason})`
           )
         )
       )
