@@ -46,7 +46,7 @@ const onSignal = (signal: NodeJS.Signals) => {
   if (signals <= 2) {
     process.stderr.write(
       signals === 1
-        ? `herald: ${signal}: stopping safely: no new connection starts (send it again to cut the calls in flight)\n`
+        ? `herald: ${signal}: stopping safely, once the calls in flight are answered (send it again to cut them)\n`
         : `herald: ${signal} again: cutting the calls in flight (once more to stop at once)\n`
     )
     Effect.runSync(stop.request(signal))

@@ -260,4 +260,23 @@ describe("signals end a run safely", () => {
     const presented = tokenRequests(w).map((r) => r.form["refresh_token"])
     expect(new Set(presented).size).toBe(presented.length)
   })
+
+  it("a command with no safe point to stop at (auth login waiting for the browser) ends at the first SIGTERM, exit 130, nothing stored", async () => {
+    const x = await startXFake({ clientId: ENV.X_CLIENT_ID, clientSecret: ENV.X_CLIENT_SECRET })
+    cleanups.push(() => x.close())
+    const ws = makeWorkspace()
+    cleanups.push(() => ws.cleanup())
+    const config = ["platforms:", "  x:", "    redirect_port: 0", `    endpoints: { authorize: "${x.url("/i/oauth2/authorize")}", token: "${x.url(X_TOKEN_PATH)}" }`, ""]
+      .join("\n")
+    ws.writeConfig(config)
+    const started = ws.start(["auth", "login", "x", "--no-browser"], ENV)
+    await waitFor("the login to wait for the browser", () => started.output().stdout.includes("herald is waiting"))
+    const signalledAt = Date.now()
+    process.kill(started.pid, "SIGTERM")
+    const run = await started.done
+    expect(run.code, describeRun(run)).toBe(130)
+    expect(Date.now() - signalledAt).toBeLessThan(3000)
+    expect(ws.readConfig()).toBe(config)
+    expect(x.requestsTo(X_TOKEN_PATH)).toHaveLength(0)
+  })
 })
