@@ -5,7 +5,15 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 export class KeychainUnavailable extends Schema.TaggedError<KeychainUnavailable>()("KeychainUnavailable", {
-  reason: Schema.String
+  reason: Schema.String,
+  /**
+   * The keychain is there but does not answer (locked, timed out, a key gpg cannot use
+   * without a prompt): what it holds is unknown, so it must not be passed over as if it
+   * were empty — it may hold a newer token than the config file, or an older one that a
+   * later run would read first. Absent: there is no keychain here (not installed, no
+   * Secret Service, turned off), and the config file is the store.
+   */
+  present: Schema.optional(Schema.Boolean)
 }) {}
 
 /** The OS keychain, service `herald`; accounts are `<platform>[:<account>]/<key>`. */

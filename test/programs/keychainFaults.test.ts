@@ -80,6 +80,64 @@ describe("keychain faults", () => {
       assert.notInclude(JSON.stringify(report), "sentinel")
     }))
 
+  it.effect("a keychain that is there but does not answer (locked) is not passed over: nothing sent, the entry named", () =>
+    Effect.gen(function*() {
+      const { report, status, world } = yield* run(
+        { config, http: tiktokRotates, keychain, keychainUnavailable: "reading the keychain did not answer within 5 s", keychainPresent: true },
+        {}
+      )
+      assert.strictEqual(world.seen.length, 0, "the config file's copy is not sent in the keychain's place")
+      assert.strictEqual(status.action, "failed")
+      assert.match(status.detail, /could not be read from keychain herald tiktok\/\w+ \(reading the keychain did not answer within 5 s\)/)
+      assert.deepStrictEqual(world.edits, [])
+      assert.notInclude(JSON.stringify(report), "sentinel")
+    }))
+
+  it.effect("every secret from the environment and a keychain that does not answer: skipped before anything is rotated", () =>
+    Effect.gen(function*() {
+      const { status, world } = yield* run({
+        config: { platforms: { tiktok: {} } },
+        http: tiktokRotates,
+        keychainUnavailable: "the keychain did not answer within 5 s (is the keychain locked?)",
+        keychainPresent: true,
+        env: {
+          TIKTOK_CLIENT_KEY: "ck",
+          TIKTOK_CLIENT_SECRET: "sentinel-cs",
+          TIKTOK_REFRESH_TOKEN: "sentinel-rt-1",
+          TIKTOK_ACCESS_TOKEN: "sentinel-at-1"
+        }
+      }, {})
+      assert.strictEqual(world.seen.length, 0)
+      assert.strictEqual(status.action, "skipped")
+      assert.include(status.detail, "nothing rotated: nowhere to store the new token: the OS keychain does not answer")
+      assert.include(status.detail, "HERALD_KEYCHAIN=off")
+    }))
+
+  it.effect("the keychain stops answering after the call: the token stays in the journal, not in the file under the keychain's old copy", () =>
+    Effect.gen(function*() {
+      const { layer, world } = makeWorld({
+        config,
+        keychain,
+        http: () => {
+          // the answer arrives; by the time herald stores it the keychain is locked
+          world.keychainFaults.check = "writing the keychain did not answer within 5 s"
+          world.keychainFaults.set = "writing the keychain did not answer within 5 s"
+          world.keychainFaults.remove = "writing the keychain did not answer within 5 s"
+          return tiktokRotates({} as never, 0)
+        }
+      })
+      const fiber = yield* Effect.fork(refreshAll("tiktok", { dryRun: false, concurrency: 8 }).pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("10 seconds")
+      const report = yield* Fiber.join(fiber)
+      const status = report.statuses[0]!
+      assert.strictEqual(status.action, "failed")
+      assert.strictEqual(status.storedIn, "recovery-file")
+      assert.include(status.detail, "not written to /memory/herald.yaml: the OS keychain does not answer")
+      assert.strictEqual(world.journal.get("tiktok")?.secrets["refresh_token"], "sentinel-rt-2")
+      assert.isUndefined(fileValue(world, "refresh_token"))
+      assert.notInclude(JSON.stringify(report), "sentinel")
+    }))
+
   it.effect("a keychain unusable for the whole run is still passed over: the config file's value is used", () =>
     Effect.gen(function*() {
       const { status, world } = yield* run(

@@ -27,8 +27,11 @@ export interface MemoryWorld {
   readonly notified: Array<Report>
   readonly seen: ReturnType<typeof makeMemoryHttp>["seen"]
   readonly files: { configWritable: boolean; applyFails: boolean; journalWritable: boolean; notifyFails: boolean }
-  /** a keychain that answers its probe and then fails these calls, with this reason (a hiccup, a locked item) */
-  readonly keychainFaults: { get?: string; set?: string; remove?: string }
+  /**
+   * a keychain that fails these calls, with this reason (a hiccup, a locked item); `check`
+   * is one that is there but stops answering (a locked collection, a timeout)
+   */
+  readonly keychainFaults: { get?: string; set?: string; remove?: string; check?: string }
   /** what the keychain holds now: the seeded entries and every change since */
   readonly keychainNow: () => ReadonlyMap<string, string>
 }
@@ -40,6 +43,8 @@ export interface WorldOptions {
   readonly keychain?: Record<string, string>
   /** makes the keychain unusable, with this reason */
   readonly keychainUnavailable?: string
+  /** with keychainUnavailable: the keychain is there but does not answer (locked), rather than absent */
+  readonly keychainPresent?: boolean
 }
 
 export const makeWorld = (options: WorldOptions) => {
@@ -61,17 +66,22 @@ export const makeWorld = (options: WorldOptions) => {
     Effect.gen(function*() {
       const m = yield* KeychainMemory.make(
         options.keychain ?? {},
-        options.keychainUnavailable === undefined ? {} : { unavailable: options.keychainUnavailable }
+        options.keychainUnavailable === undefined
+          ? {}
+          : { unavailable: options.keychainUnavailable, ...(options.keychainPresent === true ? { present: true } : {}) }
       )
       ;(world as { keychainNow: () => ReadonlyMap<string, string> }).keychainNow = () => Effect.runSync(Ref.get(m.store))
       const fault = (which: keyof MemoryWorld["keychainFaults"]) =>
         Effect.suspend(() => {
           const reason = world.keychainFaults[which]
-          return reason === undefined ? Effect.void : Effect.fail(new KeychainUnavailable({ reason }))
+          return reason === undefined
+            ? Effect.void
+            : Effect.fail(new KeychainUnavailable({ reason, ...(which === "check" ? { present: true } : {}) }))
         })
       // mirror the Ref into the world so tests can read what was stored
       return {
         ...m.service,
+        check: fault("check").pipe(Effect.zipRight(m.service.check)),
         get: (account: string) => fault("get").pipe(Effect.zipRight(m.service.get(account))),
         set: (account: string, value: Redacted.Redacted<string>) =>
           fault("set").pipe(

@@ -25,6 +25,8 @@ export interface KeytarApi {
 const TIMEOUT = Duration.seconds(5)
 
 const unavailable = (reason: string) => new KeychainUnavailable({ reason })
+// it answered the bus, or was found, but not in time: it is there, holding who knows what
+const notAnswering = (reason: string) => new KeychainUnavailable({ reason, present: true })
 
 const loadKeytar = Effect.tryPromise({
   // a variable specifier keeps bundlers from resolving the optional native module
@@ -43,7 +45,7 @@ const bounded = <A>(what: string, f: () => Promise<A>) =>
   }).pipe(
     Effect.timeoutFail({
       duration: TIMEOUT,
-      onTimeout: () => unavailable(`${what} did not answer within 5 s (is the keychain locked?)`)
+      onTimeout: () => notAnswering(`${what} did not answer within 5 s (is the keychain locked?)`)
     })
   )
 

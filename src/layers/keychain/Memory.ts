@@ -6,12 +6,15 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import { Keychain, KeychainUnavailable } from "../../services/Keychain.js"
 
-export const make = (initial: Record<string, string> = {}, options: { readonly unavailable?: string } = {}) =>
+export const make = (
+  initial: Record<string, string> = {},
+  options: { readonly unavailable?: string; readonly present?: boolean } = {}
+) =>
   Effect.gen(function*() {
     const store = yield* Ref.make(new Map(Object.entries(initial)))
     const guard = options.unavailable === undefined
       ? Effect.void
-      : Effect.fail(new KeychainUnavailable({ reason: options.unavailable }))
+      : Effect.fail(new KeychainUnavailable({ reason: options.unavailable, ...(options.present === true ? { present: true } : {}) }))
     const service: Keychain["Type"] = {
       check: guard,
       get: (account) =>

@@ -32,6 +32,8 @@ export interface PassOptions {
 }
 
 const unavailable = (reason: string) => new KeychainUnavailable({ reason })
+// the store is there, but its key cannot be used now: its entries are unknown, not absent
+const notAnswering = (reason: string) => new KeychainUnavailable({ reason, present: true })
 
 const envValue = (name: string) =>
   Config.option(Config.nonEmptyString(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -76,11 +78,9 @@ export const make = (options: PassOptions = {}) =>
     const run = (program: string, args: ReadonlyArray<string>, input?: string): Effect.Effect<ProcessResult, KeychainUnavailable> =>
       runProcess([program, ...args], { timeout, env, ...(input !== undefined ? { input } : {}) }).pipe(
         Effect.mapError((e) =>
-          unavailable(
-            e.timedOut
-              ? `${program} ${args[0] ?? ""} did not answer within ${Duration.format(timeout)} (is gpg waiting for a passphrase?)`
-              : `${program} ${e.reason}`
-          )
+          e.timedOut
+            ? notAnswering(`${program} ${args[0] ?? ""} did not answer within ${Duration.format(timeout)} (is gpg waiting for a passphrase?)`)
+            : unavailable(`${program} ${e.reason}`)
         )
       )
 
@@ -106,12 +106,12 @@ export const make = (options: PassOptions = {}) =>
           probe
         )
         if (sealed.code !== 0) {
-          return yield* Effect.fail(unavailable(`gpg cannot encrypt to ${ids.value.join(", ")}: ${said(sealed)}`))
+          return yield* Effect.fail(notAnswering(`gpg cannot encrypt to ${ids.value.join(", ")}: ${said(sealed)}`))
         }
         const opened = yield* run(gpgProgram, ["--batch", "--quiet", "--pinentry-mode", "error", "--decrypt"], sealed.stdout)
         if (opened.code !== 0 || opened.stdout !== probe) {
           return yield* Effect.fail(
-            unavailable(
+            notAnswering(
               `gpg cannot decrypt for ${ids.value.join(", ")} without a passphrase prompt (${said(opened)}); ` +
                 "unattended runs need the key unlocked in gpg-agent, or a key without a passphrase"
             )

@@ -14,22 +14,32 @@ import { PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { Outcome } from "../../domain/Plan.js"
 import { keychainAccount, type SecretKey } from "../../domain/Platform.js"
 import { ConfigStore, editsFor } from "../../services/ConfigStore.js"
-import { Keychain } from "../../services/Keychain.js"
+import { Keychain, type KeychainUnavailable } from "../../services/Keychain.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
 export const make = Effect.gen(function*() {
   const keychain = yield* Keychain
   const store = yield* ConfigStore
 
-  const keychainReason = keychain.check.pipe(
-    Effect.match({ onSuccess: () => undefined, onFailure: (e) => e.reason })
+  const keychainProblem = keychain.check.pipe(
+    Effect.match({ onSuccess: () => undefined, onFailure: (e): KeychainUnavailable | undefined => e })
   )
+  // a keychain that is there but does not answer may hold an older copy, read first next run
+  const hidden = (problem: KeychainUnavailable) =>
+    `the OS keychain does not answer (${problem.reason}) and may hold an older copy, which the next run would read ` +
+    `before the config file; unlock it, or set HERALD_KEYCHAIN=off if herald should not use it`
 
   // untraced, like persist: called per connection inside refreshOne's span, where a span and a
   // call-site capture of its own cost more than the call
   const preflight = Effect.fnUntraced(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
-    const reason = yield* keychainReason
-    if (reason === undefined) return
+    const problem = yield* keychainProblem
+    if (problem === undefined) return
+    const reason = problem.reason
+    if (problem.present === true) {
+      return yield* Effect.fail(
+        new PreflightFailed({ platform: connection.platform, account: connection.account, reason: `nowhere to store the new token: ${hidden(problem)}` })
+      )
+    }
     yield* store.check.pipe(
       Effect.mapError((e) =>
         new PreflightFailed({
@@ -60,7 +70,9 @@ export const make = Effect.gen(function*() {
     // that entry must go, or the next run reads it first and sends a token that rotated away
     const displaced: Array<SecretKey> = []
     if (secrets.length > 0) {
-      const reason = yield* keychainReason
+      const problem = yield* keychainProblem
+      if (problem?.present === true) return yield* Effect.fail(failed(`not written to ${store.file}: ${hidden(problem)}`))
+      const reason = problem?.reason
       const toFile: Array<[SecretKey, Redacted.Redacted<string>]> = []
       if (reason === undefined) {
         for (const [key, value] of secrets) {

@@ -62,6 +62,7 @@ describe("Keytar keychain", () => {
       const keychain = yield* Keytar.makeWith(Effect.fail(new KeychainUnavailable({ reason: "keytar is not installed" })))
       const exit = yield* Effect.exit(keychain.get("tiktok/refresh_token"))
       assert.strictEqual(reasonOf(exit), "keytar is not installed")
+      assert.isUndefined((yield* Effect.flip(keychain.check)).present, "no keychain here: absent, not locked")
     }))
 
   it.effect("a probe that never answers fails after 5 s, and the keychain is not asked again", () =>
@@ -90,6 +91,9 @@ describe("Keytar keychain", () => {
       assert.include(reasonOf(yield* Effect.exit(keychain.get("tiktok/access_token"))), "did not answer")
       assert.include(reasonOf(yield* Effect.exit(keychain.set("tiktok/access_token", Redacted.make("a")))), "did not answer")
       assert.include(reasonOf(yield* Effect.exit(keychain.check)), "did not answer")
+      // there, but not answering: what it holds is unknown, unlike a keychain that is absent
+      assert.isTrue((yield* Effect.flip(keychain.check)).present)
+      assert.include(reasonOf(yield* Effect.exit(keychain.remove("tiktok/access_token"))), "did not answer")
       assert.strictEqual(k.calls.get, 1)
       assert.strictEqual(k.calls.set, 0)
     }))
