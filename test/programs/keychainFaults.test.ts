@@ -138,6 +138,18 @@ describe("keychain faults", () => {
       assert.notInclude(JSON.stringify(report), "sentinel")
     }))
 
+  it.effect("stored in the keychain while the config file holds an older copy: the report says to delete that copy", () =>
+    Effect.gen(function*() {
+      const { status, world } = yield* run({ config, http: tiktokRotates, keychain }, {})
+      assert.strictEqual(status.action, "rotated")
+      assert.strictEqual(world.keychainNow().get("tiktok/refresh_token"), "sentinel-rt-2")
+      assert.include(
+        status.detail,
+        "/memory/herald.yaml still holds an older platforms.tiktok.refresh_token: delete it there (the OS keychain has the current one"
+      )
+      assert.notInclude(status.detail, "sentinel")
+    }))
+
   it.effect("a keychain unusable for the whole run is still passed over: the config file's value is used", () =>
     Effect.gen(function*() {
       const { status, world } = yield* run(

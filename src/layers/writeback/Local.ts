@@ -86,6 +86,21 @@ export const make = Effect.gen(function*() {
       } else {
         toFile.push(...secrets)
       }
+      // a copy the config file still holds (an earlier fall-back, a hand edit) is older now: a
+      // run that finds no keychain would send it
+      const olderInFile = secrets
+        .filter(([key, value]) => {
+          const held = connection.settings[key]
+          return !toFile.some(([k]) => k === key) && typeof held === "string" && held !== "" && held !== Redacted.value(value)
+        })
+        .map(([key]) => key)
+      if (olderInFile.length > 0) {
+        const keys = olderInFile.map((key) => [...connection.configPath, key].join("."))
+        warnings.push(
+          `${store.file} still holds an older ${keys.join(", ")}: delete it there (the OS keychain has the current one, ` +
+            `and a run without the keychain would send the old one)`
+        )
+      }
       if (toFile.length === 0) {
         where = "stored in the OS keychain"
         storedIn = "keychain"
