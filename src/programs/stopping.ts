@@ -25,9 +25,9 @@ export const cutStatus = (c: Connection): Status => ({
   account: c.account,
   action: "failed",
   alert: true,
-  detail: `interrupted by a second stop request while its call to ${c.platform} was in flight; ` +
-    `an answer already received is kept (herald auth recover writes back what the journal holds), but one still ` +
-    `on its way was not read: if the next run is refused, run herald auth login ${connectionLabel(c)}`
+  detail: `interrupted by a second stop request before its refresh finished: if its call to ${c.platform} had gone ` +
+    `out, an answer still on its way was not read (an answer already received is in the journal, and the next run ` +
+    `or herald auth recover stores it); if the next run is refused, run herald auth login ${connectionLabel(c)}`
 })
 
 /**

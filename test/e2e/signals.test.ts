@@ -250,7 +250,7 @@ describe("signals end a run safely", () => {
     const report = reportOf(run)
     expect(actions(report)).toEqual({ "tiktok:default": "rotated", "tiktok:brand": "rotated", "x:default": "failed" })
     const cut = detailOf(report, "x:default")
-    expect(cut).toContain("interrupted by a second stop request while its call to x was in flight")
+    expect(cut).toContain("interrupted by a second stop request before its refresh finished: if its call to x had gone out")
     expect(cut).toContain("herald auth login x")
     const now = stored(w)
     expect(w.tiktok.liveRefreshTokens().sort()).toEqual([now.tiktok, now.brand].sort())
