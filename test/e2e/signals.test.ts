@@ -261,6 +261,22 @@ describe("signals end a run safely", () => {
     expect(new Set(presented).size).toBe(presented.length)
   })
 
+  it("a third SIGTERM stops at once, even while the alert hangs; what was stored stays stored, exit 130", async () => {
+    const w = await world({ webhookDelayMs: 15_000, linkedinExpiring: true })
+    const started = w.ws.start(["auth", "refresh", "--json"], ENV)
+    await waitFor("the alert", () => w.alerts.length === 1)
+    for (let i = 0; i < 3; i++) {
+      process.kill(started.pid, "SIGTERM")
+      await sleep(100)
+    }
+    const thirdAt = Date.now()
+    const run = await started.done
+    expect(run.code, describeRun(run)).toBe(130)
+    expect(Date.now() - thirdAt).toBeLessThan(3000)
+    assertNothingLost(w, run)
+    expect(stored(w).tiktok).not.toBe(w.seeded.tiktok)
+  })
+
   it("a command with no safe point to stop at (auth login waiting for the browser) ends at the first SIGTERM, exit 130, nothing stored", async () => {
     const x = await startXFake({ clientId: ENV.X_CLIENT_ID, clientSecret: ENV.X_CLIENT_SECRET })
     cleanups.push(() => x.close())
