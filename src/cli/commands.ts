@@ -27,6 +27,7 @@ import { RunLock } from "../services/RunLock.js"
 import type { Secrets } from "../services/Secrets.js"
 import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
+import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
 import { renderJson, renderTable } from "./render.js"
@@ -54,9 +55,15 @@ const concurrency = Options.integer("concurrency").pipe(
   Options.optional
 )
 
-/** Start-up errors print one clear message and exit 2. */
-const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
+/**
+ * Start-up errors print one clear message and exit 2. A stop request (SIGTERM, SIGINT)
+ * interrupts the command, unless it is `graceful`: it then stops at its own safe points.
+ */
+const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(
+  effect: Effect.Effect<A, E, R>,
+  options: { readonly graceful?: boolean } = {}
+) =>
+  (options.graceful === true ? effect : interruptedOnStop(effect)).pipe(
     Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
       if (e instanceof NeedsAttention) return Effect.fail(e)
       const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
@@ -92,7 +99,7 @@ export const makeCli = (
   const refresh = Command.make(
     "refresh",
     { target, config, json, concurrency, dryRun: Options.boolean("dry-run").pipe(Options.withDescription("report what a real run would do; change nothing, send no alert")) },
-    (args) => startUp(report(args))
+    (args) => startUp(report(args), { graceful: true })
   ).pipe(
     Command.withDescription("refresh, rotate or check every token that needs it, store the new ones, alert when a human must act"),
     Command.provide((args) => makeLayer(args.config))
@@ -101,7 +108,7 @@ export const makeCli = (
   const status = Command.make(
     "status",
     { target, config, json, concurrency },
-    (args) => startUp(report({ ...args, dryRun: true }))
+    (args) => startUp(report({ ...args, dryRun: true }), { graceful: true })
   ).pipe(
     Command.withDescription("token health and what a real run would do (same as refresh --dry-run)"),
     Command.provide((args) => makeLayer(args.config))

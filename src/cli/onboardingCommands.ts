@@ -19,6 +19,7 @@ import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
 import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
+import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 
 const config = Options.file("config").pipe(
@@ -38,7 +39,8 @@ const account = Options.text("account").pipe(
  * else stopped it before it started (arguments, credentials, an unwritable store): exit 2.
  */
 const boundary = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
+  // a login waiting on a browser has no safe point to stop at: a stop request interrupts it
+  interruptedOnStop(effect).pipe(
     Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
       // these two carry no message of their own: their reason is the sentence
       const reason = (e._tag === "PreflightFailed" || e._tag === "WriteBackFailed") && "reason" in e &&

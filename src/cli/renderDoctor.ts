@@ -9,10 +9,12 @@ const sourceText: Record<SecretFinding["source"], string> = {
   keychain: "OS keychain",
   config: "config file",
   journal: "journal",
-  missing: "MISSING"
+  missing: "MISSING",
+  unreadable: "UNREADABLE"
 }
 
 const secretLine = (s: SecretFinding): [string, string, string] => {
+  if (s.source === "unreadable") return [s.key, sourceText.unreadable, `${s.name}: ${s.reason ?? "error"}`]
   if (s.source !== "missing") return [s.key, sourceText[s.source], s.name]
   if (!s.required) return [s.key, "not set", "optional"]
   return [s.key, sourceText.missing, `set ${s.name} (tried ${(s.tried ?? [s.name]).join(", ")})`]

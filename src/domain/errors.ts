@@ -20,6 +20,22 @@ export class SecretMissing extends Schema.TaggedError<SecretMissing>()("SecretMi
   }
 }
 
+/**
+ * A secret's store answers but could not be read (a keychain read failed or timed out).
+ * Not "absent": a later store may hold a stale copy, so the connection stops here, nothing
+ * sent; the next run tries again. `store` names the entry (`keychain herald x/refresh_token`).
+ */
+export class SecretUnreadable extends Schema.TaggedError<SecretUnreadable>()("SecretUnreadable", {
+  ...Where,
+  key: Schema.String,
+  store: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.key} could not be read from ${this.store} (${this.reason}); nothing was sent to ${this.platform}`
+  }
+}
+
 /** The platform refused the grant: revoked, expired or invalid. A human must re-authorise. */
 export class RefreshRejected extends Schema.TaggedError<RefreshRejected>()("RefreshRejected", {
   ...Where,
@@ -75,7 +91,7 @@ export class WriteBackFailed extends Schema.TaggedError<WriteBackFailed>()("Writ
 export type RefreshError = RefreshRejected | ClientRejected | ProviderUnavailable | MalformedResponse | AnswerLost
 
 /** Everything the per-connection boundary maps to a Status. */
-export type ConnectionError = SecretMissing | RefreshError | PreflightFailed | WriteBackFailed
+export type ConnectionError = SecretMissing | SecretUnreadable | RefreshError | PreflightFailed | WriteBackFailed
 
 /** The config file is unusable: the run does not start (exit 2). */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {

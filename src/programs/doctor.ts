@@ -35,9 +35,11 @@ import { WriteBack } from "../services/WriteBack.js"
 export interface SecretFinding {
   readonly key: SecretKey
   readonly required: boolean
-  readonly source: SecretSource | "missing"
-  /** where it was found (env name, keychain account, config key); when missing, the env name to set */
+  readonly source: SecretSource | "missing" | "unreadable"
+  /** where it was found (env name, keychain account, config key); when missing, the env name to set; when unreadable, the entry */
   readonly name: string
+  /** when unreadable: why the store failed the read */
+  readonly reason?: string
   /** when missing: every place that was tried, in order */
   readonly tried?: ReadonlyArray<string>
 }
@@ -93,6 +95,9 @@ export const makeDoctorReport = (findings: DoctorFindings): DoctorReport => {
     const label = labelOf(c)
     for (const s of c.secrets) {
       if (s.required && s.source === "missing") problems.push(`${label}: ${s.key} is not set anywhere (set ${s.name})`)
+      if (s.source === "unreadable") {
+        problems.push(`${label}: ${s.key} could not be read from ${s.name} (${s.reason ?? "error"}); a run would not refresh it`)
+      }
     }
     for (const e of c.endpoints) {
       if (e.reachable) continue
@@ -195,14 +200,24 @@ const probe = (client: HttpClient.HttpClient, url: string, timeout: Duration.Dur
 const secretsOf = (connection: Connection) =>
   Effect.gen(function*() {
     const refresher = (yield* Refreshers).get(connection.platform)
-    const bag = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
-    const required = new Set(refresher.requiredSecrets((key) => Option.isSome(bag.get(key))))
-    return refresher.secretKeys.map((key): SecretFinding =>
-      Option.match(bag.resolved(key), {
+    const secrets = yield* Secrets
+    // one key at a time: a keychain entry that cannot be read is a finding, not the end of the check
+    const bags = yield* Effect.forEach(refresher.secretKeys, (key) => Effect.either(secrets.lookup(connection, [key])))
+    const found = (key: SecretKey) => {
+      const bag = bags[refresher.secretKeys.indexOf(key)]
+      return bag !== undefined && bag._tag === "Right" ? bag.right.get(key) : Option.none()
+    }
+    const required = new Set(refresher.requiredSecrets((key) => Option.isSome(found(key))))
+    return refresher.secretKeys.map((key, i): SecretFinding => {
+      const bag = bags[i]!
+      if (bag._tag === "Left") {
+        return { key, required: required.has(key), source: "unreadable", name: bag.left.store, reason: bag.left.reason }
+      }
+      return Option.match(bag.right.resolved(key), {
         onSome: (r) => ({ key, required: required.has(key), source: r.source, name: r.name }),
-        onNone: () => ({ key, required: required.has(key), source: "missing", name: envName(connection, key), tried: bag.tried(key) })
+        onNone: () => ({ key, required: required.has(key), source: "missing", name: envName(connection, key), tried: bag.right.tried(key) })
       })
-    )
+    })
   })
 
 const endpointsOf = (connection: Connection) =>

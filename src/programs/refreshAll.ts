@@ -22,6 +22,7 @@ import { guardTransport } from "../platforms/providerCall.js"
 import { loadAlertMemory, notifyRun } from "./notifyRun.js"
 import { refusalGuard } from "./refusalGuard.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
+import { unlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
 
 export interface RefreshAllOptions extends RunOptions {
@@ -141,7 +142,8 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // read under the lock: what was told, and which grants were refused (no refresh storms)
     const memory = yield* loadAlertMemory
     const guard = yield* refusalGuard(memory.state)
-    const connectionStatuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
+    // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
+    const connectionStatuses = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored })), {
       concurrency: Math.max(1, options.concurrency)
     }).pipe(Effect.provideService(Refreshers, guard.refreshers))
     // asked after the connections: GitHub's answers to them already carried the token's expiry

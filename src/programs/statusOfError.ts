@@ -34,6 +34,13 @@ const statusOnly = (c: Connection, error: ConnectionError, now: DateTime.Utc): S
         detail: `${error.key} is not set: set ${error.tried[0]?.replace(/ \(environment\)$/, "") ?? error.key}, ` +
           `or store it in the keychain or the config file (tried ${error.tried.join(", ")})`
       }
+    case "SecretUnreadable":
+      return {
+        ...base,
+        action: "failed",
+        detail: `${error.key} could not be read from ${error.store} (${error.reason}); nothing was sent to ${c.platform} ` +
+          `and the stored token was not changed: the next run tries again (if this repeats, run herald doctor)`
+      }
     case "RefreshRejected":
       return {
         ...base,

@@ -15,9 +15,11 @@ import { nowUtc } from "./statusOfError.js"
 export const verifyOne = (connection: Connection) =>
   Effect.gen(function*() {
     const refresher = (yield* Refreshers).get(connection.platform)
-    const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
-    const check = yield* refresher.verify({ connection, secrets, now }).pipe(
+    const check = yield* (yield* Secrets).lookup(connection, refresher.secretKeys).pipe(
+      Effect.flatMap((secrets) => refresher.verify({ connection, secrets, now })),
+      Effect.catchTag("SecretUnreadable", (e) =>
+        Effect.succeed({ health: "unavailable" as const, detail: `nothing to check: ${e.message}` })),
       Effect.catchTag("SecretMissing", (e) =>
         Effect.succeed({
           health: "unavailable" as const,

@@ -3,7 +3,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { Connection } from "../domain/Connection.js"
-import type { SecretMissing } from "../domain/errors.js"
+import type { SecretMissing, SecretUnreadable } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 
 export type SecretSource = "env" | "keychain" | "config" | "journal"
@@ -25,7 +25,12 @@ export interface SecretBag {
 }
 
 export class Secrets extends Context.Tag("herald/Secrets")<Secrets, {
-  readonly lookup: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<SecretBag>
+  /**
+   * Fails when a store that answers cannot be read for one of the keys (a keychain read
+   * error): that is not "absent", and falling through to a later store could hand back a
+   * stale copy of a token that has since rotated.
+   */
+  readonly lookup: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<SecretBag, SecretUnreadable>
   /**
    * Values newer than every store (a journal entry being replayed): they win over env,
    * keychain and config for the rest of this run, because the environment a run started

@@ -15,6 +15,7 @@ import * as TikTok from "../../src/platforms/TikTok.js"
 import * as X from "../../src/platforms/X.js"
 import { doctor, type DoctorFindings, makeDoctorReport } from "../../src/programs/doctor.js"
 import { ConfigStore, ConfigWriteError } from "../../src/services/ConfigStore.js"
+import { Keychain, KeychainUnavailable } from "../../src/services/Keychain.js"
 import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
 
 // sentinels: none of these may ever appear in doctor's output
@@ -29,15 +30,24 @@ interface Setup {
   readonly env?: Record<string, string>
   readonly keychain?: Record<string, string>
   readonly keychainUnavailable?: string
+  /** the keychain answers its probe, then fails every read with this reason */
+  readonly keychainReadFails?: string
   readonly configWritable?: boolean
   readonly http?: Handler
 }
 
 const world = (setup: Setup) => {
   const http = makeMemoryHttp(setup.http ?? (() => json(404, {})))
-  const keychain = setup.keychainUnavailable === undefined
+  const usable = setup.keychainUnavailable === undefined
     ? KeychainMemory.layer(setup.keychain ?? {})
     : KeychainMemory.unavailable(setup.keychainUnavailable)
+  const readFails = setup.keychainReadFails
+  const keychain = readFails === undefined
+    ? usable
+    : Layer.effect(
+      Keychain,
+      Effect.map(Keychain, (k) => ({ ...k, get: () => Effect.fail(new KeychainUnavailable({ reason: readFails })) }))
+    ).pipe(Layer.provide(usable))
   const store = Layer.succeed(ConfigStore, {
     file: FILE,
     check: setup.configWritable === false ? Effect.fail(new ConfigWriteError({ file: FILE, reason: "not writable (EACCES)" })) : Effect.void,
@@ -134,6 +144,24 @@ describe("doctor", () => {
       const text = renderDoctorText(report)
       assert.match(text, /refresh_token\s+MISSING\s+set TIKTOK_REFRESH_TOKEN/)
       assert.include(text, "keychain herald tiktok/refresh_token")
+    }))
+
+  it.effect("a keychain entry that cannot be read is a problem naming the entry, and the other secrets are still found", () =>
+    Effect.gen(function*() {
+      const { report } = yield* run({
+        config: tiktok,
+        env: { TIKTOK_CLIENT_SECRET: SECRET_ENV },
+        keychain: { "tiktok/refresh_token": SECRET_KEYCHAIN },
+        keychainReadFails: "D-Bus timeout"
+      })
+      const byKey = Object.fromEntries(report.connections[0]!.secrets.map((s) => [s.key, s]))
+      assert.deepInclude(byKey["client_secret"], { source: "env", name: "TIKTOK_CLIENT_SECRET" })
+      assert.deepInclude(byKey["refresh_token"], { source: "unreadable", name: "keychain herald tiktok/refresh_token", reason: "D-Bus timeout" })
+      assert.include(
+        report.problems,
+        "tiktok: refresh_token could not be read from keychain herald tiktok/refresh_token (D-Bus timeout); a run would not refresh it"
+      )
+      assert.match(renderDoctorText(report), /refresh_token\s+UNREADABLE\s+keychain herald tiktok\/refresh_token: D-Bus timeout/)
     }))
 
   it.effect("LinkedIn needs its client credentials only beside a refresh token", () =>

@@ -120,7 +120,8 @@ export const makeSimWorld = (options: SimWorldOptions) =>
     const keychainService: Keychain["Type"] = {
       check: Effect.void,
       get: (account) => Effect.sync(() => Option.map(Option.fromNullable(keychain.get(account)), Redacted.make)),
-      set: (account, value) => Effect.sync(() => setSecret(account, Redacted.value(value)))
+      set: (account, value) => Effect.sync(() => setSecret(account, Redacted.value(value))),
+      remove: (account) => Effect.sync(() => void keychain.delete(account))
     }
 
     const applyEdits = (edits: ReadonlyArray<ConfigEdit>) => {

@@ -3,13 +3,14 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import * as LocalWriteBack from "../../src/layers/writeback/Local.js"
 import { RefreshersLive } from "../../src/platforms/registry.js"
-import { Keychain } from "../../src/services/Keychain.js"
+import { Keychain, KeychainUnavailable } from "../../src/services/Keychain.js"
 import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../src/services/ConfigStore.js"
 import { Journal, type JournalEntry, JournalError } from "../../src/services/Journal.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../src/services/Notifier.js"
@@ -28,6 +29,13 @@ export interface MemoryWorld {
   readonly notices: Array<AlertNotice | undefined>
   readonly seen: ReturnType<typeof makeMemoryHttp>["seen"]
   readonly files: { configWritable: boolean; applyFails: boolean; journalWritable: boolean; notifyFails: boolean }
+  /**
+   * a keychain that fails these calls, with this reason (a hiccup, a locked item); `check`
+   * is one that is there but stops answering (a locked collection, a timeout)
+   */
+  readonly keychainFaults: { get?: string; set?: string; remove?: string; check?: string }
+  /** what the keychain holds now: the seeded entries and every change since */
+  readonly keychainNow: () => ReadonlyMap<string, string>
 }
 
 export interface WorldOptions {
@@ -37,6 +45,8 @@ export interface WorldOptions {
   readonly keychain?: Record<string, string>
   /** makes the keychain unusable, with this reason */
   readonly keychainUnavailable?: string
+  /** with keychainUnavailable: the keychain is there but does not answer (locked), rather than absent */
+  readonly keychainPresent?: boolean
 }
 
 export const makeWorld = (options: WorldOptions) => {
@@ -48,7 +58,9 @@ export const makeWorld = (options: WorldOptions) => {
     notified: [],
     notices: [],
     seen: http.seen,
-    files: { configWritable: true, applyFails: false, journalWritable: true, notifyFails: false }
+    files: { configWritable: true, applyFails: false, journalWritable: true, notifyFails: false },
+    keychainFaults: {},
+    keychainNow: () => new Map()
   }
   const file = "/memory/herald.yaml"
 
@@ -57,13 +69,33 @@ export const makeWorld = (options: WorldOptions) => {
     Effect.gen(function*() {
       const m = yield* KeychainMemory.make(
         options.keychain ?? {},
-        options.keychainUnavailable === undefined ? {} : { unavailable: options.keychainUnavailable }
+        options.keychainUnavailable === undefined
+          ? {}
+          : { unavailable: options.keychainUnavailable, ...(options.keychainPresent === true ? { present: true } : {}) }
       )
+      ;(world as { keychainNow: () => ReadonlyMap<string, string> }).keychainNow = () => Effect.runSync(Ref.get(m.store))
+      const fault = (which: keyof MemoryWorld["keychainFaults"]) =>
+        Effect.suspend(() => {
+          const reason = world.keychainFaults[which]
+          return reason === undefined
+            ? Effect.void
+            : Effect.fail(new KeychainUnavailable({ reason, ...(which === "check" ? { present: true } : {}) }))
+        })
       // mirror the Ref into the world so tests can read what was stored
       return {
         ...m.service,
+        check: fault("check").pipe(Effect.zipRight(m.service.check)),
+        get: (account: string) => fault("get").pipe(Effect.zipRight(m.service.get(account))),
         set: (account: string, value: Redacted.Redacted<string>) =>
-          m.service.set(account, value).pipe(Effect.tap(() => Effect.sync(() => world.keychain.set(account, Redacted.value(value)))))
+          fault("set").pipe(
+            Effect.zipRight(m.service.set(account, value)),
+            Effect.tap(() => Effect.sync(() => world.keychain.set(account, Redacted.value(value))))
+          ),
+        remove: (account: string) =>
+          fault("remove").pipe(
+            Effect.zipRight(m.service.remove(account)),
+            Effect.tap(() => Effect.sync(() => world.keychain.delete(account)))
+          )
       }
     })
   )

@@ -23,6 +23,7 @@ export interface PassStore {
   /** GNUPGHOME and PASSWORD_STORE_DIR, for a child's environment or a ConfigProvider */
   readonly env: Readonly<Record<string, string>>
   readonly fingerprint: string
+  /** the entry's whole value (all its lines), or undefined when it is not in the store */
   show(name: string): string | undefined
   insert(name: string, value: string): void
   close(): void
@@ -67,7 +68,8 @@ export const makePassStore = (options: { readonly initialise?: boolean } = {}): 
     fingerprint,
     show: (name) => {
       const r = run("pass", ["show", name], env)
-      return r.status === 0 ? r.stdout.split("\n")[0] : undefined
+      // the whole entry less the newline every insert ends it with: what herald must read back
+      return r.status === 0 ? r.stdout.replace(/\n$/, "") : undefined
     },
     insert: (name, value) => {
       const r = run("pass", ["insert", "--multiline", "--force", name], env, `${value}\n`)

@@ -17,12 +17,16 @@ import { Keychain, KeychainUnavailable } from "../../services/Keychain.js"
 export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>
   setPassword(service: string, account: string, password: string): Promise<void>
+  /** false when there was no such entry */
+  deletePassword(service: string, account: string): Promise<boolean>
   findCredentials(service: string): Promise<Array<{ account: string; password: string }>>
 }
 
 const TIMEOUT = Duration.seconds(5)
 
 const unavailable = (reason: string) => new KeychainUnavailable({ reason })
+// it answered the bus, or was found, but not in time: it is there, holding who knows what
+const notAnswering = (reason: string) => new KeychainUnavailable({ reason, present: true })
 
 const loadKeytar = Effect.tryPromise({
   // a variable specifier keeps bundlers from resolving the optional native module
@@ -41,7 +45,7 @@ const bounded = <A>(what: string, f: () => Promise<A>) =>
   }).pipe(
     Effect.timeoutFail({
       duration: TIMEOUT,
-      onTimeout: () => unavailable(`${what} did not answer within 5 s (is the keychain locked?)`)
+      onTimeout: () => notAnswering(`${what} did not answer within 5 s (is the keychain locked?)`)
     })
   )
 
@@ -70,7 +74,8 @@ export const makeWith = (load: Effect.Effect<KeytarApi, KeychainUnavailable>) =>
           Effect.map((v) => (v === null || v === "" ? Option.none() : Option.some(Redacted.make(v))))
         ),
       set: (account, value) =>
-        call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value)))
+        call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value))),
+      remove: (account) => call("removing from the keychain", (k) => k.deletePassword(KEYCHAIN_SERVICE, account)).pipe(Effect.asVoid)
     }
     return service
   })

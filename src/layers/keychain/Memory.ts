@@ -6,18 +6,27 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import { Keychain, KeychainUnavailable } from "../../services/Keychain.js"
 
-export const make = (initial: Record<string, string> = {}, options: { readonly unavailable?: string } = {}) =>
+export const make = (
+  initial: Record<string, string> = {},
+  options: { readonly unavailable?: string; readonly present?: boolean } = {}
+) =>
   Effect.gen(function*() {
     const store = yield* Ref.make(new Map(Object.entries(initial)))
     const guard = options.unavailable === undefined
       ? Effect.void
-      : Effect.fail(new KeychainUnavailable({ reason: options.unavailable }))
+      : Effect.fail(new KeychainUnavailable({ reason: options.unavailable, ...(options.present === true ? { present: true } : {}) }))
     const service: Keychain["Type"] = {
       check: guard,
       get: (account) =>
         guard.pipe(Effect.zipRight(Ref.get(store)), Effect.map((m) => Option.map(Option.fromNullable(m.get(account)), Redacted.make))),
       set: (account, value) =>
-        guard.pipe(Effect.zipRight(Ref.update(store, (m) => new Map(m).set(account, Redacted.value(value)))))
+        guard.pipe(Effect.zipRight(Ref.update(store, (m) => new Map(m).set(account, Redacted.value(value))))),
+      remove: (account) =>
+        guard.pipe(Effect.zipRight(Ref.update(store, (m) => {
+          const next = new Map(m)
+          next.delete(account)
+          return next
+        })))
     }
     return { service, store }
   })

@@ -1,8 +1,11 @@
 /**
  * The `pass` password store as herald's keychain (`auth.writeback.backend: pass`): entries
- * are `<prefix><platform>[:<account>]/<key>`, read with `pass show` (first line), written
- * with `pass insert --multiline --force` fed on stdin — never argv, which other users of
- * the machine can read in `ps`. `PASSWORD_STORE_DIR` and `GNUPGHOME` are honoured. Every
+ * are `<prefix><platform>[:<account>]/<key>`, written with `pass insert --multiline --force`
+ * fed on stdin — never argv, which other users of the machine can read in `ps` — and read
+ * back byte-exact with `pass show`: the whole entry less the one newline that every way of
+ * inserting (herald's, `pass insert`, `pass generate`, an editor) ends it with. pass's
+ * "the password is the first line" convention is not used: a token may hold a newline, and
+ * a token cut at it is a different token. `PASSWORD_STORE_DIR` and `GNUPGHOME` are honoured. Every
  * call is bounded: gpg waiting on a passphrase prompt on a headless host never returns.
  */
 import * as fs from "node:fs/promises"
@@ -29,6 +32,8 @@ export interface PassOptions {
 }
 
 const unavailable = (reason: string) => new KeychainUnavailable({ reason })
+// the store is there, but its key cannot be used now: its entries are unknown, not absent
+const notAnswering = (reason: string) => new KeychainUnavailable({ reason, present: true })
 
 const envValue = (name: string) =>
   Config.option(Config.nonEmptyString(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -73,11 +78,9 @@ export const make = (options: PassOptions = {}) =>
     const run = (program: string, args: ReadonlyArray<string>, input?: string): Effect.Effect<ProcessResult, KeychainUnavailable> =>
       runProcess([program, ...args], { timeout, env, ...(input !== undefined ? { input } : {}) }).pipe(
         Effect.mapError((e) =>
-          unavailable(
-            e.timedOut
-              ? `${program} ${args[0] ?? ""} did not answer within ${Duration.format(timeout)} (is gpg waiting for a passphrase?)`
-              : `${program} ${e.reason}`
-          )
+          e.timedOut
+            ? notAnswering(`${program} ${args[0] ?? ""} did not answer within ${Duration.format(timeout)} (is gpg waiting for a passphrase?)`)
+            : unavailable(`${program} ${e.reason}`)
         )
       )
 
@@ -103,12 +106,12 @@ export const make = (options: PassOptions = {}) =>
           probe
         )
         if (sealed.code !== 0) {
-          return yield* Effect.fail(unavailable(`gpg cannot encrypt to ${ids.value.join(", ")}: ${said(sealed)}`))
+          return yield* Effect.fail(notAnswering(`gpg cannot encrypt to ${ids.value.join(", ")}: ${said(sealed)}`))
         }
         const opened = yield* run(gpgProgram, ["--batch", "--quiet", "--pinentry-mode", "error", "--decrypt"], sealed.stdout)
         if (opened.code !== 0 || opened.stdout !== probe) {
           return yield* Effect.fail(
-            unavailable(
+            notAnswering(
               `gpg cannot decrypt for ${ids.value.join(", ")} without a passphrase prompt (${said(opened)}); ` +
                 "unattended runs need the key unlocked in gpg-agent, or a key without a passphrase"
             )
@@ -128,8 +131,7 @@ export const make = (options: PassOptions = {}) =>
           Effect.zipRight(run(passProgram, ["show", nameOf(account)])),
           Effect.flatMap((r) => {
             if (r.code === 0) {
-              // pass's convention: the secret is the first line
-              const value = r.stdout.split("\n")[0]!.replace(/\r$/, "")
+              const value = r.stdout.endsWith("\n") ? r.stdout.slice(0, -1) : r.stdout
               return Effect.succeed(value === "" ? Option.none() : Option.some(Redacted.make(value)))
             }
             if (/is not in the password store/.test(r.stderr)) return Effect.succeed(Option.none())
@@ -145,6 +147,15 @@ export const make = (options: PassOptions = {}) =>
           ),
           Effect.flatMap((r) =>
             r.code === 0 ? Effect.void : Effect.fail(unavailable(`pass insert ${nameOf(account)} failed: ${said(r)}`))
+          )
+        ),
+      remove: (account) =>
+        check.pipe(
+          Effect.zipRight(writes.withPermits(1)(run(passProgram, ["rm", "--force", nameOf(account)]))),
+          Effect.flatMap((r) =>
+            r.code === 0 || /is not in the password store/.test(r.stderr)
+              ? Effect.void
+              : Effect.fail(unavailable(`pass rm ${nameOf(account)} failed: ${said(r)}`))
           )
         )
     }

@@ -1,14 +1,17 @@
 /**
  * Resolves each secret: environment → OS keychain → config file (DESIGN §1 "Secrets").
  * A further account's app credentials (client id/key/secret) fall back to the default
- * account's; its user tokens never do.
+ * account's; its user tokens never do. A keychain that is absent for the whole run is
+ * passed over (the config file is then where write-back stores); one that is there but
+ * does not answer (locked, timing out), or that fails a read, stops the lookup: the value
+ * there is unknown, and the config file's copy may be one that has rotated away since.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../domain/Connection.js"
-import { SecretMissing } from "../../domain/errors.js"
+import { SecretMissing, SecretUnreadable } from "../../domain/errors.js"
 import {
   appCredentialKeys,
   type ConnectionId,
@@ -18,7 +21,7 @@ import {
   type SecretKey
 } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { Keychain } from "../../services/Keychain.js"
+import { Keychain, type KeychainUnavailable } from "../../services/Keychain.js"
 import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
 import { envVar } from "../config/envVar.js"
 
@@ -29,16 +32,18 @@ export const make = Effect.gen(function*() {
   const keychain = yield* Keychain
   // why the keychain (or pass store) cannot be read, said where a missing secret is reported
   const probe = yield* Effect.cached(
-    keychain.check.pipe(Effect.match({ onSuccess: () => undefined, onFailure: (e): string | undefined => e.reason }))
+    keychain.check.pipe(
+      Effect.match({ onSuccess: () => undefined, onFailure: (e): KeychainUnavailable | undefined => e })
+    )
   )
   // every secret of every connection asks: once the probe has answered, answer from a variable
-  let settled: { readonly problem: string | undefined } | undefined
-  const keychainProblem = Effect.suspend(() =>
+  let settled: { readonly problem: KeychainUnavailable | undefined } | undefined
+  const keychainState = Effect.suspend(() =>
     settled !== undefined
       ? Effect.succeed(settled.problem)
       : Effect.tap(probe, (problem) => Effect.sync(() => void (settled = { problem })))
   )
-  const keychainUsable = Effect.map(keychainProblem, (p) => p === undefined)
+  const keychainProblem = Effect.map(keychainState, (p) => p?.reason)
   const remembered = new Map<string, Redacted.Redacted<string>>()
   const rememberedKey = (c: ConnectionId, key: SecretKey) => keychainAccount(c, key)
 
@@ -49,27 +54,32 @@ export const make = Effect.gen(function*() {
 
   const configKey = (c: Connection, key: SecretKey) => [...c.configPath, key].join(".")
 
+  const describe = (account: string) => keychain.describe?.(account) ?? `keychain herald ${account}`
+
   const tried = (c: Connection, key: SecretKey, problem?: string): ReadonlyArray<string> => [
     ...owners(c, key).flatMap((o) => [
       `${envName(o, key)} (environment)`,
-      (keychain.describe?.(keychainAccount(o, key)) ?? `keychain herald ${keychainAccount(o, key)}`) +
-      (problem !== undefined ? ` (unusable: ${problem})` : "")
+      describe(keychainAccount(o, key)) + (problem !== undefined ? ` (unusable: ${problem})` : "")
     ]),
     `${configKey(c, key)} in ${app.file}`
   ]
 
-  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>> =>
+  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>, SecretUnreadable> =>
     Effect.gen(function*() {
       const fresh = remembered.get(rememberedKey(c, key))
       if (fresh !== undefined) return Option.some({ value: fresh, source: "journal", name: rememberedKey(c, key) })
-      const useKeychain = yield* keychainUsable
+      const problem = yield* keychainState
       for (const owner of owners(c, key)) {
         const name = envName(owner, key)
         const env = yield* fromEnv(name)
         if (Option.isSome(env)) return Option.some({ value: env.value, source: "env", name })
-        if (useKeychain) {
-          const account = keychainAccount(owner, key)
-          const stored = yield* keychain.get(account).pipe(Effect.orElseSucceed(() => Option.none()))
+        const account = keychainAccount(owner, key)
+        const unreadable = (reason: string) =>
+          new SecretUnreadable({ platform: c.platform, account: c.account, key, store: describe(account), reason })
+        // a keychain that is there but does not answer may hold this very secret
+        if (problem?.present === true) return yield* Effect.fail(unreadable(problem.reason))
+        if (problem === undefined) {
+          const stored = yield* keychain.get(account).pipe(Effect.mapError((e) => unreadable(e.reason)))
           if (Option.isSome(stored)) return Option.some({ value: stored.value, source: "keychain", name: account })
         }
       }
@@ -79,7 +89,7 @@ export const make = Effect.gen(function*() {
         : Option.none()
     })
 
-  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag> =>
+  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
     Effect.gen(function*() {
       const found = new Map<SecretKey, ResolvedSecret>()
       for (const key of keys) {

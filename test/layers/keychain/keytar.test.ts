@@ -18,7 +18,8 @@ const fakeKeytar = (behaviour: { readonly probeHangs?: boolean; readonly readHan
   const api: Keytar.KeytarApi = {
     findCredentials: () => (calls.probe++, behaviour.probeHangs ? never() : Promise.resolve([])),
     getPassword: (service, account) => (calls.get++, behaviour.readHangs ? never() : Promise.resolve(store.get(`${service}|${account}`) ?? null)),
-    setPassword: (service, account, password) => (calls.set++, Promise.resolve(void store.set(`${service}|${account}`, password)))
+    setPassword: (service, account, password) => (calls.set++, Promise.resolve(void store.set(`${service}|${account}`, password))),
+    deletePassword: (service, account) => Promise.resolve(store.delete(`${service}|${account}`))
   }
   const load = Effect.sync(() => (calls.load++, api))
   return { store, calls, load }
@@ -45,11 +46,23 @@ describe("Keytar keychain", () => {
       assert.strictEqual(k.calls.probe, 1, "one probe per run")
     }))
 
+  it.effect("remove deletes an entry under service herald; an entry that is not there is fine", () =>
+    Effect.gen(function*() {
+      const k = fakeKeytar()
+      const keychain = yield* Keytar.makeWith(k.load)
+      yield* keychain.set("x/refresh_token", Redacted.make("rt-1"))
+      yield* keychain.remove("x/refresh_token")
+      assert.isTrue(Option.isNone(yield* keychain.get("x/refresh_token")))
+      assert.deepStrictEqual([...k.store.keys()], [])
+      yield* keychain.remove("x/refresh_token")
+    }))
+
   it.effect("keytar that cannot load: unavailable, with a reason that says what to install", () =>
     Effect.gen(function*() {
       const keychain = yield* Keytar.makeWith(Effect.fail(new KeychainUnavailable({ reason: "keytar is not installed" })))
       const exit = yield* Effect.exit(keychain.get("tiktok/refresh_token"))
       assert.strictEqual(reasonOf(exit), "keytar is not installed")
+      assert.isUndefined((yield* Effect.flip(keychain.check)).present, "no keychain here: absent, not locked")
     }))
 
   it.effect("a probe that never answers fails after 5 s, and the keychain is not asked again", () =>
@@ -78,6 +91,9 @@ describe("Keytar keychain", () => {
       assert.include(reasonOf(yield* Effect.exit(keychain.get("tiktok/access_token"))), "did not answer")
       assert.include(reasonOf(yield* Effect.exit(keychain.set("tiktok/access_token", Redacted.make("a")))), "did not answer")
       assert.include(reasonOf(yield* Effect.exit(keychain.check)), "did not answer")
+      // there, but not answering: what it holds is unknown, unlike a keychain that is absent
+      assert.isTrue((yield* Effect.flip(keychain.check)).present)
+      assert.include(reasonOf(yield* Effect.exit(keychain.remove("tiktok/access_token"))), "did not answer")
       assert.strictEqual(k.calls.get, 1)
       assert.strictEqual(k.calls.set, 0)
     }))

@@ -62,6 +62,32 @@ describe.skipIf(missing !== undefined)("pass", () => {
       assert.strictEqual(keychain.describe?.("x/refresh_token"), "pass herald/x/refresh_token")
     }).pipe(Effect.provide(keychainFor(store.env))))
 
+  it.live("values are byte-exact: every line of a multi-line value, leading spaces and a trailing newline survive", () =>
+    Effect.gen(function*() {
+      const keychain = yield* Keychain
+      const values = ["sentinel-line1\nsentinel-line2", "  sentinel-spaced  ", "sentinel-ends-with-newline\n", "a\n\nb\r\nc"]
+      for (const [i, value] of values.entries()) {
+        yield* keychain.set(`exact${i}/refresh_token`, Redacted.make(value))
+        assert.strictEqual(store.show(`herald/exact${i}/refresh_token`), value, "pass holds the whole value")
+        const back = Option.map(yield* keychain.get(`exact${i}/refresh_token`), Redacted.value).pipe(Option.getOrUndefined)
+        assert.strictEqual(back, value)
+      }
+      // an entry a person inserted with pass insert --multiline reads back whole too
+      store.insert("herald/byhand/refresh_token", "sentinel-hand-1\nsentinel-hand-2")
+      const byHand = Option.map(yield* keychain.get("byhand/refresh_token"), Redacted.value).pipe(Option.getOrUndefined)
+      assert.strictEqual(byHand, "sentinel-hand-1\nsentinel-hand-2")
+    }).pipe(Effect.provide(keychainFor(store.env))))
+
+  it.live("remove deletes an entry; removing one that is not there is fine", () =>
+    Effect.gen(function*() {
+      const keychain = yield* Keychain
+      store.insert("herald/gone/refresh_token", "sentinel-rt-gone")
+      yield* keychain.remove("gone/refresh_token")
+      assert.isUndefined(store.show("herald/gone/refresh_token"))
+      assert.isTrue(Option.isNone(yield* keychain.get("gone/refresh_token")))
+      yield* keychain.remove("gone/refresh_token")
+    }).pipe(Effect.provide(keychainFor(store.env))))
+
   it.live("an uninitialised store, or no pass at all, is unusable and says why", () =>
     Effect.gen(function*() {
       const uninitialised = yield* Effect.flip(Effect.flatMap(Keychain, (k) => k.check).pipe(Effect.provide(keychainFor(bare.env))))
@@ -120,6 +146,39 @@ describe.skipIf(missing !== undefined)("pass", () => {
       }
       // only expiry metadata reaches the config file
       assert.deepStrictEqual([...new Set(edits.map((e) => e.path.join(".")))], ["platforms.x.access_token_expires_at"])
+    }))
+
+  it.live("a multi-line rotated token is sent whole by the next run", () =>
+    Effect.gen(function*() {
+      const token = (n: number) => `sentinel-ml-rt-${n}\nsecond line ${n}`
+      store.insert("herald/x:multi/refresh_token", token(1))
+      let current = token(1)
+      let issued = 1
+      const sent: Array<string> = []
+      const http = makeMemoryHttp((req) => {
+        sent.push(req.form["refresh_token"] ?? "")
+        if (req.form["refresh_token"] !== current) {
+          return json(400, { error: "invalid_request", error_description: "Value passed for the token was invalid." })
+        }
+        issued++
+        current = token(issued)
+        return json(200, { token_type: "bearer", expires_in: 7200, access_token: `sentinel-ml-at-${issued}`, refresh_token: current })
+      })
+      const config: HeraldConfig = {
+        platforms: { x: { client_id: "cid", accounts: { multi: {} } } },
+        auth: { writeback: { backend: "pass" } }
+      }
+      const layer = Layer.mergeAll(RefreshersLive, SecretsLive, PassWriteBack.layer, fixed).pipe(
+        Layer.provideMerge(Layer.mergeAll(keychainFor(store.env), memoryStore([]), http.layer)),
+        Layer.provideMerge(ConfigFile.fromValue(config, "/memory/herald.yaml")),
+        Layer.provide(withEnv(store.env))
+      )
+      for (const n of [2, 3]) {
+        const report = yield* refreshAll("x:multi", { dryRun: false, concurrency: 1 }).pipe(Effect.provide(layer))
+        assert.strictEqual(report.statuses[0]!.action, "rotated", report.statuses[0]!.detail)
+        assert.strictEqual(store.show("herald/x:multi/refresh_token"), token(n))
+      }
+      assert.deepStrictEqual(sent, [token(1), token(2)], "each run sent the whole stored token")
     }))
 })
 
