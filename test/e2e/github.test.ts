@@ -12,7 +12,7 @@ import * as YAML from "yaml"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from "../../sandbox/fakes/github.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
-import { storeKey } from "../../src/layers/journal/stateDir.js"
+import { besideConfig } from "../../src/layers/journal/storeFiles.js"
 import { PROBE_SECRET } from "../../src/layers/writeback/GitHub.js"
 import { describeRun, type Finished, heraldBin, makeWorkspace, repoRoot, sentinelsIn, waitFor, type Workspace } from "./support/safetyHelpers.js"
 
@@ -34,7 +34,7 @@ interface Report {
 }
 const reportOf = (r: Finished): Report => JSON.parse(r.stdout) as Report
 
-const journalFile = (ws: Workspace) => path.join(ws.stateDir, `journal-${storeKey(ws.configFile)}.json`)
+const journalFile = (ws: Workspace) => besideConfig(ws.configFile).journal
 
 interface World {
   readonly tiktok: TikTokFake
