@@ -24,6 +24,7 @@ import type { Journal } from "../services/Journal.js"
 import type { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
+import type { Scrubber } from "../services/Scrubber.js"
 import type { Secrets } from "../services/Secrets.js"
 import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
@@ -34,7 +35,7 @@ import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
-export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Scrubber
 
 export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>

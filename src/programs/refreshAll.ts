@@ -13,7 +13,9 @@ import { Distributor } from "../services/Distributor.js"
 import { Journal } from "../services/Journal.js"
 import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
+import { scrubReport } from "../domain/scrub.js"
 import { guardTransport } from "../platforms/providerCall.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
@@ -108,7 +110,10 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
       concurrency: Math.max(1, options.concurrency)
     })
     if (!options.dryRun) yield* flushJournal
-    const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
+    const scrubber = yield* Scrubber
+    const distributed = yield* distribute(parsed, stored, options.dryRun)
+    // everything the report says leaves herald (table, JSON, alert): no secret known to this run is in it
+    const report = scrubReport(withDistribution(makeReport(options.dryRun, statuses), distributed), yield* scrubber.current)
     if (options.dryRun || report.attention === 0) return report
     const notifier = yield* Notifier
     return yield* notifier.notify(report).pipe(
@@ -118,7 +123,9 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
           notification: { backend: notifier.name, notified: notifier.name !== "none", detail: notifier.name === "none" ? "no alert backend configured" : "alert sent" }
         }),
         onFailure: (e): Report => ({ ...report, notification: { backend: notifier.name, notified: false, detail: e.reason } })
-      })
+      }),
+      // a webhook's or mail server's refusal may quote what it was sent
+      Effect.flatMap((r) => Effect.map(scrubber.current, (scrub) => scrubReport(r, scrub)))
     )
   }).pipe(
     // set once here, so each of the connections' calls finds them set (providerCall)

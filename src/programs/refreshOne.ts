@@ -13,6 +13,7 @@ import { envName, type SecretKey } from "../domain/Platform.js"
 import type { Status } from "../domain/Status.js"
 import { Journal } from "../services/Journal.js"
 import { Refreshers } from "../services/Refreshers.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { type SecretBag, Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nowUtc, statusOfError } from "./statusOfError.js"
@@ -44,6 +45,8 @@ export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "s
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
       )
       : false
+    // the new values are secrets too: a backend's error text may quote them
+    yield* (yield* Scrubber).register(Object.values(outcome.secrets))
     const persisted = yield* writeBack.persist(connection, outcome).pipe(
       Effect.retry(persistRetry),
       Effect.mapError((e) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e))
@@ -86,6 +89,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
   Effect.gen(function*() {
     const refresher = (yield* Refreshers).get(connection.platform)
     const writeBack = yield* WriteBack
+    const scrubber = yield* Scrubber
     const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
     const ctx = { connection, secrets, now }
@@ -96,7 +100,12 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
       if (!options.dryRun && metadata !== undefined && Object.keys(metadata).length > 0) {
         // metadata only: failing to record it must not turn a good answer into an alert
         yield* writeBack.persist(connection, { secrets: {}, metadata }).pipe(
-          Effect.catchAll((e) => Effect.logWarning(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`))
+          Effect.catchAll((e) =>
+            Effect.flatMap(
+              scrubber.scrub(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`),
+              (text) => Effect.logWarning(text)
+            )
+          )
         )
       }
       return { ...base, ...decided } satisfies Status
@@ -104,6 +113,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
     if (options.dryRun && !plan.readOnly) return dryRunStatus(connection, plan)
     if (!options.dryRun && plan.writes.length > 0) yield* writeBack.preflight(connection, plan.writes)
     const outcome = yield* refresher.execute(ctx, plan)
+    yield* scrubber.register(Object.values(outcome.secrets))
     const details = [outcome.detail]
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
@@ -134,6 +144,8 @@ export const refreshOne = (connection: Connection, options: RunOptions) =>
     } satisfies Status
   }).pipe(
     Effect.catchAll((error) => Effect.map(nowUtc, (now) => statusOfError(connection, error, now))),
+    // the one exit of a connection's text: a platform or backend may have quoted a secret in it
+    Effect.flatMap((status) => Effect.flatMap(Scrubber, (s) => Effect.map(s.scrub(status.detail), (detail): Status => ({ ...status, detail })))),
     // no stack trace: capturing one per connection costs more than the rest of the span
     Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account }, captureStackTrace: false })
   )

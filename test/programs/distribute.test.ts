@@ -41,7 +41,7 @@ const http: Handler = (req) =>
 const run = (targets: ReadonlyArray<DistributeTarget>, dryRun = false, only: HeraldConfig = config) => {
   const { layer, world } = makeWorld({ config: only, http })
   return refreshAll(undefined, { dryRun, concurrency: 4 }).pipe(
-    Effect.provide(Layer.merge(layer, Dotenv.layer(targets, dir))),
+    Effect.provide(Dotenv.layer(targets, dir).pipe(Layer.provideMerge(layer))),
     Effect.map((report) => ({ report, world }))
   )
 }

@@ -6,6 +6,7 @@ import * as Redacted from "effect/Redacted"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import * as LocalWriteBack from "../../src/layers/writeback/Local.js"
 import { RefreshersLive } from "../../src/platforms/registry.js"
@@ -112,7 +113,7 @@ export const makeWorld = (options: WorldOptions) => {
   const config = ConfigFile.fromValue(options.config, file)
 
   const layer = Layer.mergeAll(RefreshersLive, SecretsLive, LocalWriteBack.layer, notifier, journal, lock).pipe(
-    Layer.provideMerge(Layer.mergeAll(store, keychainLayer, http.layer)),
+    Layer.provideMerge(Layer.mergeAll(store, keychainLayer, http.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(config),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))))
   )

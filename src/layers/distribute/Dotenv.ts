@@ -13,6 +13,8 @@ import * as Redacted from "effect/Redacted"
 import type { DistributeTarget } from "../../domain/Config.js"
 import { commandLine, type Delivery, type Distribution, entriesFor } from "../../domain/Distribution.js"
 import { Distributor } from "../../services/Distributor.js"
+import { Scrubber } from "../../services/Scrubber.js"
+import * as ScrubberRegistry from "../scrubber/Registry.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
 import { lastLine, runProcess } from "../process/runProcess.js"
 import { rewriteDotenv } from "./dotenvText.js"
@@ -23,10 +25,6 @@ export const DEFAULT_THEN_TIMEOUT_SECONDS = 60
 /** `~/x` and paths relative to the config file's folder, so cron and CI read the same file. */
 export const resolvePath = (file: string, baseDir: string): string =>
   file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : path.resolve(baseDir, file)
-
-/** Output of the `then` command never carries a value herald just wrote. */
-const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
-  secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join("<redacted>") : t), text)
 
 interface Current {
   /** the file written: a symlinked .env is updated where it points, and stays a symlink */
@@ -59,10 +57,16 @@ const keepOwner = (current: Current) =>
     ? Effect.tryPromise(() => fs.chown(current.real, current.owner!.uid, current.owner!.gid)).pipe(Effect.ignore)
     : Effect.void
 
-export const distributeOne = (target: DistributeTarget, baseDir: string, deliveries: ReadonlyArray<Delivery>) =>
+export const distributeOne = (
+  target: DistributeTarget,
+  baseDir: string,
+  deliveries: ReadonlyArray<Delivery>,
+  scrubber: Scrubber["Type"] = ScrubberRegistry.make()
+) =>
   Effect.gen(function*() {
     const { connections, entries } = entriesFor(target, deliveries)
     if (entries.length === 0) return undefined
+    yield* scrubber.register(entries.map((e) => e.value))
     const file = resolvePath(target.dotenv, baseDir)
     const keys = entries.map((e) => e.key)
     const then = target.then !== undefined ? commandLine(target.then) : undefined
@@ -112,7 +116,8 @@ export const distributeOne = (target: DistributeTarget, baseDir: string, deliver
     if (target.then === undefined) return { ...base, changed: true, alert: false, detail: wrote } satisfies Distribution
 
     const timeout = Duration.seconds(target.timeout_seconds ?? DEFAULT_THEN_TIMEOUT_SECONDS)
-    const secrets = entries.map((e) => Redacted.value(e.value))
+    // what the command prints is relayed: cleaned of every secret this run knows, not only the new ones
+    const scrub = yield* scrubber.current
     const result = yield* runProcess(target.then, { timeout, cwd: path.dirname(file) }).pipe(Effect.either)
     // the file is up to date: running the command by hand finishes the job
     const byHand = commandLine(target.then)
@@ -121,21 +126,26 @@ export const distributeOne = (target: DistributeTarget, baseDir: string, deliver
     }
     const { code, signal, stderr, stdout } = result.right
     if (code !== 0) {
-      const said = lastLine(scrub(stderr, secrets)) ?? lastLine(scrub(stdout, secrets))
+      const said = lastLine(scrub(stderr)) ?? lastLine(scrub(stdout))
       const how = code === null ? `was killed by ${signal ?? "a signal"}` : `exited with code ${code}`
       return failed(`${wrote}; ${then} ${how}${said !== undefined ? `: ${said}` : ""}`, byHand, true, true)
     }
     return { ...base, changed: true, ran: true, alert: false, detail: `${wrote}; ran ${then}` } satisfies Distribution
   }).pipe(Effect.withSpan("Distributor.dotenv"))
 
-export const make = (targets: ReadonlyArray<DistributeTarget>, baseDir: string): Distributor["Type"] => ({
+/** `scrubber` is the run's (the layer takes it); without one, only the delivered values are scrubbed. */
+export const make = (
+  targets: ReadonlyArray<DistributeTarget>,
+  baseDir: string,
+  scrubber: Scrubber["Type"] = ScrubberRegistry.make()
+): Distributor["Type"] => ({
   distribute: Effect.fn("Distributor.distribute")(function*(deliveries: ReadonlyArray<Delivery>) {
     if (deliveries.length === 0) return []
     // one target at a time: two targets may share a file or a restart
-    const results = yield* Effect.forEach(targets, (t) => distributeOne(t, baseDir, deliveries))
+    const results = yield* Effect.forEach(targets, (t) => distributeOne(t, baseDir, deliveries, scrubber))
     return results.filter((r): r is Distribution => r !== undefined)
   })
 })
 
-export const layer = (targets: ReadonlyArray<DistributeTarget>, baseDir: string): Layer.Layer<Distributor> =>
-  Layer.succeed(Distributor, make(targets, baseDir))
+export const layer = (targets: ReadonlyArray<DistributeTarget>, baseDir: string): Layer.Layer<Distributor, never, Scrubber> =>
+  Layer.effect(Distributor, Effect.map(Scrubber, (scrubber) => make(targets, baseDir, scrubber)))

@@ -16,6 +16,7 @@ import type { AlertSettings as AlertSettingsSchema } from "../../domain/Config.j
 import { ConfigError } from "../../domain/errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Notifier } from "../../services/Notifier.js"
+import { Scrubber } from "../../services/Scrubber.js"
 import * as Email from "./Email.js"
 import * as None from "./None.js"
 import * as Webhook from "./Webhook.js"
@@ -32,7 +33,7 @@ interface Selection {
   readonly timeoutSeconds?: number | undefined
 }
 
-type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError>
+type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError, Scrubber>
 
 /** Names each missing or invalid key; effect's Config messages never carry a value. */
 const issuesOf = (error: EffectConfigError.ConfigError): ReadonlyArray<string> => {
@@ -84,6 +85,8 @@ const webhook: Build = ({ alerts, file, timeoutSeconds }) =>
     }
     const invalid = checkWebhookUrl(Redacted.value(url), key)
     if (invalid !== undefined) return yield* fail(invalid)
+    // a webhook URL is a credential (Slack's and Discord's carry their token in the path)
+    yield* (yield* Scrubber).register([url])
     const format = alerts.webhook?.format
     return Webhook.layer({
       url,
@@ -107,7 +110,11 @@ const email: Build = ({ alerts, file }) => {
     ...(port === undefined ? {} : { port }),
     ...(secure === undefined ? {} : { secure })
   }
-  return Effect.succeed(Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
+  // the SMTP password is a secret the server's refusal may quote; a bad login is reported by the layer
+  const register = Effect.flatMap(Scrubber, (scrubber) =>
+    Effect.flatMap(Effect.option(Email.credentials), (login) =>
+      scrubber.register(Option.toArray(Option.flatten(login)).flatMap((l) => [l.pass]))))
+  return Effect.as(register, Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
 }
 
 /** One entry per backend. */
@@ -117,7 +124,7 @@ const backends: { readonly [B in Backend]: Build } = {
   email
 }
 
-export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient> = Layer
+export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer
   .unwrapEffect(
     Effect.gen(function*() {
       const app = yield* AppConfig

@@ -26,6 +26,7 @@ import { DEFAULT_TIMEOUT, guardTransport } from "../../platforms/providerCall.js
 import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Scrubber } from "../../services/Scrubber.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
 export interface Settings {
@@ -444,13 +445,35 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
   } satisfies Settings
 })
 
+/**
+ * GitLab's answers are relayed in these errors, and GitLab quotes what it was sent ("value
+ * … is invalid"): every secret the run knows, GITLAB_TOKEN and the new values included, is
+ * scrubbed from their reasons.
+ */
+export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"]): WriteBack["Type"] => {
+  const clean = <E extends PreflightFailed | WriteBackFailed>(e: E) =>
+    Effect.flatMap(scrubber.scrub(e.reason), (reason) => Effect.fail(reason === e.reason ? e : (new (e.constructor as new(a: E) => E)({ ...e, reason }))))
+  return {
+    ...writeBack,
+    preflight: (connection, keys) => Effect.catchAll(writeBack.preflight(connection, keys), clean),
+    persist: (connection, update) =>
+      scrubber.register(Object.values(update.secrets)).pipe(
+        Effect.zipRight(writeBack.persist(connection, update)),
+        Effect.catchAll(clean)
+      )
+  }
+}
+
 /** `auth.writeback.backend: gitlab`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig
+    const scrubber = yield* Scrubber
     const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.gitlab)
+    yield* scrubber.register([settings.token])
     const timeout = app.config.auth?.timeout_seconds
-    return yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
+    const writeBack = yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
+    return scrubbed(writeBack, scrubber)
   })
 )

@@ -1,3 +1,4 @@
+import * as ScrubberRegistry from "../../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -394,7 +395,7 @@ describe("GitLab write-back layer", () => {
 
   const build = (env: Record<string, string>, gitlab?: Parameters<typeof appConfig>[0]) =>
     WriteBack.pipe(
-      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.merge(appConfig(gitlab), NodeHttp.layer)))),
+      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(appConfig(gitlab), NodeHttp.layer, ScrubberRegistry.layer)))),
       Effect.withConfigProvider(ConfigProvider.fromJson(env))
     )
 
@@ -416,6 +417,24 @@ describe("GitLab write-back layer", () => {
       )
       yield* backend.preflight(tiktok, ["refresh_token"])
       assert.isTrue(fake.requests.some((r) => r.path === "/api/v4/projects/group%2Fblog/variables/TIKTOK_REFRESH_TOKEN"))
+    }))
+
+  it.scopedLive("GitLab's messages quoting the new value or the token are scrubbed from preflight and persist errors", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({
+        variables: [existing("TIKTOK_REFRESH_TOKEN"), existing("TIKTOK_ACCESS_TOKEN")],
+        faults: [
+          { method: "PUT", key: "TIKTOK_REFRESH_TOKEN", status: 422, body: { message: `value ${NEW_REFRESH} is invalid (sent with ${TOKEN})` } }
+        ]
+      })
+      const backend = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "group/blog", CI_API_V4_URL: fake.url })
+      const persisted = yield* Effect.flip(backend.persist(tiktok, rotated))
+      assert.include(persisted.reason, "value <redacted> is invalid")
+      assertNoSecrets(shown(persisted))
+      fake.fail({ method: "GET", status: 418, body: { message: `token ${TOKEN} has expired` }, times: Infinity })
+      const preflight = yield* Effect.flip(backend.preflight(tiktok, ["refresh_token"]))
+      assert.include(preflight.reason, "token <redacted> has expired")
+      assertNoSecrets(shown(preflight))
     }))
 
   it.effect("missing token, project and api_url: one ConfigError naming each and the file", () =>
