@@ -89,6 +89,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
         "    - dotenv: .env",
         "      connections: [x]",
         "      then: [docker, restart, poster]",
+        "      then_env: [POSTER_BROKEN]",
         ""
       ].join("\n")
     )
@@ -109,7 +110,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it("herald auth refresh x: the new refresh token is in pass, the new access token in .env, other lines intact, the restart ran once", async () => {
+  it("herald auth refresh x: the new refresh token is in pass (and not in .env), the new access token in .env, other lines intact, the restart ran once", async () => {
     const ran = await run("auth", "refresh", "x", "--json")
     expect(ran.code, ran.stderr).toBe(0)
     const report = JSON.parse(ran.stdout)
@@ -117,7 +118,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(report.distribution).toEqual([expect.objectContaining({
       target: `dotenv ${path.join(dir, ".env")}`,
       connections: ["x"],
-      keys: ["X_ACCESS_TOKEN", "X_REFRESH_TOKEN"],
+      keys: ["X_ACCESS_TOKEN"],
       changed: true,
       then: "docker restart poster",
       ran: true,
@@ -130,8 +131,10 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(store.show("herald/x/refresh_token")).toBe(refresh)
     expect(store.show("herald/x/access_token")).toBe(access)
     expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).toBe(
-      ENV_BEFORE.replace("X_ACCESS_TOKEN=sentinel-stale-access", `X_ACCESS_TOKEN=${access}`) + `X_REFRESH_TOKEN=${refresh}\n`
+      ENV_BEFORE.replace("X_ACCESS_TOKEN=sentinel-stale-access", `X_ACCESS_TOKEN=${access}`)
     )
+    // the refresh token stays herald's: a poster holding it could spend it and lock herald out
+    expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).not.toContain(refresh)
     expect(fs.statSync(path.join(dir, ".env")).mode & 0o777).toBe(0o640)
     expect(calls()).toEqual([["restart", "poster"]])
     // the config file gets the expiry, never a token

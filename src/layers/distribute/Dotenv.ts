@@ -9,12 +9,14 @@ import * as path from "node:path"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { DistributeTarget } from "../../domain/Config.js"
-import { commandLine, type Delivery, type Distribution, entriesFor } from "../../domain/Distribution.js"
+import { commandLine, type Delivery, type Distribution, entriesFor, readableBy, thenEnvNames } from "../../domain/Distribution.js"
 import { Distributor } from "../../services/Distributor.js"
 import { Scrubber } from "../../services/Scrubber.js"
 import * as ScrubberRegistry from "../scrubber/Registry.js"
+import { envVar } from "../config/envVar.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
 import { lastLine, runProcess } from "../process/runProcess.js"
 import { rewriteDotenv } from "./dotenvText.js"
@@ -57,6 +59,13 @@ const keepOwner = (current: Current) =>
     ? Effect.tryPromise(() => fs.chown(current.real, current.owner!.uid, current.owner!.gid)).pipe(Effect.ignore)
     : Effect.void
 
+/** The `then` command's whole environment, read from herald's (see thenEnvNames). */
+const thenEnvironment = (target: DistributeTarget) =>
+  Effect.map(
+    Effect.forEach(thenEnvNames(target), (name) => Effect.map(envVar(name), (value) => [name, Option.getOrUndefined(value)] as const)),
+    (pairs) => Object.fromEntries(pairs.filter((p): p is readonly [string, string] => p[1] !== undefined))
+  )
+
 export const distributeOne = (
   target: DistributeTarget,
   baseDir: string,
@@ -77,8 +86,11 @@ export const distributeOne = (
       ...(then !== undefined ? { then } : {})
     }
     const again = `herald auth refresh${connections.length === 1 ? ` ${connections[0]}` : ""}`
+    // set once the file's mode is known
+    let seen: { readonly readableBy?: string } = {}
     const failed = (detail: string, remedy: string, changed: boolean, ran?: boolean): Distribution => ({
       ...base,
+      ...seen,
       changed,
       ...(ran !== undefined ? { ran } : {}),
       alert: true,
@@ -92,13 +104,18 @@ export const distributeOne = (
     }
     const next = rewriteDotenv(current.right.text, entries.map((e) => ({ key: e.key, value: Redacted.value(e.value) })))
     const changed = !current.right.exists || next !== current.right.text
+    // the file's mode is kept (its owner chose it), but a secret others can read is said, with the fix
+    const exposed = current.right.exists ? readableBy(current.right.mode) : undefined
+    const exposure = exposed === undefined ? "" : `; ${file} is readable by ${exposed}: run chmod 600 ${file}`
+    if (exposed !== undefined) seen = { readableBy: exposed }
     if (!changed) {
       return {
         ...base,
+        ...seen,
         changed: false,
         ...(then !== undefined ? { ran: false } : {}),
         alert: false,
-        detail: "the file already holds the new values" + (then !== undefined ? `; ${then} not run` : "")
+        detail: "the file already holds the new values" + (then !== undefined ? `; ${then} not run` : "") + exposure
       } satisfies Distribution
     }
     const written = yield* atomicWrite(current.right.real, next, current.right.mode).pipe(
@@ -112,13 +129,14 @@ export const distributeOne = (
         false
       )
     }
-    const wrote = `wrote ${keys.join(", ")}`
-    if (target.then === undefined) return { ...base, changed: true, alert: false, detail: wrote } satisfies Distribution
+    const wrote = `wrote ${keys.join(", ")}${exposure}`
+    if (target.then === undefined) return { ...base, ...seen, changed: true, alert: false, detail: wrote } satisfies Distribution
 
     const timeout = Duration.seconds(target.timeout_seconds ?? DEFAULT_THEN_TIMEOUT_SECONDS)
     // what the command prints is relayed: cleaned of every secret this run knows, not only the new ones
     const scrub = yield* scrubber.current
-    const result = yield* runProcess(target.then, { timeout, cwd: path.dirname(file) }).pipe(Effect.either)
+    const env = yield* thenEnvironment(target)
+    const result = yield* runProcess(target.then, { timeout, cwd: path.dirname(file), env }).pipe(Effect.either)
     // the file is up to date: running the command by hand finishes the job
     const byHand = commandLine(target.then)
     if (result._tag === "Left") {
@@ -130,7 +148,7 @@ export const distributeOne = (
       const how = code === null ? `was killed by ${signal ?? "a signal"}` : `exited with code ${code}`
       return failed(`${wrote}; ${then} ${how}${said !== undefined ? `: ${said}` : ""}`, byHand, true, true)
     }
-    return { ...base, changed: true, ran: true, alert: false, detail: `${wrote}; ran ${then}` } satisfies Distribution
+    return { ...base, ...seen, changed: true, ran: true, alert: false, detail: `${wrote}; ran ${then}` } satisfies Distribution
   }).pipe(Effect.withSpan("Distributor.dotenv"))
 
 /** `scrubber` is the run's (the layer takes it); without one, only the delivered values are scrubbed. */
