@@ -39,7 +39,7 @@ const applyTo = (doc: YAML.Document, edits: ReadonlyArray<ConfigEdit>): void => 
 
 /** Pure: the new text of a YAML document after `edits`. */
 export const applyEdits = (text: string, edits: ReadonlyArray<ConfigEdit>): string => {
-  const doc: YAML.Document = YAML.parseDocument(text)
+  const doc: YAML.Document = YAML.parseDocument(text, { uniqueKeys: false })
   applyTo(doc, edits)
   return doc.toString()
 }
@@ -87,7 +87,7 @@ interface Parsed {
 // the document the config was loaded from, when the file has not changed since
 const parse = (source: string): Parsed => ({
   source,
-  doc: takeParsedDocument(source) ?? YAML.parseDocument(source),
+  doc: takeParsedDocument(source) ?? YAML.parseDocument(source, { uniqueKeys: false }),
   patches: new Map(),
   text: source
 })
