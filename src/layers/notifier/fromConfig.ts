@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { AlertSettings as AlertSettingsSchema } from "../../domain/Config.js"
 import { ConfigError } from "../../domain/errors.js"
+import { secretUrlTransportIssue } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Notifier } from "../../services/Notifier.js"
 import { Scrubber } from "../../services/Scrubber.js"
@@ -52,18 +53,13 @@ const issuesOf = (error: EffectConfigError.ConfigError): ReadonlyArray<string> =
 const fromEffectConfig = (file: string) => (error: EffectConfigError.ConfigError): ConfigError =>
   new ConfigError({ file, issues: issuesOf(error) })
 
-const isLoopbackHost = (hostname: string): boolean => {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "")
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
-}
-
-/** DESIGN §2.6: only HTTPS off loopback. The message names the key, never the URL (a credential). */
+/** DESIGN §2 rule 8: only HTTPS off loopback. The message names the key, never the URL (a credential). */
 const checkWebhookUrl = (url: string, key: string): string | undefined => {
   if (!URL.canParse(url)) return `${key}: expected an http(s) URL`
-  const parsed = new URL(url)
-  if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined
-  return `${key}: must be an https URL (plain http only to loopback hosts)`
+  const protocol = new URL(url).protocol
+  if (protocol !== "https:" && protocol !== "http:") return `${key}: must be an https URL (plain http only to loopback hosts)`
+  const issue = secretUrlTransportIssue(url)
+  return issue === undefined ? undefined : `${key}: ${issue}`
 }
 
 const webhook: Build = ({ alerts, file, timeoutSeconds }) =>

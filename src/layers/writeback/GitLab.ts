@@ -22,6 +22,7 @@ import type { Connection } from "../../domain/Connection.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { envName, type SecretKey } from "../../domain/Platform.js"
+import { isLoopbackHost, withoutUserinfo } from "../../domain/validateConfig.js"
 import { DEFAULT_TIMEOUT, guardTransport } from "../../platforms/providerCall.js"
 import { describeHttpFailure } from "../http/networkError.js"
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
@@ -62,15 +63,12 @@ export const checkMaskedValue = (value: string): string | undefined => {
 /** Older instances accept only the Base64 alphabet plus `@ : . ~` in masked values. */
 const fitsLegacyMaskedAlphabet = (value: string): boolean => /^[A-Za-z0-9+/=@:.~_-]*$/.test(value)
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
-
 /** Why `url` cannot be the API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
 export const checkApiUrl = (url: string): string | undefined => {
   if (!URL.canParse(url)) return "is not a URL"
   const parsed = new URL(url)
   if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined
   return "must use https:// (plain http is allowed only for loopback hosts)"
 }
 
@@ -429,7 +427,8 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
     )
   } else {
     const problem = checkApiUrl(apiUrl)
-    if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${apiUrl}`)
+    // CI_API_V4_URL may carry user:password@ (a proxy's login): never repeated
+    if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${withoutUserinfo(apiUrl)}`)
   }
   const scope = section?.environment_scope
   if (scope !== undefined && scope.trim() === "") issues.push("auth.writeback.gitlab.environment_scope is empty: remove it or name a scope")

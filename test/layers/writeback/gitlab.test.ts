@@ -453,6 +453,18 @@ describe("GitLab write-back layer", () => {
       assert.notInclude(shown(error), "job-token-value")
     }))
 
+  it.effect("a CI_API_V4_URL with user:password@ is refused without repeating the userinfo", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: "http://deploy:SENTINEL-PROXY-PW@gitlab.example.com/api/v4" })
+      )
+      assert.deepStrictEqual(error.issues, [
+        "CI_API_V4_URL must use https:// (plain http is allowed only for loopback hosts): http://gitlab.example.com/api/v4"
+      ])
+      assert.notInclude(shown(error), "SENTINEL-PROXY-PW")
+      assert.notInclude(shown(error), "deploy:")
+    }))
+
   it.effect("an empty GITLAB_TOKEN counts as missing", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(build({ GITLAB_TOKEN: "" }, { project: "group/blog", api_url: "https://gitlab.com/api/v4" }))
