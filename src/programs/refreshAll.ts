@@ -15,6 +15,7 @@ import { Notifier } from "../services/Notifier.js"
 import { RunLock } from "../services/RunLock.js"
 import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
+import { WriteBack } from "../services/WriteBack.js"
 import { scrubReport } from "../domain/scrub.js"
 import { guardTransport } from "../platforms/providerCall.js"
 import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
@@ -40,6 +41,7 @@ export const currentConfig = Effect.flatMap(AppConfig, (app) => app.reload ?? Ef
  */
 export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effect.gen(function*() {
   const journal = yield* Journal
+  const writeBack = yield* WriteBack
   const pending = yield* journal.pending.pipe(
     Effect.catchAll((e) => Effect.logError(`cannot read journal ${e.file}: ${e.reason}`).pipe(Effect.as([])))
   )
@@ -51,6 +53,17 @@ export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effe
       continue
     }
     const secrets = Object.fromEntries(Object.entries(entry.secrets).map(([k, v]) => [k, Redacted.make(v)]))
+    if (entry.writtenIn !== undefined) {
+      if (entry.writtenIn === writeBack.staleEnvironment) {
+        // stored already, but this job's environment still holds the value it replaced
+        yield* (yield* Secrets).remember(connection, secrets)
+        results.push(`${connectionLabel(connection)}: stored earlier in this job; this run uses that value, not the job's environment`)
+      } else {
+        // stored in an earlier job: this one's environment has it
+        yield* journal.clear(connection).pipe(Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`)))
+      }
+      continue
+    }
     yield* (yield* Secrets).remember(connection, secrets)
     const ok = yield* persistOutcome(connection, { secrets, metadata: entry.metadata }).pipe(Effect.isSuccess)
     results.push(`${connectionLabel(connection)}: ${ok ? "restored from the journal" : "still in the journal"}`)

@@ -52,7 +52,10 @@ export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "s
       Effect.mapError((e) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e))
     )
     if (journaled) {
-      yield* journal.clear(connection).pipe(
+      // in a CI job, the job's environment still holds the old value: its later runs need this one
+      const job = writeBack.staleEnvironment
+      const done = job !== undefined && journal.settle !== undefined ? journal.settle(connection, job) : journal.clear(connection)
+      yield* done.pipe(
         Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`))
       )
     }

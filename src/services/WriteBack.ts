@@ -23,6 +23,13 @@ export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
    * False where the store *is* the next run's environment (GitLab CI variables).
    */
   readonly shadowedByEnvironment: boolean
+  /**
+   * Set where this run's own environment is the store's copy from before the run (a CI job
+   * reads its variables once, at its start): the job's id (CI_JOB_ID). A value written
+   * back here stays in the journal marked with it, and later runs in the same job use it
+   * instead of the environment's old one, which may already be spent.
+   */
+  readonly staleEnvironment?: string
   /** can `keys` of this connection be written now? Checked before anything is rotated. */
   readonly preflight: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<void, PreflightFailed>
   /** persist the secrets and metadata of a successful call */

@@ -96,6 +96,11 @@ export const makeWorld = (options: WorldOptions) => {
           : Effect.fail(new JournalError({ file: "/memory/state/journal.json", reason: "EROFS" }))
       ),
     clear: (connection) => Effect.sync(() => void world.journal.delete(connectionLabel(connection))),
+    settle: (connection, job) =>
+      Effect.sync(() => {
+        const entry = world.journal.get(connectionLabel(connection))
+        if (entry !== undefined) world.journal.set(connectionLabel(connection), { ...entry, writtenIn: job })
+      }),
     pending: Effect.sync(() => [...world.journal.values()])
   })
 

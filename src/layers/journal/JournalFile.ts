@@ -75,6 +75,11 @@ export const make = (file: string) =>
         writer.defer((entries) => {
           delete entries[connectionLabel(connection)]
         }),
+      settle: (connection, job) =>
+        writer.defer((entries) => {
+          const entry = entries[connectionLabel(connection)]
+          if (entry !== undefined) entries[connectionLabel(connection)] = { ...entry, writtenIn: job }
+        }),
       pending: Effect.zipRight(writer.flush, Effect.map(read, (entries) => Object.values(entries))),
       flush: writer.flush
     }

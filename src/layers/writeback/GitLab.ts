@@ -38,6 +38,8 @@ export interface Settings {
   /** selects one of several variables sharing a key (`filter[environment_scope]`) */
   readonly environmentScope?: string
   readonly token: Redacted.Redacted<string>
+  /** CI_JOB_ID: this job read its variables at its start (see WriteBack.staleEnvironment) */
+  readonly jobId?: string
   readonly retry?: RetryPolicy
   /** per attempt */
   readonly timeout?: Duration.Duration
@@ -381,7 +383,13 @@ export const make = (settings: Settings) =>
     })
 
     // the variables written here are the next pipeline's environment: nothing shadows them
-    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist })
+    return WriteBack.of({
+      name: "gitlab",
+      shadowedByEnvironment: false,
+      ...(settings.jobId !== undefined ? { staleEnvironment: settings.jobId } : {}),
+      preflight,
+      persist
+    })
   })
 
 // ---- the layer, from config ----------------------------------------------------------
@@ -389,7 +397,8 @@ export const make = (settings: Settings) =>
 const Env = Config.all({
   token: Config.option(Config.redacted(Config.nonEmptyString("GITLAB_TOKEN"))),
   projectId: Config.option(Config.nonEmptyString("CI_PROJECT_ID")),
-  apiUrl: Config.option(Config.nonEmptyString("CI_API_V4_URL"))
+  apiUrl: Config.option(Config.nonEmptyString("CI_API_V4_URL")),
+  jobId: Config.option(Config.nonEmptyString("CI_JOB_ID"))
 })
 
 /** Settings from `auth.writeback.gitlab` and the environment; every problem named at once. */
@@ -440,6 +449,7 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
     apiUrl,
     project,
     token: env.token.value,
+    ...(Option.isSome(env.jobId) ? { jobId: env.jobId.value } : {}),
     ...(scope === undefined ? {} : { environmentScope: scope })
   } satisfies Settings
 })

@@ -408,6 +408,15 @@ describe("GitLab write-back layer", () => {
       assert.isTrue(fake.requests.some((r) => r.path === "/api/v4/projects/42/variables/TIKTOK_REFRESH_TOKEN"))
     }))
 
+  it.scopedLive("inside a CI job it says the job's environment is stale after a write (CI_JOB_ID), outside it does not", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN")] })
+      const inJob = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: fake.url, CI_JOB_ID: "4711" })
+      assert.strictEqual(inJob.staleEnvironment, "4711")
+      const outside = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: fake.url })
+      assert.isUndefined(outside.staleEnvironment)
+    }))
+
   it.scopedLive("config wins over the CI variables", () =>
     Effect.gen(function*() {
       const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN")] })
