@@ -67,6 +67,7 @@ describe.skipIf(missing !== undefined)("X with pass storage and a dotenv target"
       path.join(dir, "bin", "docker"),
       `#!${process.execPath}
 require("node:fs").appendFileSync(${JSON.stringify(path.join(dir, "docker-calls.jsonl"))}, JSON.stringify(process.argv.slice(2)) + "\\n")
+require("node:fs").writeFileSync(${JSON.stringify(path.join(dir, "docker-env.json"))}, JSON.stringify(process.env))
 if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daemon: No such container: poster"); process.exit(1) }
 `,
       { mode: 0o755 }
@@ -137,6 +138,10 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).not.toContain(refresh)
     expect(fs.statSync(path.join(dir, ".env")).mode & 0o777).toBe(0o640)
     expect(calls()).toEqual([["restart", "poster"]])
+    // the restart gets a minimal environment: no client secret, no pass store, nothing of herald's
+    const seenEnv = JSON.parse(fs.readFileSync(path.join(dir, "docker-env.json"), "utf8")) as Record<string, string>
+    expect(Object.keys(seenEnv).filter((k) => !["PATH", "HOME", "LANG"].includes(k))).toEqual([])
+    expect(JSON.stringify(seenEnv)).not.toContain("sentinel")
     // the config file gets the expiry, never a token
     const yaml = fs.readFileSync(path.join(dir, "herald.yaml"), "utf8")
     expect(yaml).toMatch(/^# herald for the poster/)
