@@ -8,6 +8,7 @@
  * of every layer that runs a program, of the CLI's layer type and of every test world.
  */
 import { spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -48,14 +49,33 @@ const DRAIN_MS = 200
 const spawnReason = (e: NodeJS.ErrnoException): string =>
   e.code === "ENOENT" ? "not found (is it installed and on PATH?)" : e.code === "EACCES" ? "not executable (EACCES)" : e.code ?? e.message
 
-/** Is any process of the group still there? */
+/**
+ * Is any process of the group still running? Where /proc can tell, a zombie does not count:
+ * a container whose PID 1 does not reap leaves exited grandchildren as zombies, and they
+ * would make a group that obeyed SIGTERM look as if it ignored it.
+ */
 const groupAlive = (pgid: number): boolean => {
   try {
     process.kill(-pgid, 0)
-    return true
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false
   }
+  let pids: Array<string>
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
+  } catch {
+    return true
+  }
+  return pids.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      // after the command name (which may hold spaces and parentheses): state, ppid, pgrp
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      return Number(pgrp) === pgid && state !== "Z"
+    } catch {
+      return false
+    }
+  })
 }
 
 const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
@@ -85,7 +105,7 @@ const stopGroup = (pgid: number, graceMs: number): Effect.Effect<string> =>
         signalGroup(pgid, "SIGKILL")
         resume(Effect.succeed(`killed with SIGKILL (it ignored SIGTERM for ${Duration.format(Duration.millis(graceMs))})`))
       }
-    }, 25)
+    }, 50)
   })
 
 /**

@@ -140,4 +140,26 @@ setInterval(() => {}, 1000)`
       for (const pid of [leader, child]) if (alive(pid)) process.kill(pid, "SIGKILL")
     }
   }, 15_000)
+
+  it("a group that obeys SIGTERM at the timeout is reported as stopped with SIGTERM, children included", async () => {
+    const pids = path.join(dir, "pids.json")
+    const cmd = script(
+      "slow.cjs",
+      `const { spawn } = require("node:child_process")
+const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" })
+require("node:fs").writeFileSync(${JSON.stringify(pids)}, JSON.stringify([process.pid, child.pid]))
+setInterval(() => {}, 1000)`
+    )
+    const started = Date.now()
+    const result = await run({ then: [cmd], timeout_seconds: 1 })
+    const [leader, child] = JSON.parse(fs.readFileSync(pids, "utf8")) as [number, number]
+    try {
+      expect(result.detail).toContain("did not finish within 1s and was stopped with SIGTERM")
+      expect(Date.now() - started).toBeLessThan(2500)
+      expect(alive(leader)).toBe(false)
+      expect(alive(child)).toBe(false)
+    } finally {
+      for (const pid of [leader, child]) if (alive(pid)) process.kill(pid, "SIGKILL")
+    }
+  }, 15_000)
 })
