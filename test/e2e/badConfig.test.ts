@@ -52,6 +52,11 @@ const cases: ReadonlyArray<Case> = [
     names: ["auth.writeback.backend"]
   },
   {
+    name: "a plain http webhook to a non-loopback host",
+    spoil: (t) => replaceOnce(t, "  alerts:\n    backend: none", "  alerts:\n    backend: webhook\n    webhook: { url: \"http://hooks.example.com/services/T0/B0/hookpath\" }"),
+    names: ["auth.alerts.webhook.url", "https"]
+  },
+  {
     name: "an alias bomb (billion laughs)",
     spoil: (t) =>
       t + ["lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"].concat(
