@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
+import { scrubbed } from "./scrubbed.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
 import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
@@ -61,7 +62,8 @@ const startUp = <A, E extends { readonly _tag: string; readonly message: string 
     Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
       if (e instanceof NeedsAttention) return Effect.fail(e)
       const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
-      return Console.error(text).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
+      return Effect.flatMap(Effect.all([scrubbed(text), scrubbed(e.message)]), ([shown, message]) =>
+        Console.error(shown).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message })))))
     })
   )
 
