@@ -459,19 +459,27 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
  * … is invalid"): every secret the run knows, GITLAB_TOKEN and the new values included, is
  * scrubbed from their reasons.
  */
-export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"]): WriteBack["Type"] => {
-  const clean = <E extends PreflightFailed | WriteBackFailed>(e: E) =>
-    Effect.flatMap(scrubber.scrub(e.reason), (reason) => Effect.fail(reason === e.reason ? e : (new (e.constructor as new(a: E) => E)({ ...e, reason }))))
-  return {
-    ...writeBack,
-    preflight: (connection, keys) => Effect.catchAll(writeBack.preflight(connection, keys), clean),
-    persist: (connection, update) =>
-      scrubber.register(Object.values(update.secrets)).pipe(
-        Effect.zipRight(writeBack.persist(connection, update)),
-        Effect.catchAll(clean)
-      )
-  }
-}
+export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"]): WriteBack["Type"] => ({
+  ...writeBack,
+  preflight: (connection, keys) =>
+    Effect.catchAll(writeBack.preflight(connection, keys), (e) =>
+      Effect.flatMap(scrubber.scrub(e.reason), (reason) =>
+        Effect.fail(new PreflightFailed({ platform: e.platform, account: e.account, reason })))),
+  persist: (connection, update) =>
+    scrubber.register(Object.values(update.secrets)).pipe(
+      Effect.zipRight(writeBack.persist(connection, update)),
+      Effect.catchAll((e) =>
+        Effect.flatMap(scrubber.scrub(e.reason), (reason) =>
+          Effect.fail(
+            new WriteBackFailed({
+              platform: e.platform,
+              account: e.account,
+              reason,
+              ...(e.recoveryPath !== undefined ? { recoveryPath: e.recoveryPath } : {})
+            })
+          )))
+    )
+})
 
 /** `auth.writeback.backend: gitlab`. */
 export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer.effect(
