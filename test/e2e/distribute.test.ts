@@ -13,7 +13,7 @@ import * as YAML from "yaml"
 import { startXFake, X_ME_PATH, X_TOKEN_PATH, type XFake } from "../../sandbox/fakes/x.js"
 import { makePassStore, passMissing, type PassStore } from "../support/passStore.js"
 
-const bin = fileURLToPath(new URL("../../dist/herald.js", import.meta.url))
+const bin = process.env["HERALD_E2E_BIN"] ?? fileURLToPath(new URL("../../dist/herald.js", import.meta.url))
 const missing = passMissing()
 if (missing !== undefined) console.warn(`skipping the pass + dotenv acceptance test: ${missing}`)
 
@@ -198,5 +198,19 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(report.distribution).toBeUndefined()
     expect(x.counters.rotations).toBe(rotationsBefore)
     expect(calls()).toHaveLength(3)
+  })
+
+  it("a .env whose X_ACCESS_TOKEN has an unclosed quote: that line is replaced, every other line kept byte for byte; a 0644 file is named", async () => {
+    const others = ["DB_PASSWORD=sentinel-db-password", "API_URL=\"https://api.example/v1\" # compose reads it", "", "# end", ""]
+    fs.writeFileSync(path.join(dir, ".env"), ["X_ACCESS_TOKEN=\"sentinel-stale-access", ...others].join("\n"))
+    fs.chmodSync(path.join(dir, ".env"), 0o644)
+    const ran = await run("auth", "refresh", "x", "--json")
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0)
+    const access = store.show("herald/x/access_token")!
+    expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).toBe([`X_ACCESS_TOKEN=${access}`, ...others].join("\n"))
+    const [target] = JSON.parse(ran.stdout).distribution
+    expect(target).toMatchObject({ readableBy: "group and others (mode 0644)", alert: false })
+    expect(target.detail).toContain(`${path.join(dir, ".env")} is readable by group and others (mode 0644): run chmod 600`)
+    expect(ran.stdout + ran.stderr).not.toContain(access)
   })
 })
