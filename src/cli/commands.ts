@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
+import { scrubbed } from "./scrubbed.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
 import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
@@ -24,6 +25,7 @@ import type { Journal } from "../services/Journal.js"
 import type { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
+import type { Scrubber } from "../services/Scrubber.js"
 import type { Secrets } from "../services/Secrets.js"
 import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
@@ -35,7 +37,7 @@ import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
-export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Scrubber
 
 export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
@@ -67,7 +69,8 @@ const startUp = <A, E extends { readonly _tag: string; readonly message: string 
     Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
       if (e instanceof NeedsAttention) return Effect.fail(e)
       const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
-      return Console.error(text).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
+      return Effect.flatMap(Effect.all([scrubbed(text), scrubbed(e.message)]), ([shown, message]) =>
+        Console.error(shown).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message })))))
     })
   )
 

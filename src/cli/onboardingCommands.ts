@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
+import { scrubbed } from "./scrubbed.js"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { type ConfigError, UsageError } from "../domain/errors.js"
@@ -48,9 +49,11 @@ const boundary = <A, E extends { readonly _tag: string; readonly message: string
         ? e.reason
         : e.message
       const ran = e._tag === "LoginFailed" || e._tag === "WriteBackFailed"
-      return Console.error(`herald: ${reason}`).pipe(
-        Effect.zipRight(Effect.fail(ran ? new NeedsAttention({ count: 1 }) : new CouldNotStart({ message: reason })))
-      )
+      // a platform's or backend's words are in `reason`, and may quote a secret
+      return Effect.flatMap(scrubbed(reason), (shown) =>
+        Console.error(`herald: ${shown}`).pipe(
+          Effect.zipRight(Effect.fail(ran ? new NeedsAttention({ count: 1 }) : new CouldNotStart({ message: shown })))
+        ))
     })
   )
 

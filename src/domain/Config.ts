@@ -154,13 +154,16 @@ export const AlertSettings = Schema.Struct({
  * One `auth.distribute` entry: a dotenv file that receives the secrets a run stored for the
  * connections it names (TARGET syntax; default all). `keys` maps herald's names
  * (`x/access_token`, or the env name `X_ACCESS_TOKEN`) to the file's keys; when given, only
- * those secrets are written. `then` is an argv (no shell) run once after the file changed.
+ * those secrets are written. `then` is an argv (no shell) run once after the file changed,
+ * with PATH, HOME, LANG and the `then_env` names as its whole environment.
  */
 export const DistributeTarget = Schema.Struct({
   dotenv: Schema.String.pipe(Schema.minLength(1, { message: () => "expected the path of a .env file" })),
   connections: Schema.optional(Schema.Array(Schema.String)),
   keys: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   then: Schema.optional(Schema.NonEmptyArray(Schema.String)),
+  /** environment variables `then` gets besides PATH, HOME and LANG (by name; values from herald's environment) */
+  then_env: Schema.optional(Schema.Array(Schema.String)),
   timeout_seconds: Schema.optional(PositiveNumber)
 })
 export type DistributeTarget = typeof DistributeTarget.Type

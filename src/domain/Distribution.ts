@@ -36,6 +36,8 @@ export const Distribution = Schema.Struct({
   ran: Schema.optional(Schema.Boolean),
   alert: Schema.Boolean,
   detail: Schema.String,
+  /** who besides the file's owner can read the secrets in it (`group and others (mode 0644)`), when anyone can */
+  readableBy: Schema.optional(Schema.String),
   /** the command a human should run (after fixing what `detail` names), when `alert` */
   remedy: Schema.optional(Schema.String)
 })
@@ -59,11 +61,14 @@ const matches = (targets: ReadonlyArray<Target>, c: ConnectionId): boolean =>
     (t._tag === "Account" && t.platform === c.platform && t.account === c.account)
   )
 
+/** What a target without `keys` is handed. */
+export const DEFAULT_DISTRIBUTED: ReadonlySet<SecretKey> = new Set<SecretKey>(["access_token"])
+
 /**
  * Pure: the entries a target writes from this run's deliveries, and the connections they
  * came from. Connection names use TARGET syntax (`x` = every X account, `x:brand` one).
- * With a `keys` mapping only the mapped secrets are written: a container that needs one
- * access token is not handed the refresh token too.
+ * Without `keys` only access tokens are written; with a `keys` mapping only the mapped
+ * secrets are (a refresh token only when named).
  */
 export const entriesFor = (
   target: Pick<DistributeTarget, "connections" | "keys">,
@@ -81,8 +86,10 @@ export const entriesFor = (
     for (const key of secretKeys) {
       const value = d.secrets[key]
       if (value === undefined) continue
+      // by default access tokens only (DESIGN §1 "Distribution"): a consumer holding a
+      // rotating refresh token can spend it and lock herald out, so that takes a `keys` entry
       const fileKey = target.keys === undefined
-        ? envName(d.connection, key)
+        ? (DEFAULT_DISTRIBUTED.has(key) ? envName(d.connection, key) : undefined)
         : target.keys[keychainAccount(d.connection, key)] ?? target.keys[envName(d.connection, key)]
       if (fileKey === undefined) continue
       entries.set(fileKey, value)
@@ -93,16 +100,32 @@ export const entriesFor = (
   return { connections, entries: [...entries].map(([key, value]) => ({ key, value })) }
 }
 
+/** Pure: who besides its owner can read a file of this mode, or undefined when no one can. */
+export const readableBy = (mode: number): string | undefined => {
+  const who = [(mode & 0o040) !== 0 ? "group" : undefined, (mode & 0o004) !== 0 ? "others" : undefined].filter((w) => w !== undefined)
+  return who.length === 0 ? undefined : `${who.join(" and ")} (mode ${(mode & 0o777).toString(8).padStart(4, "0")})`
+}
+
 /** Pure: the report with the distribution results; a failed target counts as needing attention. */
 export const withDistribution = (report: Report, results: ReadonlyArray<Distribution>): Report =>
   results.length === 0
     ? report
     : { ...report, attention: report.attention + results.filter((r) => r.alert).length, distribution: results }
 
+/**
+ * The variables a `then` command gets: PATH (to find the program), HOME and LANG, and the
+ * names `then_env` adds. Nothing else of herald's environment — GITLAB_TOKEN, SMTP
+ * passwords, client secrets — reaches a command herald did not write.
+ */
+export const thenEnvNames = (target: Pick<DistributeTarget, "then_env">): ReadonlyArray<string> => [
+  ...new Set(["PATH", "HOME", "LANG", ...(target.then_env ?? [])])
+]
+
 /** An argv as a person would type it (for the report; never run through a shell). */
 export const commandLine = (argv: ReadonlyArray<string>): string =>
   argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ")
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 const HERALD_NAME = /^([a-z]+)(?::([^/]+))?\/([a-z_]+)$/
 
@@ -131,6 +154,10 @@ export const distributeIssues = (config: HeraldConfig): ReadonlyArray<string> =>
       if (!DOTENV_KEY.test(fileKey)) issues.push(`${at}.keys.${name}: '${fileKey}' is not a valid .env key`)
     }
     if (t.then !== undefined && t.then[0].trim() === "") issues.push(`${at}.then.0: the command to run is empty`)
+    t.then_env?.forEach((name, j) => {
+      if (!ENV_NAME.test(name)) issues.push(`${at}.then_env.${j}: '${name}' is not an environment variable name`)
+    })
+    if (t.then_env !== undefined && t.then === undefined) issues.push(`${at}.then_env: set only with then (the command it is for)`)
   })
   return issues
 }

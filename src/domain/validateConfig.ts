@@ -19,15 +19,36 @@ export const endpointNames: Readonly<Record<(typeof platformIds)[number], Readon
   x: ["token", "health", "authorize"]
 }
 
-const isLoopback = (host: string): boolean =>
-  host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.toLowerCase()
+  return host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
 
-/** Only HTTPS to hosts that are not this machine (DESIGN §2 rule 6). */
+/** The rule itself (DESIGN §2 rule 8): plain http to a host that is not this machine. */
+export const isPlainHttpOffLoopback = (url: URL): boolean => url.protocol === "http:" && !isLoopbackHost(url.hostname)
+
+/** Only HTTPS to hosts that are not this machine (DESIGN §2 rule 8). */
 export const transportIssue = (url: string): string | undefined => {
   const u = new URL(url)
-  return u.protocol === "http:" && !isLoopback(u.hostname)
+  return isPlainHttpOffLoopback(u)
     ? `plain http is only allowed to loopback hosts; use https://${u.host}${u.pathname}`
     : undefined
+}
+
+/** The same rule for a URL that is itself a credential (a webhook's path holds its token): the message never quotes it. */
+export const secretUrlTransportIssue = (url: string): string | undefined =>
+  URL.canParse(url) && isPlainHttpOffLoopback(new URL(url)) ? "must be an https URL (plain http only to loopback hosts)" : undefined
+
+/** A URL as it may be shown: without `user:password@`. Text that is not a URL loses anything that looks like userinfo. */
+export const withoutUserinfo = (url: string): string => {
+  if (URL.canParse(url)) {
+    const u = new URL(url)
+    if (u.username === "" && u.password === "") return url
+    u.username = ""
+    u.password = ""
+    return u.toString()
+  }
+  return url.replace(/\/\/[^/?#]*@/, "//")
 }
 
 const formatIssue = (issue: ParseResult.ArrayFormatterIssue): { readonly path: string; readonly text: string } => {
@@ -82,6 +103,11 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
         if (t !== undefined) issues.push(`${prefix}.endpoints.${name}: ${t}`)
       }
     }
+  }
+  const webhookUrl = config.auth?.alerts?.webhook?.url
+  if (webhookUrl !== undefined) {
+    const t = secretUrlTransportIssue(webhookUrl)
+    if (t !== undefined) issues.push(`auth.alerts.webhook.url: ${t}`)
   }
   for (const [backend, url] of [["gitlab", config.auth?.writeback?.gitlab?.api_url], ["github", config.auth?.writeback?.github?.api_url]] as const) {
     if (url === undefined) continue

@@ -13,12 +13,13 @@ import { DistributorFromConfig } from "./distribute/fromConfig.js"
 import { KeychainFromConfig } from "./keychain/fromConfig.js"
 import * as LockFile from "./lock/LockFile.js"
 import { NotifierFromConfig } from "./notifier/fromConfig.js"
+import * as ScrubberRegistry from "./scrubber/Registry.js"
 import { SecretsLive } from "./secrets/SecretsLive.js"
 import { WriteBackFromConfig } from "./writeback/fromConfig.js"
 
 export const appLayer = (configFlag: Option.Option<string>) =>
   Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, AlertMemoryFile.layer, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )
 
@@ -31,7 +32,7 @@ export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
  */
 export const doctorLayerOver = (config: Layer.Layer<AppConfig, ConfigError>) =>
   Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(config)
   )
 

@@ -25,6 +25,7 @@ import { WriteBackFromConfig } from "../layers/writeback/fromConfig.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
 import { Keychain } from "../services/Keychain.js"
+import type { Scrubber } from "../services/Scrubber.js"
 import { Notifier } from "../services/Notifier.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets, type SecretSource } from "../services/Secrets.js"
@@ -121,7 +122,7 @@ export const displayUrl = (url: string): string => {
 
 // ---- probing (effects) -------------------------------------------------------------------
 
-export type DoctorServices = AppConfig | Keychain | ConfigStore | Refreshers | Secrets | HttpClient.HttpClient
+export type DoctorServices = AppConfig | Keychain | ConfigStore | Refreshers | Secrets | HttpClient.HttpClient | Scrubber
 
 export interface DoctorOptions {
   readonly online: boolean

@@ -14,10 +14,12 @@ import { Distributor } from "../services/Distributor.js"
 import { Journal } from "../services/Journal.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { credentialStatus, DEFAULT_CREDENTIAL_WARN_DAYS } from "../domain/Credential.js"
 import { nowUtc } from "./statusOfError.js"
+import { scrubReport } from "../domain/scrub.js"
 import { guardTransport } from "../platforms/providerCall.js"
 import { loadAlertMemory, notifyRun } from "./notifyRun.js"
 import { refusalGuard } from "./refusalGuard.js"
@@ -45,6 +47,7 @@ export const currentConfig = Effect.flatMap(AppConfig, (app) => app.reload ?? Ef
  */
 export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effect.gen(function*() {
   const journal = yield* Journal
+  const writeBack = yield* WriteBack
   const pending = yield* journal.pending.pipe(
     Effect.catchAll((e) => Effect.logError(`cannot read journal ${e.file}: ${e.reason}`).pipe(Effect.as([])))
   )
@@ -56,6 +59,17 @@ export const replayJournalFor = (connections: ReadonlyArray<Connection>) => Effe
       continue
     }
     const secrets = Object.fromEntries(Object.entries(entry.secrets).map(([k, v]) => [k, Redacted.make(v)]))
+    if (entry.writtenIn !== undefined) {
+      if (entry.writtenIn === writeBack.staleEnvironment) {
+        // stored already, but this job's environment still holds the value it replaced
+        yield* (yield* Secrets).remember(connection, secrets)
+        results.push(`${connectionLabel(connection)}: stored earlier in this job; this run uses that value, not the job's environment`)
+      } else {
+        // stored in an earlier job: this one's environment has it
+        yield* journal.clear(connection).pipe(Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`)))
+      }
+      continue
+    }
     yield* (yield* Secrets).remember(connection, secrets)
     const ok = yield* persistOutcome(connection, { secrets, metadata: entry.metadata }).pipe(Effect.isSuccess)
     results.push(`${connectionLabel(connection)}: ${ok ? "restored from the journal" : "still in the journal"}`)
@@ -150,10 +164,16 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const own = yield* ownCredentialStatus
     const statuses = own === undefined ? connectionStatuses : [...connectionStatuses, own]
     if (!options.dryRun) yield* flushJournal
-    const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
+    const scrubber = yield* Scrubber
+    const distributed = yield* distribute(parsed, stored, options.dryRun)
+    // everything the report says leaves herald (table, JSON, alert): no secret known to this run is in it
+    const report = scrubReport(withDistribution(makeReport(options.dryRun, statuses), distributed), yield* scrubber.current)
     // a dry run sends nothing and remembers nothing
     if (options.dryRun) return report
-    return yield* notifyRun(report, memory, yield* guard.refusals)
+    return yield* notifyRun(report, memory, yield* guard.refusals).pipe(
+      // a webhook's or mail server's refusal may quote what it was sent
+      Effect.flatMap((r) => Effect.map(scrubber.current, (scrub) => scrubReport(r, scrub)))
+    )
   }).pipe(
     // set once here, so each of the connections' calls finds them set (providerCall)
     guardTransport,

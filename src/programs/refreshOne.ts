@@ -15,6 +15,7 @@ import { envName, type SecretKey } from "../domain/Platform.js"
 import type { Status } from "../domain/Status.js"
 import { Journal } from "../services/Journal.js"
 import { Refreshers } from "../services/Refreshers.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { type SecretBag, Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { securable } from "../platforms/tokenAnswer.js"
@@ -47,12 +48,17 @@ export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "s
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
       )
       : false
+    // the new values are secrets too: a backend's error text may quote them
+    yield* (yield* Scrubber).register(Object.values(outcome.secrets))
     const persisted = yield* writeBack.persist(connection, outcome).pipe(
       Effect.retry(persistRetry),
       Effect.mapError((e) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e))
     )
     if (journaled) {
-      yield* journal.clear(connection).pipe(
+      // in a CI job, the job's environment still holds the old value: its later runs need this one
+      const job = writeBack.staleEnvironment
+      const done = job !== undefined && journal.settle !== undefined ? journal.settle(connection, job) : journal.clear(connection)
+      yield* done.pipe(
         Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`))
       )
     }
@@ -113,7 +119,7 @@ const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacte
  * A connection that failed after its answer's token was journaled: the token is written
  * back now, so that the store never keeps the one that was spent. Says where it went.
  */
-const keepSecured = (connection: Connection, secured: Secured): Effect.Effect<string | undefined, never, WriteBack | Journal> =>
+const keepSecured = (connection: Connection, secured: Secured): Effect.Effect<string | undefined, never, WriteBack | Journal | Scrubber> =>
   secured.secrets === undefined
     ? Effect.succeed(undefined)
     : persistOutcome(connection, { secrets: secured.secrets, metadata: {} }).pipe(
@@ -145,6 +151,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
   return Effect.gen(function*() {
     const refresher = (yield* Refreshers).get(connection.platform)
     const writeBack = yield* WriteBack
+    const scrubber = yield* Scrubber
     const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
     const journal = yield* Journal
@@ -158,7 +165,12 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       if (!options.dryRun && metadata !== undefined && Object.keys(metadata).length > 0) {
         // metadata only: failing to record it must not turn a good answer into an alert
         yield* writeBack.persist(connection, { secrets: {}, metadata }).pipe(
-          Effect.catchAll((e) => Effect.logWarning(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`))
+          Effect.catchAll((e) =>
+            Effect.flatMap(
+              scrubber.scrub(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`),
+              (text) => Effect.logWarning(text)
+            )
+          )
         )
       }
       return { ...base, ...decided } satisfies Status
@@ -167,6 +179,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
     if (!options.dryRun && plan.writes.length > 0) yield* writeBack.preflight(connection, plan.writes)
     if (!options.dryRun && plan.writes.length > 0) yield* ((yield* Journal).preflight?.(connection) ?? Effect.void)
     const outcome = yield* refresher.execute(ctx, plan)
+    yield* scrubber.register(Object.values(outcome.secrets))
     const details = [outcome.detail]
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
@@ -215,6 +228,8 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
           return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
         })
     ),
+    // the one exit of a connection's text: a platform or backend may have quoted a secret in it
+    Effect.flatMap((status) => Effect.flatMap(Scrubber, (s) => Effect.map(s.scrub(status.detail), (detail): Status => ({ ...status, detail })))),
     // no stack trace: capturing one per connection costs more than the rest of the span
     Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account }, captureStackTrace: false })
   )

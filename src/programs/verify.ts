@@ -9,6 +9,7 @@ import { parseTarget, selectConnections } from "../domain/Connection.js"
 import { makeVerifyReport, type Verification } from "../domain/Verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { Refreshers } from "../services/Refreshers.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
 import { nowUtc } from "./statusOfError.js"
 
@@ -26,7 +27,9 @@ export const verifyOne = (connection: Connection) =>
           detail: `nothing to check: ${e.key} is not set (tried ${e.tried.join(", ")})`
         }))
     )
-    return { platform: connection.platform, account: connection.account, ...check } satisfies Verification
+    // a health endpoint's error text may quote the token it was sent
+    const detail = yield* (yield* Scrubber).scrub(check.detail)
+    return { platform: connection.platform, account: connection.account, ...check, detail } satisfies Verification
   }).pipe(Effect.withSpan("verifyOne", { attributes: { platform: connection.platform, account: connection.account } }))
 
 export const verifyAll = (target: string | undefined, options: { readonly concurrency: number }) =>

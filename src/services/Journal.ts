@@ -16,6 +16,8 @@ export interface JournalEntry {
   readonly at: string
   readonly secrets: Readonly<Record<string, string>>
   readonly metadata: Readonly<Record<string, string>>
+  /** written back already, in this CI job (WriteBack.staleEnvironment): kept for that job's later runs */
+  readonly writtenIn?: string
 }
 
 /**
@@ -31,6 +33,12 @@ export class Journal extends Context.Tag("herald/Journal")<Journal, {
   readonly file: string
   readonly record: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void, JournalError>
   readonly clear: (connection: Connection) => Effect.Effect<void, JournalError>
+  /**
+   * Instead of `clear`, where the run's environment cannot see what write-back stored (a CI
+   * job's variables): keep the entry, marked as written back in `job`. Like `clear`, it may
+   * return before its write. Absent: `clear` is used.
+   */
+  readonly settle?: (connection: Connection, job: string) => Effect.Effect<void, JournalError>
   readonly pending: Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
   /**
    * Before a rotation is sent (DESIGN §2 rule 1): the journal can take this connection's

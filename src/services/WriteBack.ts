@@ -25,6 +25,13 @@ export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
    */
   readonly shadowedByEnvironment: boolean
   /**
+   * Set where this run's own environment is the store's copy from before the run (a CI job
+   * reads its variables once, at its start): the job's id (CI_JOB_ID). A value written
+   * back here stays in the journal marked with it, and later runs in the same job use it
+   * instead of the environment's old one, which may already be spent.
+   */
+  readonly staleEnvironment?: string
+  /**
    * can `keys` of this connection be written now? Checked before anything is rotated. A
    * backend whose targets must exist beforehand (CI variables and secrets) requires them
    * only for the essential keys (`isEssentialSecret`); the others are written where they exist.

@@ -18,10 +18,20 @@ const plain = (r: ReturnType<typeof entriesFor>) => ({
 })
 
 describe("entriesFor", () => {
-  it("takes every new secret of every connection under its env name by default", () => {
+  it("takes only the access tokens of every connection under their env names by default: never a refresh token", () => {
     expect(plain(entriesFor({}, [x, tiktok]))).toEqual({
       connections: ["x", "tiktok"],
-      entries: [["X_ACCESS_TOKEN", "x-at"], ["X_REFRESH_TOKEN", "x-rt"], ["TIKTOK_ACCESS_TOKEN", "tt-at"]]
+      entries: [["X_ACCESS_TOKEN", "x-at"], ["TIKTOK_ACCESS_TOKEN", "tt-at"]]
+    })
+    // a connection that stored only a refresh token gives a default target nothing
+    const onlyRefresh: Delivery = { connection: { platform: "tiktok", account: "default" }, secrets: { refresh_token: Redacted.make("tt-rt") } }
+    expect(plain(entriesFor({}, [onlyRefresh]))).toEqual({ connections: [], entries: [] })
+  })
+
+  it("hands out a refresh token only when keys names it", () => {
+    expect(plain(entriesFor({ keys: { X_REFRESH_TOKEN: "X_REFRESH_TOKEN", "x/access_token": "X_ACCESS_TOKEN" } }, [x]))).toEqual({
+      connections: ["x"],
+      entries: [["X_ACCESS_TOKEN", "x-at"], ["X_REFRESH_TOKEN", "x-rt"]]
     })
   })
 
@@ -71,6 +81,12 @@ describe("auth.distribute in the config", () => {
   it("names the key of every problem", () => {
     expect(issues([{ dotenv: ".env", then: [] }])).toEqual([expect.stringMatching(/^auth\.distribute\.0\.then\.0: is required/)])
     expect(issues([{ dotenv: ".env", then: [" "] }])).toEqual([expect.stringMatching(/^auth\.distribute\.0\.then\.0: the command to run is empty/)])
+    expect(issues([{ dotenv: ".env", then: ["docker"], then_env: ["DOCKER_HOST", "BAD NAME"] }])).toEqual([
+      "auth.distribute.0.then_env.1: 'BAD NAME' is not an environment variable name"
+    ])
+    expect(issues([{ dotenv: ".env", then_env: ["DOCKER_HOST"] }])).toEqual([
+      "auth.distribute.0.then_env: set only with then (the command it is for)"
+    ])
     expect(issues([{ dotenv: ".env", connections: ["tiktok", "x:other"], keys: { "x/password": "A", X_ACCESS_TOKEN: "not a key" } }])).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^auth\.distribute\.0\.connections\.0: tiktok is not configured/),

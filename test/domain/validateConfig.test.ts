@@ -104,6 +104,16 @@ platforms:
     ])
   })
 
+  it("refuses a plain http webhook to a non-loopback host like platform endpoints, without quoting the URL (its path is a credential)", () => {
+    const hook = (url: string) => issues(`auth:\n  alerts:\n    backend: webhook\n    webhook: { url: "${url}" }\n`)
+    const refused = hook("http://hooks.example.com/services/SENTINEL-HOOK-PATH")
+    assert.deepStrictEqual(refused, ["auth.alerts.webhook.url: must be an https URL (plain http only to loopback hosts)"])
+    assert.deepStrictEqual(hook("https://hooks.example.com/services/SENTINEL-HOOK-PATH"), [])
+    assert.deepStrictEqual(hook("http://127.0.0.1:8080/hook"), [])
+    assert.deepStrictEqual(hook("http://[::1]:8080/hook"), [])
+    assert.deepStrictEqual(hook("http://LOCALHOST:8080/hook"), [])
+  })
+
   it("an empty file and a platform with nothing under it are valid", () => {
     assert.deepStrictEqual(issues(""), [])
     assert.deepStrictEqual(issues("platforms:\n  tiktok:\n"), [])

@@ -50,6 +50,24 @@ const cases: ReadonlyArray<Case> = [
     name: "an unknown write-back backend",
     spoil: (t) => replaceOnce(t, "backend: local", "backend: vault"),
     names: ["auth.writeback.backend"]
+  },
+  {
+    name: "a plain http webhook to a non-loopback host",
+    spoil: (t) => replaceOnce(t, "  alerts:\n    backend: none", "  alerts:\n    backend: webhook\n    webhook: { url: \"http://hooks.example.com/services/T0/B0/hookpath\" }"),
+    names: ["auth.alerts.webhook.url", "https"]
+  },
+  {
+    name: "an alias bomb (billion laughs)",
+    spoil: (t) =>
+      t + ["lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"].concat(
+        Array.from({ length: 8 }, (_, i) => `lol${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(", ")}]`)
+      ).join("\n") + "\n",
+    names: ["invalid config", "aliases", "herald's limit"]
+  },
+  {
+    name: "a file too large to be a config",
+    spoil: (t) => t + `# ${"x".repeat(9 * 1024 * 1024)}\n`,
+    names: ["invalid config", "over herald's limit of 8.0 MiB"]
   }
 ]
 

@@ -13,7 +13,7 @@ import * as YAML from "yaml"
 import { startXFake, X_ME_PATH, X_TOKEN_PATH, type XFake } from "../../sandbox/fakes/x.js"
 import { makePassStore, passMissing, type PassStore } from "../support/passStore.js"
 
-const bin = fileURLToPath(new URL("../../dist/herald.js", import.meta.url))
+const bin = process.env["HERALD_E2E_BIN"] ?? fileURLToPath(new URL("../../dist/herald.js", import.meta.url))
 const missing = passMissing()
 if (missing !== undefined) console.warn(`skipping the pass + dotenv acceptance test: ${missing}`)
 
@@ -67,6 +67,7 @@ describe.skipIf(missing !== undefined)("X with pass storage and a dotenv target"
       path.join(dir, "bin", "docker"),
       `#!${process.execPath}
 require("node:fs").appendFileSync(${JSON.stringify(path.join(dir, "docker-calls.jsonl"))}, JSON.stringify(process.argv.slice(2)) + "\\n")
+require("node:fs").writeFileSync(${JSON.stringify(path.join(dir, "docker-env.json"))}, JSON.stringify(process.env))
 if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daemon: No such container: poster"); process.exit(1) }
 `,
       { mode: 0o755 }
@@ -89,6 +90,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
         "    - dotenv: .env",
         "      connections: [x]",
         "      then: [docker, restart, poster]",
+        "      then_env: [POSTER_BROKEN]",
         ""
       ].join("\n")
     )
@@ -109,7 +111,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it("herald auth refresh x: the new refresh token is in pass, the new access token in .env, other lines intact, the restart ran once", async () => {
+  it("herald auth refresh x: the new refresh token is in pass (and not in .env), the new access token in .env, other lines intact, the restart ran once", async () => {
     const ran = await run("auth", "refresh", "x", "--json")
     expect(ran.code, ran.stderr).toBe(0)
     const report = JSON.parse(ran.stdout)
@@ -117,7 +119,7 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(report.distribution).toEqual([expect.objectContaining({
       target: `dotenv ${path.join(dir, ".env")}`,
       connections: ["x"],
-      keys: ["X_ACCESS_TOKEN", "X_REFRESH_TOKEN"],
+      keys: ["X_ACCESS_TOKEN"],
       changed: true,
       then: "docker restart poster",
       ran: true,
@@ -130,10 +132,16 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(store.show("herald/x/refresh_token")).toBe(refresh)
     expect(store.show("herald/x/access_token")).toBe(access)
     expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).toBe(
-      ENV_BEFORE.replace("X_ACCESS_TOKEN=sentinel-stale-access", `X_ACCESS_TOKEN=${access}`) + `X_REFRESH_TOKEN=${refresh}\n`
+      ENV_BEFORE.replace("X_ACCESS_TOKEN=sentinel-stale-access", `X_ACCESS_TOKEN=${access}`)
     )
+    // the refresh token stays herald's: a poster holding it could spend it and lock herald out
+    expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).not.toContain(refresh)
     expect(fs.statSync(path.join(dir, ".env")).mode & 0o777).toBe(0o640)
     expect(calls()).toEqual([["restart", "poster"]])
+    // the restart gets a minimal environment: no client secret, no pass store, nothing of herald's
+    const seenEnv = JSON.parse(fs.readFileSync(path.join(dir, "docker-env.json"), "utf8")) as Record<string, string>
+    expect(Object.keys(seenEnv).filter((k) => !["PATH", "HOME", "LANG"].includes(k))).toEqual([])
+    expect(JSON.stringify(seenEnv)).not.toContain("sentinel")
     // the config file gets the expiry, never a token
     const yaml = fs.readFileSync(path.join(dir, "herald.yaml"), "utf8")
     expect(yaml).toMatch(/^# herald for the poster/)
@@ -190,5 +198,19 @@ if (process.env.POSTER_BROKEN === "1") { console.error("Error response from daem
     expect(report.distribution).toBeUndefined()
     expect(x.counters.rotations).toBe(rotationsBefore)
     expect(calls()).toHaveLength(3)
+  })
+
+  it("a .env whose X_ACCESS_TOKEN has an unclosed quote: that line is replaced, every other line kept byte for byte; a 0644 file is named", async () => {
+    const others = ["DB_PASSWORD=sentinel-db-password", "API_URL=\"https://api.example/v1\" # compose reads it", "", "# end", ""]
+    fs.writeFileSync(path.join(dir, ".env"), ["X_ACCESS_TOKEN=\"sentinel-stale-access", ...others].join("\n"))
+    fs.chmodSync(path.join(dir, ".env"), 0o644)
+    const ran = await run("auth", "refresh", "x", "--json")
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0)
+    const access = store.show("herald/x/access_token")!
+    expect(fs.readFileSync(path.join(dir, ".env"), "utf8")).toBe([`X_ACCESS_TOKEN=${access}`, ...others].join("\n"))
+    const [target] = JSON.parse(ran.stdout).distribution
+    expect(target).toMatchObject({ readableBy: "group and others (mode 0644)", alert: false })
+    expect(target.detail).toContain(`${path.join(dir, ".env")} is readable by group and others (mode 0644): run chmod 600`)
+    expect(ran.stdout + ran.stderr).not.toContain(access)
   })
 })

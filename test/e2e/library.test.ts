@@ -4,6 +4,7 @@
  * keychain, real journal and lock files in a temp dir, a collecting notifier, the live
  * refreshers over FetchHttpClient — and runs `refreshAll("tiktok")` against the TikTok fake.
  */
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import * as fs from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -79,7 +80,7 @@ const embed = (fake: TikTokFake, state: string, seed: string) =>
     })
 
     const layer = Layer.mergeAll(RefreshersLive, SecretsLive, LocalWriteBack.layer, JournalFile.layer, LockFile.layer, notifier).pipe(
-      Layer.provideMerge(Layer.mergeAll(configStore, Layer.succeed(Keychain, memory.service), FetchHttpClient.layer)),
+      Layer.provideMerge(Layer.mergeAll(configStore, Layer.succeed(Keychain, memory.service), FetchHttpClient.layer, ScrubberRegistry.layer)),
       Layer.provideMerge(ConfigFile.fromValue(config, CONFIG_FILE)),
       // the app's own configuration, not the process environment: state files go to the temp dir
       Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["XDG_STATE_HOME", state]]))))

@@ -2,6 +2,7 @@
  * Transport rules (DESIGN §2 rule 6, issue 3 point 6): tokens travel over HTTPS except to
  * this machine, to the configured address only, and no request waits forever.
  */
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -204,7 +205,7 @@ describe("request timeouts", () => {
       const memory = makeMemoryHttp(() => ({ hang: true }))
       const app = ConfigFile.fromValue({ auth: { timeout_seconds: 3, writeback: { backend: "gitlab", gitlab: { project: "g/b", api_url: "https://gitlab.example.com/api/v4" } } } })
       const writeBack = yield* WriteBack.pipe(
-        Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.merge(app, memory.layer)))),
+        Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(app, memory.layer, ScrubberRegistry.layer)))),
         Effect.withConfigProvider(ConfigProvider.fromJson({ GITLAB_TOKEN: "SENTINEL-glpat" }))
       )
       const fiber = yield* writeBack.preflight(connection("tiktok"), ["refresh_token"]).pipe(Effect.flip, Effect.fork)

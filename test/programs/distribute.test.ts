@@ -41,7 +41,7 @@ const http: Handler = (req) =>
 const run = (targets: ReadonlyArray<DistributeTarget>, dryRun = false, only: HeraldConfig = config) => {
   const { layer, world } = makeWorld({ config: only, http })
   return refreshAll(undefined, { dryRun, concurrency: 4 }).pipe(
-    Effect.provide(Layer.merge(layer, Dotenv.layer(targets, dir))),
+    Effect.provide(Dotenv.layer(targets, dir).pipe(Layer.provideMerge(layer))),
     Effect.map((report) => ({ report, world }))
   )
 }
@@ -53,13 +53,13 @@ describe("refreshAll with auth.distribute", () => {
     Effect.gen(function*() {
       fs.writeFileSync(envFile(), "# keep me\nOTHER=1\n")
       const { report, world } = yield* run([{ dotenv: ".env" }])
-      assert.strictEqual(fs.readFileSync(envFile(), "utf8"), "# keep me\nOTHER=1\nX_ACCESS_TOKEN=sentinel-at-2\nX_REFRESH_TOKEN=sentinel-rt-2\n")
+      assert.strictEqual(fs.readFileSync(envFile(), "utf8"), "# keep me\nOTHER=1\nX_ACCESS_TOKEN=sentinel-at-2\n")
       assert.deepStrictEqual(report.distribution?.map((d) => [d.connections, d.alert]), [[["x"], false]])
       // TikTok's re-auth is the only thing needing attention
       assert.strictEqual(report.attention, 1)
       assert.strictEqual(world.notified.length, 1)
       assert.notInclude(renderJson(report), "sentinel")
-      assert.include(renderTable(report), `dotenv ${envFile()}  wrote X_ACCESS_TOKEN, X_REFRESH_TOKEN`)
+      assert.include(renderTable(report), `dotenv ${envFile()}  wrote X_ACCESS_TOKEN`)
     }))
 
   it.live("a failing command alerts once, is in the table, JSON and alert, and leaves the stored tokens alone", () =>
@@ -72,10 +72,10 @@ describe("refreshAll with auth.distribute", () => {
       assert.isTrue(failed?.alert)
       assert.include(failed?.detail, "sh -c 'exit 4' exited with code 4")
       const table = renderTable(report)
-      assert.include(table, `dotenv ${envFile()} !  wrote X_ACCESS_TOKEN, X_REFRESH_TOKEN; sh -c 'exit 4' exited with code 4`)
+      assert.include(table, `dotenv ${envFile()} !  wrote X_ACCESS_TOKEN; sh -c 'exit 4' exited with code 4`)
       assert.include(table, "1 distribution target failed (marked !)")
       const message = alertMessage(world.notified[0]!, DateTime.unsafeMake("2026-01-01T00:00:00Z"))
-      assert.include(message.text, `dotenv ${envFile()} (failed): wrote X_ACCESS_TOKEN, X_REFRESH_TOKEN; sh -c 'exit 4' exited with code 4 — run: sh -c 'exit 4'`)
+      assert.include(message.text, `dotenv ${envFile()} (failed): wrote X_ACCESS_TOKEN; sh -c 'exit 4' exited with code 4 — run: sh -c 'exit 4'`)
       assert.notInclude(message.text + renderJson(report), "sentinel")
     }))
 

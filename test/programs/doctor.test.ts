@@ -1,3 +1,4 @@
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -54,7 +55,7 @@ const world = (setup: Setup) => {
     apply: () => Effect.die("doctor never writes")
   })
   const layer = Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
-    Layer.provideMerge(Layer.mergeAll(keychain, store, http.layer)),
+    Layer.provideMerge(Layer.mergeAll(keychain, store, http.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(ConfigFile.fromValue(setup.config, FILE)),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(setup.env ?? {})))))
   )

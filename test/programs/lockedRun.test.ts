@@ -2,6 +2,7 @@
  * What a writing run does around the run lock: it takes the lock before anything else,
  * reads the token store again once it holds it, and a dry run never takes it.
  */
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -51,7 +52,7 @@ const world = (lock: RunLock["Type"]) => {
     return json(200, { access_token: `act-${n}`, expires_in: 7200, refresh_token: live, refresh_expires_in: 15_552_000 })
   })
   const layer = Layer.mergeAll(RefreshersLive, SecretsLive, LocalWriteBack.layer, NotifierNone.layer, JournalFile.layer, Layer.succeed(RunLock, lock)).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainMemory.unavailable("not in tests"), http.layer)),
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainMemory.unavailable("not in tests"), http.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(ConfigFile.layer(Option.some(file))),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ XDG_STATE_HOME: path.join(dir, "state") })))
   )

@@ -2,6 +2,7 @@
  * `herald auth verify` against the loopback fakes' health routes: each platform's current
  * token is ok (200), expired or invalid (401 and kin), or could not be checked.
  */
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -95,7 +96,7 @@ const verify = (config: HeraldConfig, target?: string) =>
   verifyAll(target, { concurrency: 4 }).pipe(
     Effect.provide(
       Layer.mergeAll(RefreshersLive, SecretsLive).pipe(
-        Layer.provideMerge(Layer.mergeAll(KeychainMemory.layer(), NodeHttp.layer, ConfigFile.fromValue(config))),
+        Layer.provideMerge(Layer.mergeAll(KeychainMemory.layer(), NodeHttp.layer, ConfigFile.fromValue(config), ScrubberRegistry.layer)),
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map())))
       )
     )

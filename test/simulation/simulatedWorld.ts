@@ -5,6 +5,8 @@
  * run builds its AppConfig from the accumulated config. The keychain keeps a timeline of
  * every value it held, so what a posting tool would have read at any instant is known.
  */
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
+import { Scrubber } from "../../src/services/Scrubber.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
@@ -180,7 +182,8 @@ export const makeSimWorld = (options: SimWorldOptions) =>
         (issues) => new Error(`herald wrote an invalid config: ${issues.join("; ")}`)
       )
       const app = ConfigFile.appConfigFrom({ file: FILE, exists: true, config })
-      const perRun = Context.add(shared, AppConfig, app)
+      // a fresh process: a fresh registry of the secrets it knows
+      const perRun = Context.add(Context.add(shared, AppConfig, app), Scrubber, ScrubberRegistry.make())
       const secrets = yield* SecretsLive.make.pipe(Effect.provide(perRun))
       const at = clock.now
       pendingAlert = undefined

@@ -7,6 +7,7 @@ import * as Ref from "effect/Ref"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
+import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import * as LocalWriteBack from "../../src/layers/writeback/Local.js"
 import { RefreshersLive } from "../../src/platforms/registry.js"
@@ -130,6 +131,11 @@ export const makeWorld = (options: WorldOptions) => {
           : Effect.fail(new JournalError({ file: "/memory/state/journal.json", reason: "EROFS" }))
       ),
     clear: (connection) => Effect.sync(() => void world.journal.delete(connectionLabel(connection))),
+    settle: (connection, job) =>
+      Effect.sync(() => {
+        const entry = world.journal.get(connectionLabel(connection))
+        if (entry !== undefined) world.journal.set(connectionLabel(connection), { ...entry, writtenIn: job })
+      }),
     pending: Effect.sync(() => [...world.journal.values()])
   })
 
@@ -150,7 +156,7 @@ export const makeWorld = (options: WorldOptions) => {
   const config = ConfigFile.fromValue(options.config, file)
 
   const layer = Layer.mergeAll(RefreshersLive, SecretsLive, LocalWriteBack.layer, notifier, journal, lock).pipe(
-    Layer.provideMerge(Layer.mergeAll(store, keychainLayer, http.layer)),
+    Layer.provideMerge(Layer.mergeAll(store, keychainLayer, http.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(config),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))))
   )

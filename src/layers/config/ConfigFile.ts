@@ -67,28 +67,87 @@ export const takeParsedDocument = (text: string): YAML.Document | undefined => {
   return doc
 }
 
+/**
+ * A config larger than this is refused before it is parsed: a thousand connections take
+ * about 60 KiB, so 8 MiB is far past any real setup, and parsing it would hold a run (and
+ * its SIGTERM) for seconds.
+ */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+/**
+ * How many aliases the file may expand: a few anchors shared between platforms are normal;
+ * "billion laughs" (aliases of aliases) would expand into gigabytes.
+ */
+export const MAX_ALIAS_COUNT = 100
+
+const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+
+/**
+ * Duplicate keys, found in one pass. The yaml package's own check compares each key with
+ * every key before it in its mapping, which made 32k accounts take seconds to parse.
+ */
+const duplicateKeys = (doc: YAML.Document, lines: YAML.LineCounter): ReadonlyArray<string> => {
+  const issues: Array<string> = []
+  YAML.visit(doc, {
+    Map: (_, map) => {
+      const seen = new Set<string>()
+      for (const pair of map.items) {
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : undefined
+        if (key === undefined) continue
+        if (seen.has(key)) {
+          const at = YAML.isNode(pair.key) && pair.key.range != null ? lines.linePos(pair.key.range[0]) : undefined
+          issues.push(`${at !== undefined ? `line ${at.line}, column ${at.col}: ` : ""}duplicate key '${key}' (keys must be unique)`)
+        }
+        seen.add(key)
+      }
+    }
+  })
+  return issues
+}
+
 /** Parse YAML text; every problem comes back with its key path or line. */
 export const parseConfigText = (file: string, text: string): Either.Either<HeraldConfig, ConfigError> => {
   if (parsedLast !== undefined && parsedLast.file === file && parsedLast.text === text) return parsedLast.result
-  const doc = YAML.parseDocument(text, { prettyErrors: true })
-  const result = parseDocumentOf(file, doc)
+  if (text.length > MAX_CONFIG_BYTES && Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    return Either.left(
+      new ConfigError({
+        file,
+        issues: [`the file is ${mib(Buffer.byteLength(text))}, over herald's limit of ${mib(MAX_CONFIG_BYTES)} for a config: split its accounts over several config files`]
+      })
+    )
+  }
+  const lineCounter = new YAML.LineCounter()
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter })
+  const result = parseDocumentOf(file, doc, lineCounter)
   parsedLast = { file, text, result, doc: Either.isRight(result) ? doc : undefined }
   return result
 }
 
-const parseDocumentOf = (file: string, doc: YAML.Document): Either.Either<HeraldConfig, ConfigError> => {
-  if (doc.errors.length > 0) {
+const parseDocumentOf = (file: string, doc: YAML.Document, lines: YAML.LineCounter): Either.Either<HeraldConfig, ConfigError> => {
+  const syntax = doc.errors.map((e) => {
+    const line = e.linePos?.[0]
+    return `${line ? `line ${line.line}, column ${line.col}: ` : ""}${e.message.split("\n")[0]}`
+  })
+  const issues = syntax.length > 0 ? syntax : duplicateKeys(doc, lines)
+  if (issues.length > 0) return Either.left(new ConfigError({ file, issues }))
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (e) {
+    // the yaml package throws a ReferenceError for too many aliases (and for an unknown one)
+    const excessive = e instanceof Error && /alias count/i.test(e.message)
     return Either.left(
       new ConfigError({
         file,
-        issues: doc.errors.map((e) => {
-          const line = e.linePos?.[0]
-          return `${line ? `line ${line.line}, column ${line.col}: ` : ""}${e.message.split("\n")[0]}`
-        })
+        issues: [
+          excessive
+            ? `its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes, herald's limit: write the values out, or use fewer nested anchors`
+            : `cannot read the file's aliases (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`
+        ]
       })
     )
   }
-  return validateConfig(doc.toJS()).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
+  return validateConfig(raw).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
 }
 
 /** The file's text, or none where a discovered default does not exist. */

@@ -35,13 +35,33 @@ const applyTo = (doc: YAML.Document, edits: ReadonlyArray<ConfigEdit>): void => 
       const parent = edit.path.slice(0, i)
       if (isEmpty(doc.getIn(parent, true))) doc.setIn(parent, doc.createNode({}))
     }
+    const current = doc.getIn(edit.path, true)
+    if (YAML.isScalar(current) && current.anchor !== undefined) unshare(doc, current)
     doc.setIn(edit.path, edit.value)
   }
 }
 
+/**
+ * An anchored value (`refresh_token: &tok …`) that another connection aliases (`*tok`)
+ * belongs to both: setting it in place would change the other one too. Each alias of it
+ * gets its own copy of the current value first, and the anchor goes, so the edit changes
+ * only the key it names.
+ */
+const unshare = (doc: YAML.Document, anchored: YAML.Scalar): void => {
+  YAML.visit(doc, {
+    Alias: (_, alias) => {
+      if (alias.resolve(doc) !== anchored) return undefined
+      const copy = new YAML.Scalar(anchored.value)
+      if (anchored.type !== undefined) copy.type = anchored.type
+      return copy
+    }
+  })
+  delete anchored.anchor
+}
+
 /** Pure: the new text of a YAML document after `edits`. */
 export const applyEdits = (text: string, edits: ReadonlyArray<ConfigEdit>): string => {
-  const doc: YAML.Document = YAML.parseDocument(text)
+  const doc: YAML.Document = YAML.parseDocument(text, { uniqueKeys: false })
   applyTo(doc, edits)
   return doc.toString()
 }
@@ -89,7 +109,7 @@ interface Parsed {
 // the document the config was loaded from, when the file has not changed since
 const parse = (source: string): Parsed => ({
   source,
-  doc: takeParsedDocument(source) ?? YAML.parseDocument(source),
+  doc: takeParsedDocument(source) ?? YAML.parseDocument(source, { uniqueKeys: false }),
   patches: new Map(),
   text: source
 })

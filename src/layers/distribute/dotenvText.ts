@@ -39,18 +39,31 @@ interface Parsed {
   readonly trailing: string
 }
 
-/** The extent of the value that starts at `rest` on line `i`. */
+/**
+ * The extent of the value that starts at `rest` on line `i`. A quoted value runs over
+ * several lines only when it really closes: on a line that is not an assignment of its
+ * own, with nothing but a comment after the quote. An unclosed `KEY="old` (or one whose
+ * "closing" quote is the opening quote of a later `API_URL="…"`) ends with its own line:
+ * docker compose and systemd read the lines after it independently, and a rewrite must
+ * never take a line it does not own.
+ */
 const parseValue = (lines: ReadonlyArray<string>, i: number, rest: string): Parsed => {
   const quote = rest[0]
   if (quote === "\"" || quote === "'" || quote === "`") {
     let text = rest.slice(1)
     for (let j = i; j < lines.length; j++) {
       const at = closingQuote(text, quote)
-      if (at >= 0) return { span: j - i + 1, trailing: text.slice(at + 1) }
-      text = stripCr(lines[j + 1] ?? "")
+      if (at >= 0) {
+        const trailing = text.slice(at + 1)
+        const closes = /^\s*(#.*)?$/.test(trailing) && (j === i || !ASSIGNMENT.test(stripCr(lines[j]!)))
+        if (closes || j === i) return { span: j - i + 1, trailing }
+        break
+      }
+      const next = lines[j + 1]
+      if (next === undefined) break
+      text = stripCr(next)
     }
-    // never closed: the reader takes the rest of the file; so does the replacement
-    return { span: lines.length - i, trailing: "" }
+    return { span: 1, trailing: "" }
   }
   const comment = rest.search(/\s#/)
   return { span: 1, trailing: comment >= 0 ? rest.slice(comment) : "" }

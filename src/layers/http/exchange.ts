@@ -8,19 +8,17 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { isLoopbackHost } from "../../domain/validateConfig.js"
 import { guardTransport } from "../../platforms/providerCall.js"
 import { describeHttpFailure } from "./networkError.js"
 import { parseRetryAfter, type RetryPolicy, retrySchedule } from "./retry.js"
-
-const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
 
 /** Why `url` cannot be a backend's API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
 export const checkApiUrl = (url: string): string | undefined => {
   if (!URL.canParse(url)) return "is not a URL"
   const parsed = new URL(url)
   if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopback(parsed.hostname)) return undefined
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined
   return "must use https:// (plain http is allowed only for loopback hosts)"
 }
 

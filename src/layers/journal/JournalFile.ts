@@ -219,6 +219,11 @@ export const make = (file: string, options: JournalOptions = {}) =>
         yield* writer.flush
         return Object.values(yield* read)
       }),
+      settle: (connection, job) =>
+        writer.defer((entries) => {
+          const entry = entries[connectionLabel(connection)]
+          if (entry !== undefined) entries[connectionLabel(connection)] = { ...entry, writtenIn: job }
+        }),
       flush: writer.flush
     }
     return service

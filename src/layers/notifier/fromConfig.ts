@@ -15,8 +15,10 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { AlertSettings as AlertSettingsSchema } from "../../domain/Config.js"
 import { ConfigError } from "../../domain/errors.js"
+import { secretUrlTransportIssue } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Notifier } from "../../services/Notifier.js"
+import { Scrubber } from "../../services/Scrubber.js"
 import * as Email from "./Email.js"
 import type { AlertOrigin } from "./message.js"
 import * as None from "./None.js"
@@ -36,7 +38,7 @@ interface Selection {
   readonly origin: AlertOrigin
 }
 
-type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError>
+type Build = (selection: Selection) => Effect.Effect<Layer.Layer<Notifier, ConfigError, HttpClient.HttpClient>, ConfigError, Scrubber>
 
 /** Names each missing or invalid key; effect's Config messages never carry a value. */
 const issuesOf = (error: EffectConfigError.ConfigError): ReadonlyArray<string> => {
@@ -55,18 +57,13 @@ const issuesOf = (error: EffectConfigError.ConfigError): ReadonlyArray<string> =
 const fromEffectConfig = (file: string) => (error: EffectConfigError.ConfigError): ConfigError =>
   new ConfigError({ file, issues: issuesOf(error) })
 
-const isLoopbackHost = (hostname: string): boolean => {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "")
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
-}
-
-/** DESIGN §2.6: only HTTPS off loopback. The message names the key, never the URL (a credential). */
+/** DESIGN §2 rule 8: only HTTPS off loopback. The message names the key, never the URL (a credential). */
 const checkWebhookUrl = (url: string, key: string): string | undefined => {
   if (!URL.canParse(url)) return `${key}: expected an http(s) URL`
-  const parsed = new URL(url)
-  if (parsed.protocol === "https:") return undefined
-  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined
-  return `${key}: must be an https URL (plain http only to loopback hosts)`
+  const protocol = new URL(url).protocol
+  if (protocol !== "https:" && protocol !== "http:") return `${key}: must be an https URL (plain http only to loopback hosts)`
+  const issue = secretUrlTransportIssue(url)
+  return issue === undefined ? undefined : `${key}: ${issue}`
 }
 
 const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
@@ -88,6 +85,8 @@ const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
     }
     const invalid = checkWebhookUrl(Redacted.value(url), key)
     if (invalid !== undefined) return yield* fail(invalid)
+    // a webhook URL is a credential (Slack's and Discord's carry their token in the path)
+    yield* (yield* Scrubber).register([url])
     const format = alerts.webhook?.format
     return Webhook.layer({
       url,
@@ -113,7 +112,11 @@ const email: Build = ({ alerts, file, origin }) => {
     ...(port === undefined ? {} : { port }),
     ...(secure === undefined ? {} : { secure })
   }
-  return Effect.succeed(Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
+  // the SMTP password is a secret the server's refusal may quote; a bad login is reported by the layer
+  const register = Effect.flatMap(Scrubber, (scrubber) =>
+    Effect.flatMap(Effect.option(Email.credentials), (login) =>
+      scrubber.register(Option.toArray(Option.flatten(login)).flatMap((l) => [l.pass]))))
+  return Effect.as(register, Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
 }
 
 /** One entry per backend. */
@@ -123,7 +126,7 @@ const backends: { readonly [B in Backend]: Build } = {
   email
 }
 
-export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient> = Layer
+export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer
   .unwrapEffect(
     Effect.gen(function*() {
       const app = yield* AppConfig

@@ -8,6 +8,7 @@
  * of every layer that runs a program, of the CLI's layer type and of every test world.
  */
 import { spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -38,14 +39,85 @@ export interface ProcessOptions {
 
 const MAX_OUTPUT = 1 << 20
 const KILL_GRACE_MS = 2000
+/**
+ * How long the output pipes may stay open after the program exited: a program that
+ * started a background child (a daemon, `cmd &`) has finished, but that child may hold
+ * stdout open for as long as it lives.
+ */
+const DRAIN_MS = 200
 
 const spawnReason = (e: NodeJS.ErrnoException): string =>
   e.code === "ENOENT" ? "not found (is it installed and on PATH?)" : e.code === "EACCES" ? "not executable (EACCES)" : e.code ?? e.message
 
-/** Runs argv to completion; a non-zero exit is a result, not a failure. */
+/**
+ * Is any process of the group still running? Where /proc can tell, a zombie does not count:
+ * a container whose PID 1 does not reap leaves exited grandchildren as zombies, and they
+ * would make a group that obeyed SIGTERM look as if it ignored it.
+ */
+const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false
+  }
+  let pids: Array<string>
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
+  } catch {
+    return true
+  }
+  return pids.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      // after the command name (which may hold spaces and parentheses): state, ppid, pgrp
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      return Number(pgrp) === pgid && state !== "Z"
+    } catch {
+      return false
+    }
+  })
+}
+
+const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // the group is gone already
+  }
+}
+
+/**
+ * Stops the whole process group the program leads (it may have children of its own):
+ * SIGTERM, and SIGKILL to whatever is left after the grace period. Completes once the
+ * group is gone or SIGKILL was sent, and says which.
+ */
+const stopGroup = (pgid: number, graceMs: number): Effect.Effect<string> =>
+  Effect.async<string>((resume) => {
+    signalGroup(pgid, "SIGTERM")
+    const started = Date.now()
+    // kept referenced: herald must not exit (or be let exit) before the group is gone
+    const poll = setInterval(() => {
+      if (!groupAlive(pgid)) {
+        clearInterval(poll)
+        resume(Effect.succeed("stopped with SIGTERM"))
+      } else if (Date.now() - started >= graceMs) {
+        clearInterval(poll)
+        signalGroup(pgid, "SIGKILL")
+        resume(Effect.succeed(`killed with SIGKILL (it ignored SIGTERM for ${Duration.format(Duration.millis(graceMs))})`))
+      }
+    }, 50)
+  })
+
+/**
+ * Runs argv to completion; a non-zero exit is a result, not a failure. The program leads
+ * a process group of its own, and at the timeout (or when herald is interrupted) the
+ * whole group is stopped, so no child outlives herald.
+ */
 export const runProcess = (argv: readonly [string, ...Array<string>], options: ProcessOptions): Effect.Effect<ProcessResult, ProcessFailed> => {
   const program = argv[0]
   const timeout = Duration.decode(options.timeout)
+  // how the program was stopped, for the timeout's message (set by the interruption, read after it)
+  let stopped: string | undefined = undefined
   return Effect.async<ProcessResult, ProcessFailed>((resume) => {
     let done = false
     const finish = (effect: Effect.Effect<ProcessResult, ProcessFailed>) => {
@@ -58,6 +130,7 @@ export const runProcess = (argv: readonly [string, ...Array<string>], options: P
       env: options.env ?? process.env,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      detached: process.platform !== "win32",
       windowsHide: true
     })
     let stdout = ""
@@ -70,24 +143,37 @@ export const runProcess = (argv: readonly [string, ...Array<string>], options: P
     })
     child.on("error", (e: NodeJS.ErrnoException) =>
       finish(Effect.fail(new ProcessFailed({ program, reason: spawnReason(e), timedOut: false }))))
-    child.on("close", (code, signal) => finish(Effect.succeed({ code, signal, stdout, stderr })))
+    const result = (code: number | null, signal: string | null) => Effect.succeed({ code, signal, stdout, stderr })
+    child.on("close", (code, signal) => finish(result(code, signal)))
+    child.on("exit", (code, signal) => {
+      // the program is done; what a background child of it still writes is not waited for
+      const drained = setTimeout(() => {
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+        finish(result(code, signal))
+      }, DRAIN_MS)
+      child.once("close", () => clearTimeout(drained))
+    })
     if (options.input !== undefined && child.stdin !== null) {
       // a child that exits without reading stdin must not crash herald with EPIPE
       child.stdin.on("error", () => {})
       child.stdin.end(options.input)
     }
-    return Effect.sync(() => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill("SIGTERM")
-      setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-      }, KILL_GRACE_MS).unref()
+    return Effect.suspend(() => {
+      const pid = child.pid
+      if (pid === undefined || done) return Effect.void
+      if (process.platform === "win32") return Effect.sync(() => void child.kill("SIGTERM"))
+      return Effect.map(stopGroup(pid, KILL_GRACE_MS), (how) => void (stopped = how))
     })
   }).pipe(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        new ProcessFailed({ program, reason: `did not finish within ${Duration.format(timeout)} and was stopped`, timedOut: true })
+        new ProcessFailed({
+          program,
+          reason: `did not finish within ${Duration.format(timeout)} and was ${stopped ?? "stopped"}`,
+          timedOut: true
+        })
     })
   )
 }

@@ -22,6 +22,7 @@ import {
 } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Keychain, type KeychainUnavailable } from "../../services/Keychain.js"
+import { Scrubber } from "../../services/Scrubber.js"
 import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
 import { envVar } from "../config/envVar.js"
 
@@ -30,6 +31,8 @@ const fromEnv = (name: string) => Effect.map(envVar(name), Option.map(Redacted.m
 export const make = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
+  // every value resolved or remembered is one the run's text must never show
+  const scrubber = yield* Scrubber
   // why the keychain (or pass store) cannot be read, said where a missing secret is reported
   const probe = yield* Effect.cached(
     keychain.check.pipe(
@@ -96,6 +99,7 @@ export const make = Effect.gen(function*() {
         const r = yield* resolveOne(c, key)
         if (Option.isSome(r)) found.set(key, r.value)
       }
+      yield* scrubber.register([...found.values()].map((r) => r.value))
       const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
       const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
       const problem = yield* keychainProblem
@@ -117,9 +121,9 @@ export const make = Effect.gen(function*() {
       for (const [key, value] of Object.entries(secrets) as Array<[SecretKey, Redacted.Redacted<string>]>) {
         remembered.set(rememberedKey(c, key), value)
       }
-    })
+    }).pipe(Effect.zipRight(scrubber.register(Object.values(secrets))))
 
   return { lookup, remember } satisfies Secrets["Type"]
 })
 
-export const SecretsLive: Layer.Layer<Secrets, never, AppConfig | Keychain> = Layer.effect(Secrets, make)
+export const SecretsLive: Layer.Layer<Secrets, never, AppConfig | Keychain | Scrubber> = Layer.effect(Secrets, make)

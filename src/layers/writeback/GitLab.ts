@@ -26,7 +26,9 @@ import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platfor
 import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
 import { type Answer, checkApiUrl, makeSend } from "../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
+import { withoutUserinfo } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Scrubber } from "../../services/Scrubber.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
 export interface Settings {
@@ -37,6 +39,8 @@ export interface Settings {
   /** selects one of several variables sharing a key (`filter[environment_scope]`) */
   readonly environmentScope?: string
   readonly token: Redacted.Redacted<string>
+  /** CI_JOB_ID: this job read its variables at its start (see WriteBack.staleEnvironment) */
+  readonly jobId?: string
   readonly retry?: RetryPolicy
   /** per attempt */
   readonly timeout?: Duration.Duration
@@ -344,7 +348,14 @@ export const make = (settings: Settings) =>
     )
 
     // the variables written here are the next pipeline's environment: nothing shadows them
-    return WriteBack.of({ name: "gitlab", shadowedByEnvironment: false, preflight, persist, credential })
+    return WriteBack.of({
+      name: "gitlab",
+      shadowedByEnvironment: false,
+      ...(settings.jobId !== undefined ? { staleEnvironment: settings.jobId } : {}),
+      preflight,
+      persist,
+      credential
+    })
   })
 
 // ---- the layer, from config ----------------------------------------------------------
@@ -352,7 +363,8 @@ export const make = (settings: Settings) =>
 const Env = Config.all({
   token: Config.option(Config.redacted(Config.nonEmptyString("GITLAB_TOKEN"))),
   projectId: Config.option(Config.nonEmptyString("CI_PROJECT_ID")),
-  apiUrl: Config.option(Config.nonEmptyString("CI_API_V4_URL"))
+  apiUrl: Config.option(Config.nonEmptyString("CI_API_V4_URL")),
+  jobId: Config.option(Config.nonEmptyString("CI_JOB_ID"))
 })
 
 /** Settings from `auth.writeback.gitlab` and the environment; every problem named at once. */
@@ -390,7 +402,8 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
     )
   } else {
     const problem = checkApiUrl(apiUrl)
-    if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${apiUrl}`)
+    // CI_API_V4_URL may carry user:password@ (a proxy's login): never repeated
+    if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${withoutUserinfo(apiUrl)}`)
   }
   const scope = section?.environment_scope
   if (scope !== undefined && scope.trim() === "") issues.push("auth.writeback.gitlab.environment_scope is empty: remove it or name a scope")
@@ -402,17 +415,48 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
     apiUrl,
     project,
     token: env.token.value,
+    ...(Option.isSome(env.jobId) ? { jobId: env.jobId.value } : {}),
     ...(scope === undefined ? {} : { environmentScope: scope })
   } satisfies Settings
 })
 
+/**
+ * GitLab's answers are relayed in these errors, and GitLab quotes what it was sent ("value
+ * … is invalid"): every secret the run knows, GITLAB_TOKEN and the new values included, is
+ * scrubbed from their reasons.
+ */
+export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"]): WriteBack["Type"] => ({
+  ...writeBack,
+  preflight: (connection, keys) =>
+    Effect.catchAll(writeBack.preflight(connection, keys), (e) =>
+      Effect.flatMap(scrubber.scrub(e.reason), (reason) =>
+        Effect.fail(new PreflightFailed({ platform: e.platform, account: e.account, reason })))),
+  persist: (connection, update) =>
+    scrubber.register(Object.values(update.secrets)).pipe(
+      Effect.zipRight(writeBack.persist(connection, update)),
+      Effect.catchAll((e) =>
+        Effect.flatMap(scrubber.scrub(e.reason), (reason) =>
+          Effect.fail(
+            new WriteBackFailed({
+              platform: e.platform,
+              account: e.account,
+              reason,
+              ...(e.recoveryPath !== undefined ? { recoveryPath: e.recoveryPath } : {})
+            })
+          )))
+    )
+})
+
 /** `auth.writeback.backend: gitlab`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig
+    const scrubber = yield* Scrubber
     const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.gitlab)
+    yield* scrubber.register([settings.token])
     const timeout = app.config.auth?.timeout_seconds
-    return yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
+    const writeBack = yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
+    return scrubbed(writeBack, scrubber)
   })
 )

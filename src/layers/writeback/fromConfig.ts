@@ -6,13 +6,14 @@ import type { ConfigError } from "../../domain/errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { ConfigStore } from "../../services/ConfigStore.js"
 import type { Keychain } from "../../services/Keychain.js"
+import type { Scrubber } from "../../services/Scrubber.js"
 import type { WriteBack } from "../../services/WriteBack.js"
 import * as GitHub from "./GitHub.js"
 import * as GitLab from "./GitLab.js"
 import * as Local from "./Local.js"
 import * as Pass from "./Pass.js"
 
-type Backend = Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient | Keychain | ConfigStore>
+type Backend = Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient | Keychain | ConfigStore | Scrubber>
 
 const backends: Record<"local" | "gitlab" | "github" | "pass", Backend> = {
   local: Local.layer,

@@ -158,3 +158,39 @@ describe("ConfigFileStore", () => {
     assert.isUndefined(ConfigFile.takeParsedDocument(text))
   })
 })
+
+describe("anchored values", () => {
+  const shared = `platforms:
+  tiktok:
+    client_key: ck
+    refresh_token: &tok "SENTINEL-shared-rt-0"
+    accounts:
+      brand: { refresh_token: *tok }
+      shop:
+        refresh_token: *tok
+`
+  const valuesOf = (text: string) => {
+    const config = YAML.parse(text)
+    return {
+      main: config.platforms.tiktok.refresh_token,
+      brand: config.platforms.tiktok.accounts.brand.refresh_token,
+      shop: config.platforms.tiktok.accounts.shop.refresh_token
+    }
+  }
+
+  it.scoped("rewriting an anchored value changes only this connection: the ones that aliased it keep theirs", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(shared)
+      const store = yield* ConfigFileStore.make(file)
+      yield* store.apply([{ path: ["platforms", "tiktok", "refresh_token"], value: "rt-1" }], { secret: true })
+      assert.deepStrictEqual(valuesOf(yield* read(file)), { main: "rt-1", brand: "SENTINEL-shared-rt-0", shop: "SENTINEL-shared-rt-0" })
+    }))
+
+  it.scoped("rewriting an alias replaces only the alias", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(shared)
+      const store = yield* ConfigFileStore.make(file)
+      yield* store.apply([{ path: ["platforms", "tiktok", "accounts", "shop", "refresh_token"], value: "shop-1" }], { secret: true })
+      assert.deepStrictEqual(valuesOf(yield* read(file)), { main: "SENTINEL-shared-rt-0", brand: "SENTINEL-shared-rt-0", shop: "shop-1" })
+    }))
+})

@@ -54,19 +54,20 @@ describe("dotenv distribution", () => {
     fs.chmodSync(env, 0o640)
     const results = await run([{ dotenv: "poster.env", then: [recorder, "restart", "poster"] }])
     expect(fs.readFileSync(env, "utf8")).toBe(
-      "# poster\nPOSTER_NAME=brand\nX_ACCESS_TOKEN=sentinel-access-NEW # herald keeps this\n\nLOG=1\nX_REFRESH_TOKEN=sentinel-refresh-NEW\n"
+      "# poster\nPOSTER_NAME=brand\nX_ACCESS_TOKEN=sentinel-access-NEW # herald keeps this\n\nLOG=1\n"
     )
     expect(fs.statSync(env).mode & 0o777).toBe(0o640)
     expect(calls()).toEqual([{ argv: ["restart", "poster"], cwd: fs.realpathSync(dir) }])
     expect(results).toEqual([{
       target: `dotenv ${env}`,
       connections: ["x"],
-      keys: ["X_ACCESS_TOKEN", "X_REFRESH_TOKEN"],
+      keys: ["X_ACCESS_TOKEN"],
       changed: true,
       then: `${recorder} restart poster`,
       ran: true,
       alert: false,
-      detail: `wrote X_ACCESS_TOKEN, X_REFRESH_TOKEN; ran ${recorder} restart poster`
+      readableBy: "group (mode 0640)",
+      detail: `wrote X_ACCESS_TOKEN; ${path.join(dir, "poster.env")} is readable by group (mode 0640): run chmod 600 ${path.join(dir, "poster.env")}; ran ${recorder} restart poster`
     }])
     expect(JSON.stringify(results)).not.toContain("sentinel")
   })
@@ -75,7 +76,7 @@ describe("dotenv distribution", () => {
     const env = path.join(dir, "new.env")
     await run([{ dotenv: env }])
     expect(fs.statSync(env).mode & 0o777).toBe(0o600)
-    expect(fs.readFileSync(env, "utf8")).toBe("X_ACCESS_TOKEN=sentinel-access-NEW\nX_REFRESH_TOKEN=sentinel-refresh-NEW\n")
+    expect(fs.readFileSync(env, "utf8")).toBe("X_ACCESS_TOKEN=sentinel-access-NEW\n")
   })
 
   it("does not run the command when the file already held the values, nor when nothing was delivered", async () => {
@@ -92,7 +93,7 @@ describe("dotenv distribution", () => {
     const env = path.join(dir, ".env")
     const [result] = await run([{ dotenv: env, then: [recorder, "fail"] }])
     expect(result).toMatchObject({ alert: true, changed: true, ran: true, remedy: `${recorder} fail` })
-    expect(result!.detail).toBe(`wrote X_ACCESS_TOKEN, X_REFRESH_TOKEN; ${recorder} fail exited with code 3: poster: cannot restart with token <redacted>`)
+    expect(result!.detail).toBe(`wrote X_ACCESS_TOKEN; ${recorder} fail exited with code 3: poster: cannot restart with token <redacted>`)
     expect(fs.readFileSync(env, "utf8")).toContain("sentinel-access-NEW")
     expect(calls()).toHaveLength(1)
   })
@@ -123,5 +124,28 @@ describe("dotenv distribution", () => {
     await run([{ dotenv: "link.env", keys: { "x/access_token": "TOKEN" } }])
     expect(fs.lstatSync(path.join(dir, "link.env")).isSymbolicLink()).toBe(true)
     expect(fs.readFileSync(real, "utf8")).toBe("A=1\nTOKEN=sentinel-access-NEW\n")
+  })
+})
+
+describe("dotenv distribution: hostile files", () => {
+  it("a .env with an unclosed quote on a key herald writes keeps every other line byte for byte", async () => {
+    const env = path.join(dir, ".env")
+    const others = ["DB_PASSWORD=sentinel-db-password", "API_URL=\"https://api.example/v1\"", "# compose reads these", ""]
+    fs.writeFileSync(env, ["X_ACCESS_TOKEN=\"sentinel-access-OLD", ...others].join("\n"), { mode: 0o600 })
+    const [result] = await run([{ dotenv: ".env" }])
+    expect(fs.readFileSync(env, "utf8")).toBe(["X_ACCESS_TOKEN=sentinel-access-NEW", ...others].join("\n"))
+    expect(result).toMatchObject({ alert: false, changed: true, detail: "wrote X_ACCESS_TOKEN" })
+    expect(result!.readableBy).toBeUndefined()
+  })
+
+  it("an existing .env others can read is named in the report, with the fix; its mode is kept", async () => {
+    const env = path.join(dir, ".env")
+    fs.writeFileSync(env, "X_ACCESS_TOKEN=sentinel-access-OLD\n")
+    fs.chmodSync(env, 0o644)
+    const [result] = await run([{ dotenv: ".env" }])
+    expect(result!.readableBy).toBe("group and others (mode 0644)")
+    expect(result!.detail).toBe(`wrote X_ACCESS_TOKEN; ${env} is readable by group and others (mode 0644): run chmod 600 ${env}`)
+    expect(fs.statSync(env).mode & 0o777).toBe(0o644)
+    expect(JSON.stringify(result)).not.toContain("sentinel")
   })
 })

@@ -50,6 +50,27 @@ describe("rewriteDotenv", () => {
     expect(rewriteDotenv(text, [{ key: "A", value: "new" }])).toBe("KEY=\"-----BEGIN\nA=inside\n-----END\" # pem\nA=new\n")
   })
 
+  it("an unclosed quote on a key herald writes replaces that line only: every other line is kept byte for byte", () => {
+    const others = ["DB_PASSWORD=s3cr3t-db", "API_URL=https://api.example/v1", "# the end", "  export LOG='debug'  "]
+    const text = ["X_ACCESS_TOKEN=\"old", ...others, ""].join("\n")
+    const out = rewriteDotenv(text, [{ key: "X_ACCESS_TOKEN", value: "new-access" }])
+    expect(out).toBe(["X_ACCESS_TOKEN=new-access", ...others, ""].join("\n"))
+    // the same with CRLF endings
+    const crlf = text.replace(/\n/g, "\r\n")
+    expect(rewriteDotenv(crlf, [{ key: "X_ACCESS_TOKEN", value: "new-access" }])).toBe(out.replace(/\n/g, "\r\n"))
+  })
+
+  it("a later assignment's opening quote does not close an earlier unclosed one", () => {
+    const text = "X_ACCESS_TOKEN='old\nDB_PASSWORD=s3cr3t\nAPI_URL='https://api.example' # api\nX_REFRESH_TOKEN=keep\n"
+    expect(rewriteDotenv(text, [{ key: "X_ACCESS_TOKEN", value: "new" }])).toBe(
+      "X_ACCESS_TOKEN=new\nDB_PASSWORD=s3cr3t\nAPI_URL='https://api.example' # api\nX_REFRESH_TOKEN=keep\n"
+    )
+    // and a key herald writes after an unclosed value it does not own is found and updated in place
+    expect(rewriteDotenv("OTHER=\"unclosed\nX_ACCESS_TOKEN=old\nLAST=1\n", [{ key: "X_ACCESS_TOKEN", value: "new" }])).toBe(
+      "OTHER=\"unclosed\nX_ACCESS_TOKEN=new\nLAST=1\n"
+    )
+  })
+
   it("updates every occurrence of a repeated key", () => {
     expect(rewriteDotenv("A=1\nA=2\n", [{ key: "A", value: "3" }])).toBe("A=3\nA=3\n")
   })

@@ -3,6 +3,7 @@
  * the keychain reads and writes entries, the write-back refuses (preflight) when the store
  * is unusable, and a real rotation lands in pass and is read back by the next run.
  */
+import * as ScrubberRegistry from "../../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -133,7 +134,7 @@ describe.skipIf(missing !== undefined)("pass", () => {
       const config: HeraldConfig = { platforms: { x: { client_id: "cid" } }, auth: { writeback: { backend: "pass" } } }
       const edits: Array<ConfigEdit> = []
       const layer = Layer.mergeAll(RefreshersLive, SecretsLive, PassWriteBack.layer, fixed).pipe(
-        Layer.provideMerge(Layer.mergeAll(keychainFor(store.env), memoryStore(edits), http.layer)),
+        Layer.provideMerge(Layer.mergeAll(keychainFor(store.env), memoryStore(edits), http.layer, ScrubberRegistry.layer)),
         Layer.provideMerge(ConfigFile.fromValue(config, "/memory/herald.yaml")),
         Layer.provide(withEnv(store.env))
       )
@@ -169,7 +170,7 @@ describe.skipIf(missing !== undefined)("pass", () => {
         auth: { writeback: { backend: "pass" } }
       }
       const layer = Layer.mergeAll(RefreshersLive, SecretsLive, PassWriteBack.layer, fixed).pipe(
-        Layer.provideMerge(Layer.mergeAll(keychainFor(store.env), memoryStore([]), http.layer)),
+        Layer.provideMerge(Layer.mergeAll(keychainFor(store.env), memoryStore([]), http.layer, ScrubberRegistry.layer)),
         Layer.provideMerge(ConfigFile.fromValue(config, "/memory/herald.yaml")),
         Layer.provide(withEnv(store.env))
       )

@@ -1,3 +1,4 @@
+import * as ScrubberRegistry from "../../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -26,7 +27,7 @@ const run = (config: HeraldConfig, env: Record<string, string> = {}) =>
       yield* n.notify(report)
       return n
     }).pipe(
-      Effect.provide(NotifierFromConfig.pipe(Layer.provide(Layer.merge(app, http.layer)))),
+      Effect.provide(NotifierFromConfig.pipe(Layer.provide(Layer.mergeAll(app, http.layer, ScrubberRegistry.layer)))),
       Effect.withConfigProvider(ConfigProvider.fromJson(env))
     )
     return { name: notifier.name, seen: http.seen }
@@ -137,7 +138,7 @@ describe("NotifierFromConfig", () => {
         connections: []
       })
       const name = yield* Effect.map(Notifier, (n) => n.name).pipe(
-        Effect.provide(NotifierFromConfig.pipe(Layer.provide(Layer.merge(app, makeMemoryHttp(() => ({ status: 500 })).layer)))),
+        Effect.provide(NotifierFromConfig.pipe(Layer.provide(Layer.mergeAll(app, makeMemoryHttp(() => ({ status: 500 })).layer, ScrubberRegistry.layer)))),
         Effect.withConfigProvider(ConfigProvider.fromJson({}))
       )
       assert.strictEqual(name, "email")

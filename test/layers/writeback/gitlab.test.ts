@@ -1,3 +1,4 @@
+import * as ScrubberRegistry from "../../../src/layers/scrubber/Registry.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -419,7 +420,7 @@ describe("GitLab write-back layer", () => {
 
   const build = (env: Record<string, string>, gitlab?: Parameters<typeof appConfig>[0]) =>
     WriteBack.pipe(
-      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.merge(appConfig(gitlab), NodeHttp.layer)))),
+      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(appConfig(gitlab), NodeHttp.layer, ScrubberRegistry.layer)))),
       Effect.withConfigProvider(ConfigProvider.fromJson(env))
     )
 
@@ -432,6 +433,15 @@ describe("GitLab write-back layer", () => {
       assert.isTrue(fake.requests.some((r) => r.path === "/api/v4/projects/42/variables/TIKTOK_REFRESH_TOKEN"))
     }))
 
+  it.scopedLive("inside a CI job it says the job's environment is stale after a write (CI_JOB_ID), outside it does not", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN")] })
+      const inJob = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: fake.url, CI_JOB_ID: "4711" })
+      assert.strictEqual(inJob.staleEnvironment, "4711")
+      const outside = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: fake.url })
+      assert.isUndefined(outside.staleEnvironment)
+    }))
+
   it.scopedLive("config wins over the CI variables", () =>
     Effect.gen(function*() {
       const fake = yield* fakeWith({ variables: [existing("TIKTOK_REFRESH_TOKEN")] })
@@ -441,6 +451,24 @@ describe("GitLab write-back layer", () => {
       )
       yield* backend.preflight(tiktok, ["refresh_token"])
       assert.isTrue(fake.requests.some((r) => r.path === "/api/v4/projects/group%2Fblog/variables/TIKTOK_REFRESH_TOKEN"))
+    }))
+
+  it.scopedLive("GitLab's messages quoting the new value or the token are scrubbed from preflight and persist errors", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeWith({
+        variables: [existing("TIKTOK_REFRESH_TOKEN"), existing("TIKTOK_ACCESS_TOKEN")],
+        faults: [
+          { method: "PUT", key: "TIKTOK_REFRESH_TOKEN", status: 422, body: { message: `value ${NEW_REFRESH} is invalid (sent with ${TOKEN})` } }
+        ]
+      })
+      const backend = yield* build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "group/blog", CI_API_V4_URL: fake.url })
+      const persisted = yield* Effect.flip(backend.persist(tiktok, rotated))
+      assert.include(persisted.reason, "value <redacted> is invalid")
+      assertNoSecrets(shown(persisted))
+      fake.fail({ method: "GET", status: 418, body: { message: `token ${TOKEN} has expired` }, times: Infinity })
+      const preflight = yield* Effect.flip(backend.preflight(tiktok, ["refresh_token"]))
+      assert.include(preflight.reason, "token <redacted> has expired")
+      assertNoSecrets(shown(preflight))
     }))
 
   it.effect("missing token, project and api_url: one ConfigError naming each and the file", () =>
@@ -457,6 +485,18 @@ describe("GitLab write-back layer", () => {
       assert.include(error.issues[2]!, "CI_API_V4_URL")
       assert.include(error.message, "/home/me/.config/herald/config.yaml")
       assert.notInclude(shown(error), "job-token-value")
+    }))
+
+  it.effect("a CI_API_V4_URL with user:password@ is refused without repeating the userinfo", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        build({ GITLAB_TOKEN: TOKEN, CI_PROJECT_ID: "42", CI_API_V4_URL: "http://deploy:SENTINEL-PROXY-PW@gitlab.example.com/api/v4" })
+      )
+      assert.deepStrictEqual(error.issues, [
+        "CI_API_V4_URL must use https:// (plain http is allowed only for loopback hosts): http://gitlab.example.com/api/v4"
+      ])
+      assert.notInclude(shown(error), "SENTINEL-PROXY-PW")
+      assert.notInclude(shown(error), "deploy:")
     }))
 
   it.effect("an empty GITLAB_TOKEN counts as missing", () =>
