@@ -79,7 +79,7 @@ export const scrubReport = (report: Report, scrub: (text: string) => string): Re
       }))
     }
     : {}),
-  ...(report.notification !== undefined ? { notification: { ...report.notification, detail: scrub(report.notification.detail) } } : {})
+  ...(report.notification !== undefined ? { notification: { ...report.notification, detail: scrub(report.notification.detail), held: report.notification.held.map(scrub) } } : {})
 })
 
 export const scrubStatus = (status: Status, scrub: (text: string) => string): Status => ({ ...status, detail: scrub(status.detail) })
