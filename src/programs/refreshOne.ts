@@ -100,7 +100,8 @@ interface Secured {
  * The hook a refresher hands to its call (RefreshContext.secure): a success answer's new
  * refresh token goes to the journal at once, uninterruptibly. A token the platform merely
  * echoed back is no rotation and is not journaled. A journal that cannot be written is
- * logged; write-back is still tried with the token in memory.
+ * logged; write-back is still tried with the token in memory. From here on the new tokens
+ * are scrubbed from whatever the run says, even where the rest of the answer fails.
  */
 const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacted<string>>, secured: Secured) =>
   (body: unknown) =>
@@ -109,6 +110,7 @@ const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacte
       if (found === undefined) return
       if (Option.isSome(sent) && Redacted.value(sent.value) === Redacted.value(found.refresh_token)) return
       secured.secrets = found
+      yield* (yield* Scrubber).register(Object.values(found))
       const journal = yield* Journal
       yield* journal.record(connection, { secrets: found, metadata: {} }).pipe(
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`))
@@ -156,7 +158,10 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
     const now = yield* nowUtc
     const journal = yield* Journal
     const secure = options.dryRun ? undefined : (body: unknown) =>
-      secureHook(connection, secrets.get("refresh_token"), secured)(body).pipe(Effect.provideService(Journal, journal))
+      secureHook(connection, secrets.get("refresh_token"), secured)(body).pipe(
+        Effect.provideService(Journal, journal),
+        Effect.provideService(Scrubber, scrubber)
+      )
     const ctx = { connection, secrets, now, secure }
     const plan = yield* refresher.plan(ctx)
     const base = { platform: connection.platform, account: connection.account }
@@ -222,7 +227,8 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause)
         : Effect.gen(function*() {
-          yield* Effect.logError(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`)
+          const scrub = yield* (yield* Scrubber).current
+          yield* Effect.logError(scrub(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`))
           const status = defectStatus(connection, cause)
           const kept = yield* keepSecured(connection, secured)
           return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
