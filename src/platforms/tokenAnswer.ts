@@ -47,7 +47,7 @@ export const Token = Schema.optional(
   })
 )
 
-/** A field herald only reports on (`scope`, `token_type`, `open_id`): any JSON value. */
+/** A field herald only reports on (`scope`, `token_type`, `open_id`): whatever JSON it holds. */
 export const Loose = Schema.optional(Schema.Unknown)
 
 /** The fields every OAuth 2.0 token answer may carry (RFC 6749 §5.1), read leniently. */

@@ -5,22 +5,14 @@
  * user would: the token the platform will accept next is in the config file herald reads,
  * the platform was never sent a rotated-away token, and no secret was printed.
  */
-import * as fs from "node:fs"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import type { Fault } from "../../sandbox/fakes/server.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { startXFake, X_TOKEN_PATH, type XFake } from "../../sandbox/fakes/x.js"
-import { describeRun, type Finished, heraldBin, makeWorkspace, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, makeWorkspace, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const ENV = {
   TIKTOK_CLIENT_KEY: "SENTINEL-tt-client-key",

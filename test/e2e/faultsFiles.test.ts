@@ -8,7 +8,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { LockFile } from "../../src/index.js"
@@ -16,16 +16,9 @@ import { besideConfig } from "../../src/layers/journal/storeFiles.js"
 import { storeKey } from "../../src/layers/journal/stateDir.js"
 import { mountTmpfs } from "../support/tmpfs.js"
 import { chownTree, runHerald, whyNoOtherUser } from "./support/filesHelpers.js"
-import { describeRun, type Finished, heraldBin, makeWorkspace, modeOf, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, makeWorkspace, modeOf, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 

@@ -9,21 +9,14 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as YAML from "yaml"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from "../../sandbox/fakes/github.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { besideConfig } from "../../src/layers/journal/storeFiles.js"
 import { PROBE_SECRET } from "../../src/layers/writeback/GitHub.js"
-import { describeRun, type Finished, heraldBin, makeWorkspace, repoRoot, sentinelsIn, waitFor, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, heraldBin, makeWorkspace, repoRoot, sentinelsIn, waitFor, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 const GH_TOKEN = "github_pat_SENTINEL_0123456789"

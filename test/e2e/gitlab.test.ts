@@ -3,20 +3,12 @@
  * loopback GitLab and TikTok: a rotation needs only the refresh token's variable, and
  * GITLAB_TOKEN's own expiry is reported and alerted. Every secret is a SENTINEL-… value.
  */
-import * as fs from "node:fs"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { type GitLabFake, startGitLabFake } from "../../sandbox/fakes/gitlab.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
-import { describeRun, type Finished, heraldBin, makeWorkspace, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, makeWorkspace, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 const GITLAB_TOKEN = "SENTINEL-glpat-0123456789"

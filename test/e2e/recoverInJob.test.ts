@@ -6,20 +6,13 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { type GitLabFake, startGitLabFake, type Variable } from "../../sandbox/fakes/gitlab.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH } from "../../sandbox/fakes/tiktok.js"
 import { storeKey } from "../../src/layers/journal/stateDir.js"
-import { describeRun, heraldBin, makeWorkspace, sentinelsIn } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, makeWorkspace, sentinelsIn } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 const GITLAB_TOKEN = "SENTINEL-glpat-recover-0001"

@@ -9,31 +9,14 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import { spawnSync } from "node:child_process"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import { type GitLabFake, startGitLabFake, type Variable } from "../../sandbox/fakes/gitlab.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { besideConfig } from "../../src/layers/journal/storeFiles.js"
-import {
-  describeRun,
-  type Finished,
-  heraldBin,
-  makeWorkspace,
-  modeOf,
-  sentinelsIn,
-  sleep,
-  waitFor,
-  type Workspace
-} from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, makeWorkspace, modeOf, sentinelsIn, sleep, waitFor, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 

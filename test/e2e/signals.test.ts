@@ -5,33 +5,16 @@
  * time: exit 130, the report on stdout, the alert at the loopback webhook, every token the
  * platform received an answer for in the config file, none sent twice, no secret printed.
  */
-import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import type { LoggedRequest } from "../../sandbox/fakes/server.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { startXFake, X_TOKEN_PATH, type XFake } from "../../sandbox/fakes/x.js"
-import {
-  describeRun,
-  type Finished,
-  heraldBin,
-  makeWorkspace,
-  sentinelsIn,
-  sleep,
-  waitFor,
-  type Workspace
-} from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, type Finished, makeWorkspace, sentinelsIn, sleep, waitFor, type Workspace } from "./support/safetyHelpers.js"
 
-beforeAll(() => {
-  if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
-})
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { cleanups } = e2eFile()
 
 const ENV = {
   TIKTOK_CLIENT_KEY: "SENTINEL-tiktok-client-key",

@@ -8,9 +8,25 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterEach, beforeAll } from "vitest"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.js")
+
+/**
+ * For a test file that runs the built CLI: it fails at once when the bin is not built, and
+ * whatever a test pushes onto `cleanups` (fakes, workspaces) is ended after it, newest first.
+ */
+export const e2eFile = () => {
+  beforeAll(() => {
+    if (!fs.existsSync(heraldBin)) throw new Error(`${heraldBin} is missing: run \`npm run build\` first`)
+  })
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+  return { cleanups }
+}
 
 export interface Finished {
   readonly code: number | null
