@@ -30,6 +30,7 @@ import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
 import { Secrets } from "../services/Secrets.js"
+import { Scrubber } from "../services/Scrubber.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
 import { journalEntryOf, lockForUserWrite, supersedeJournal } from "./userWrite.js"
@@ -156,6 +157,8 @@ export const login = (options: LoginOptions) =>
       onLeft: (reason) => Effect.fail(new LoginFailed({ platform: spec.platform, account: connection.account, reason })),
       onRight: Effect.succeed
     })
+    // what the platform may quote back in a refusal is never printed (DESIGN §2 rule 7)
+    yield* (yield* Scrubber).register([code, ...Option.toArray(verifier)])
     // from here on, nothing else may rotate or replay this connection's tokens
     yield* lockForUserWrite
     const earlier = yield* journalEntryOf(connection)

@@ -415,6 +415,16 @@ describe("herald auth login refuses", () => {
     expect(await fs.readFile(ws.configPath, "utf8")).toBe(config)
   })
 
+  it("a platform that echoes the authorization code in its refusal: the code is scrubbed from what herald prints", async () => {
+    const { fake, ws } = await tiktok()
+    const code = "SENTINEL-code-0123456789"
+    fake.faults.push({ path: "/v2/oauth/token/", status: 400, body: { error: "invalid_grant", error_description: `authorization code ${code} is invalid` } })
+    const done = await login(ws, ["tiktok"], (u) => u.searchParams.set("code", code))
+    expect(done.code, done.stderr).toBe(1)
+    expect(done.stderr).toContain("TikTok refused the authorization code (invalid_grant: authorization code <redacted> is invalid)")
+    expect(leaks(done, [code])).toEqual([])
+  })
+
   it("no callback in time: a clear message after --timeout, exit 1, and the port is released", async () => {
     const { ws } = await tiktok()
     const started = Date.now()
