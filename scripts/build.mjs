@@ -3,7 +3,9 @@
 // What only some runs need (nodemailer, for email alerts) is split into dist/chunks/ and
 // loaded by its dynamic import(): every start would otherwise parse it (docs/performance.md).
 import { build } from "esbuild"
+import { spawnSync } from "node:child_process"
 import { chmod, readdir, rm } from "node:fs/promises"
+import { createRequire } from "node:module"
 import * as path from "node:path"
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", sourcemap: false, logLevel: "warning" }
@@ -36,3 +38,12 @@ await Promise.all(
 )
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" })
+
+// the library's declarations (dist/index.d.ts and what it imports), for the package's "types"
+// condition: an embedding app's tsc reads these, never herald's TypeScript source
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
+const declarations = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" })
+if (declarations.status !== 0) {
+  process.stderr.write("build: the library's declarations (tsc -p tsconfig.build.json) failed\n")
+  process.exit(1)
+}

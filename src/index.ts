@@ -23,7 +23,7 @@ export { LockHeld, LockUnavailable, RunLock } from "./services/RunLock.js"
 export { type ResolvedSecret, type SecretBag, Secrets, type SecretSource } from "./services/Secrets.js"
 export { type Persisted, WriteBack } from "./services/WriteBack.js"
 
-export { appLayer } from "./layers/AppLayer.js"
+export { appLayer, type AppLayerOptions } from "./layers/AppLayer.js"
 export * as ConfigFile from "./layers/config/ConfigFile.js"
 export * as ConfigFileStore from "./layers/config/ConfigFileStore.js"
 export * as JournalFile from "./layers/journal/JournalFile.js"

@@ -16,7 +16,7 @@ import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
-import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { refreshAll, replayJournal } from "../programs/refreshAll.js"
 import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { ConfigStore } from "../services/ConfigStore.js"
@@ -29,6 +29,7 @@ import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
+import { concurrency } from "./options.js"
 import { renderJson, renderTable } from "./render.js"
 import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
@@ -49,10 +50,6 @@ const target = Args.text({ name: "target" }).pipe(
   Args.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))
-const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("how many connections to work on at once"),
-  Options.optional
-)
 
 /** Start-up errors print one clear message and exit 2. */
 const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
@@ -74,10 +71,9 @@ const report = (args: {
   readonly dryRun: boolean
 }) =>
   Effect.gen(function*() {
-    const app = yield* AppConfig
     const result = yield* refreshAll(Option.getOrUndefined(args.target), {
       dryRun: args.dryRun,
-      concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
+      ...Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
     })
     yield* Console.log(args.json ? renderJson(result) : renderTable(result))
     if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
@@ -110,10 +106,10 @@ export const makeCli = (
   const verify = Command.make("verify", { target, config, json, concurrency }, (args) =>
     startUp(
       Effect.gen(function*() {
-        const app = yield* AppConfig
-        const result = yield* verifyAll(Option.getOrUndefined(args.target), {
-          concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
-        })
+        const result = yield* verifyAll(
+          Option.getOrUndefined(args.target),
+          Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
+        )
         yield* Console.log(args.json ? renderVerifyJson(result) : renderVerifyTable(result))
         if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
       })

@@ -19,10 +19,15 @@ import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import * as Redacted from "effect/Redacted"
 
 export interface RefreshAllOptions extends RunOptions {
-  readonly concurrency: number
+  /** How many connections are worked on at once; default `auth.concurrency` from the config, else 8. */
+  readonly concurrency?: number
 }
 
 export const DEFAULT_CONCURRENCY = 8
+
+/** The concurrency a run uses: the one asked for, else the config's `auth.concurrency`, else 8. */
+export const concurrencyFor = (app: AppConfig["Type"], asked: number | undefined) =>
+  Math.max(1, asked ?? app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
 
 /**
  * The config as it is now: read again from its source where it has one. A writing run
@@ -105,7 +110,7 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
       Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
     const statuses = yield* Effect.forEach(parsed, (c) => refreshOne(c, { ...options, onStored }), {
-      concurrency: Math.max(1, options.concurrency)
+      concurrency: concurrencyFor(app, options.concurrency)
     })
     if (!options.dryRun) yield* flushJournal
     const report = withDistribution(makeReport(options.dryRun, statuses), yield* distribute(parsed, stored, options.dryRun))
