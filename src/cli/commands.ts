@@ -29,6 +29,8 @@ import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
+import { colourAllowed, withOutputConsole } from "./console.js"
+import { openDoor, restyleError } from "./frontDoor.js"
 import { concurrency } from "./options.js"
 import { renderJson, renderTable } from "./render.js"
 import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
@@ -188,11 +190,47 @@ export const makeCli = (
   )
 
   const run = Command.run(root, { name: "herald", version: VERSION })
-  // the layer is built outside each handler's `startUp`, so an invalid config fails here:
-  // print it the same way, or the user gets exit 2 and no word about which key is wrong
-  return (argv: ReadonlyArray<string>) =>
-    run(argv).pipe(
-      Effect.catchTag("ConfigError", (e) =>
-        Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))))
+  return (argv: ReadonlyArray<string>) => {
+    const door = openDoor(argv.slice(2))
+    const json = argv.includes("--json")
+    const errors: Array<string> = []
+    const parsed = Effect.suspend(() => {
+      switch (door._tag) {
+        case "Version":
+          return Console.log(VERSION)
+        case "Unknown":
+          return Console.error(door.message).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: door.message }))))
+        case "Run":
+          return run([...argv.slice(0, 2), ...door.args]).pipe(
+            // the layer is built outside each handler's `startUp`, so an invalid config fails here:
+            // print it the same way, or the user gets exit 2 and no word about which key is wrong
+            Effect.catchTag("ConfigError", (e) =>
+              Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))))
+          )
+      }
+    })
+    return withOutputConsole(
+      parsed.pipe(
+        // with --json a run that could not start says so on stdout too, as one JSON object
+        Effect.tapError((e) =>
+          json && !(e instanceof NeedsAttention)
+            ? Console.log(startFailureJson(errors, e))
+            : Effect.void
+        )
+      ),
+      {
+        colourOut: colourAllowed(process.env, process.stdout.isTTY === true),
+        colourErr: colourAllowed(process.env, process.stderr.isTTY === true),
+        restyle: (text) => restyleError(text, door._tag === "Run" ? door.path : []),
+        errors
+      }
     )
+  }
+}
+
+/** `{ "error": "...", "exitCode": 2 }`: what stderr said, else the failure's own message. */
+const startFailureJson = (errors: ReadonlyArray<string>, e: unknown) => {
+  const said = errors.join("\n").trim()
+  const own = typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" ? e.message : String(e)
+  return JSON.stringify({ error: said === "" ? own : said, exitCode: 2 }, null, 2)
 }

@@ -20,6 +20,7 @@ import { parseLoginTarget } from "../platforms/login/target.js"
 import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
+import { wholeNumber } from "./options.js"
 
 const config = Options.file("config").pipe(
   Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
@@ -101,7 +102,7 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
         Options.withDescription("how long to wait for the browser to come back, e.g. 90s or 10m (default 5m)"),
         Options.optional
       ),
-      port: Options.integer("port").pipe(
+      port: wholeNumber("port", { min: 0, max: 65535 }).pipe(
         Options.withDescription("the loopback callback port (default: redirect_port from the config, else 8765)"),
         Options.optional
       )
@@ -118,9 +119,6 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
                 onSome: (ms) => Effect.succeed(Duration.millis(ms))
               })
           })
-          if (Option.isSome(args.port) && (args.port.value < 0 || args.port.value > 65535)) {
-            return yield* Effect.fail(new UsageError({ reason: `--port ${args.port.value}: expected a port from 0 to 65535` }))
-          }
           yield* login({
             ...target,
             scopes: args.scopes,
