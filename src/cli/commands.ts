@@ -12,7 +12,6 @@ import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
-import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
@@ -29,6 +28,8 @@ import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
+import { makeConfigCommands } from "./configCommands.js"
+import { configErrorText, startUp } from "./startUp.js"
 import { colourAllowed, withOutputConsole } from "./console.js"
 import { openDoor, restyleError } from "./frontDoor.js"
 import { concurrency } from "./options.js"
@@ -52,19 +53,6 @@ const target = Args.text({ name: "target" }).pipe(
   Args.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))
-
-/** Start-up errors print one clear message and exit 2. */
-const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
-      if (e instanceof NeedsAttention) return Effect.fail(e)
-      const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
-      return Console.error(text).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
-    })
-  )
-
-const configErrorText = (e: ConfigError) =>
-  [`herald: invalid config ${e.file}`, ...e.issues.map((i) => `  - ${i}`), "nothing was changed."].join("\n")
 
 const report = (args: {
   readonly target: Option.Option<string>
@@ -134,26 +122,6 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const validate = Command.make("validate", { config }, () =>
-    startUp(
-      Effect.gen(function*() {
-        const app = yield* AppConfig
-        if (!app.exists) {
-          yield* Console.log(`no config file at ${app.file}: that is a valid, empty config`)
-          return
-        }
-        const names = app.connections.map(connectionLabel)
-        yield* Console.log(
-          `${app.file} is valid: ${names.length} connection${names.length === 1 ? "" : "s"}` +
-            (names.length > 0 ? ` (${names.join(", ")})` : "") +
-            `; write-back ${app.config.auth?.writeback?.backend ?? "local"}, alerts ${app.config.auth?.alerts?.backend ?? "none"}`
-        )
-      })
-    )).pipe(
-      Command.withDescription("check the config file and say what it configures"),
-      Command.provide((args) => makeConfigLayer(args.config))
-    )
-
   const alertsTest = Command.make("test", { config }, () =>
     startUp(Effect.flatMap(sendTestAlert, (line) => Console.log(line)))).pipe(
       Command.withDescription("send a test alert through the configured backend"),
@@ -183,7 +151,10 @@ export const makeCli = (
         Command.withDescription("log in, refresh and inspect platform tokens"),
         Command.withSubcommands([refresh, status, verify, recover, ...makeOnboardingCommands(makeLayer)])
       ),
-      Command.make("config").pipe(Command.withDescription("the config file"), Command.withSubcommands([validate])),
+      Command.make("config").pipe(
+        Command.withDescription("the config file: init, path, validate"),
+        Command.withSubcommands(makeConfigCommands(makeDoctorLayer))
+      ),
       Command.make("alerts").pipe(Command.withDescription("the alert backend"), Command.withSubcommands([alertsTest])),
       doctorCommand
     ])

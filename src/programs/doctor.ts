@@ -186,7 +186,7 @@ const configVia = (flag: Option.Option<string>, file: string) =>
 const issuesText = (e: ConfigError) => e.issues.join("; ")
 
 /** Builds the configured backend the way a run would, so its own start-up checks are the ones reported. */
-const checkWriteBack = Effect.gen(function*() {
+export const checkWriteBack = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
   const store = yield* ConfigStore
@@ -212,7 +212,7 @@ const checkWriteBack = Effect.gen(function*() {
     }
 })
 
-const checkNotifier = Effect.gen(function*() {
+export const checkNotifier = Effect.gen(function*() {
   const app = yield* AppConfig
   const configured = app.config.auth?.alerts?.backend ?? "none"
   const built = yield* Layer.build(NotifierFromConfig).pipe(
