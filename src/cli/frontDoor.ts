@@ -12,6 +12,29 @@ export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   doctor: []
 }
 
+/**
+ * Each command's options (kept in step with the command definitions by test/e2e/cliSurface.test.ts),
+ * so an unknown one is named as typed, wherever it stands on the line.
+ */
+export const OPTIONS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "auth refresh": ["--config", "--json", "--concurrency", "--dry-run"],
+  "auth status": ["--config", "--json", "--concurrency"],
+  "auth verify": ["--config", "--json", "--concurrency"],
+  "auth login": ["--account", "--config", "--json", "--scopes", "--no-browser", "--timeout", "--port"],
+  "auth set": ["--account", "--config", "--json", "--expires-at", "--refresh-token-expires-at"],
+  "auth token": ["--account", "--config"],
+  "auth logout": ["--account", "--config", "--json", "--yes"],
+  "auth recover": ["--config", "--json"],
+  "config init": ["--config", "--json", "--platform"],
+  "config path": ["--config", "--json"],
+  "config validate": ["--config", "--json"],
+  "alerts test": ["--config", "--json"],
+  "doctor": ["--config", "--json", "--online"]
+}
+
+/** @effect/cli's own options, on every command. */
+export const BUILT_IN = ["--help", "-h", "--version", "--wizard", "--completions", "--log-level"]
+
 /** @effect/cli's own options that take a value (so that value is not mistaken for a command). */
 const VALUED = new Set(["--log-level", "--completions"])
 
@@ -64,7 +87,7 @@ const allCommands = Object.entries(COMMANDS).flatMap(([group, subs]) =>
 )
 
 const unknownCommand = (typed: string, suggestion: string | undefined, helpFor: string) =>
-  `herald: unknown command '${typed}'` + (suggestion === undefined ? "" : `; did you mean 'herald ${suggestion}'?`) +
+  `herald: unknown command '${typed}'` + (suggestion === undefined ? "." : `; did you mean 'herald ${suggestion}'?`) +
   ` See 'herald ${helpFor}--help'.`
 
 /** What to do with `args` (argv without node and the script). */
@@ -86,7 +109,8 @@ export const openDoor = (args: ReadonlyArray<string>): Door => {
     const full = suggestion === undefined ? undefined : allCommands.find((c) => c === suggestion || c.endsWith(` ${suggestion}`))
     return { _tag: "Unknown", message: unknownCommand(group.word, full, "") }
   }
-  if (subs.length === 0 || sub === undefined) return { _tag: "Run", args: rest, path: [group.word] }
+  if (subs.length === 0) return checked(rest, [group.word])
+  if (sub === undefined) return { _tag: "Run", args: rest, path: [group.word] }
   if (!subs.includes(sub.word)) {
     const suggestion = closest(sub.word, subs)
     return {
@@ -94,10 +118,28 @@ export const openDoor = (args: ReadonlyArray<string>): Door => {
       message: unknownCommand(`${group.word} ${sub.word}`, suggestion === undefined ? undefined : `${group.word} ${suggestion}`, `${group.word} `)
     }
   }
-  return { _tag: "Run", args: rest, path: [group.word, sub.word] }
+  return checked(rest, [group.word, sub.word])
 }
 
-const UNKNOWN_OPTION = /^(?:herald: )?(?:Received unknown argument: |unknown option )'(-[^']*)'.*$/
+/** A command's argv, unless it has an option the command does not know. */
+const checked = (args: ReadonlyArray<string>, path: ReadonlyArray<string>): Door => {
+  const known = new Set([...(OPTIONS[path.join(" ")] ?? []), ...BUILT_IN])
+  const end = args.indexOf("--") === -1 ? args.length : args.indexOf("--")
+  const stray = args.slice(0, end).map((a) => a.split("=")[0]!).find((a) => a.startsWith("-") && a !== "-" && !known.has(a))
+  return stray === undefined
+    ? { _tag: "Run", args, path }
+    : { _tag: "Unknown", message: unknownOption(stray, path, [...known]) }
+}
+
+const unknownOption = (flag: string, path: ReadonlyArray<string>, known: ReadonlyArray<string>) => {
+  const command = ["herald", ...path].join(" ")
+  const suggestion = closest(flag, known.filter((k) => k.startsWith("--")))
+  return `herald: unknown option '${flag}' for '${command}'` + (suggestion === undefined ? "." : `; did you mean '${suggestion}'?`) +
+    ` See '${command} --help'.`
+}
+
+// @effect/cli's wording, and the target parsers' (domain/Connection.ts, platforms/login/target.ts)
+const UNKNOWN_OPTION = /^(?:herald: )?(?:Received unknown argument: '(-[^']*)'|unknown option '(-[^']*)'; see .*)$/
 
 /**
  * One wording for an unknown option, whether @effect/cli's parser or herald's target parser
@@ -108,7 +150,7 @@ export const restyleError = (text: string, path: ReadonlyArray<string>): string 
     const m = UNKNOWN_OPTION.exec(line.trim())
     if (m !== null) {
       const command = ["herald", ...path].join(" ")
-      return `herald: unknown option '${m[1]}' for '${command}'; see '${command} --help'`
+      return `herald: unknown option '${m[1] ?? m[2]}' for '${command}'. See '${command} --help'.`
     }
     // the parser's own messages ("--concurrency 0: expected …") get herald's prefix like the rest
     return i === 0 && line.trim() !== "" && !line.startsWith("herald") ? `herald: ${line}` : line

@@ -210,3 +210,25 @@ export const leakedSecrets = (run: HeraldRun, secrets: Iterable<string>): Array<
   const out = `${run.stdout}\n${run.stderr}`
   return [...new Set(secrets)].filter((s) => s.length > 0 && out.includes(s))
 }
+
+/**
+ * What stdout holds when herald could not start (exit 2): nothing, or under `--json` one JSON
+ * error object (DESIGN §1) — never half a report for a CI step to misread. Returns the error text.
+ */
+export const startFailureOf = (run: HeraldRun): string => {
+  if (!run.args.includes("--json")) {
+    if (run.stdout !== "") throw new Error(`expected no stdout from a run that could not start:\n${describeRun(run)}`)
+    return run.stderr
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(run.stdout)
+  } catch {
+    throw new Error(`stdout of a --json run that could not start is not one JSON object:\n${describeRun(run)}`)
+  }
+  const object = parsed as { error?: unknown; exitCode?: unknown; statuses?: unknown }
+  if (typeof object.error !== "string" || object.error === "" || object.exitCode !== 2 || object.statuses !== undefined) {
+    throw new Error(`not a start-up error object: ${run.stdout}`)
+  }
+  return object.error
+}
