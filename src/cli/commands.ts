@@ -11,16 +11,18 @@ import * as Effect from "effect/Effect"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { ConfigError } from "../domain/errors.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
 import { refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { accessToken } from "../programs/accessToken.js"
 import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { ConfigStore } from "../services/ConfigStore.js"
 import type { Journal } from "../services/Journal.js"
-import type { Notifier } from "../services/Notifier.js"
+import { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
 import type { Secrets } from "../services/Secrets.js"
@@ -108,13 +110,17 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const recover = Command.make("recover", { config }, () =>
+  const recover = Command.make("recover", { config, json }, (args) =>
     startUp(
       Effect.gen(function*() {
         yield* (yield* RunLock).acquire
         const lines = yield* replayJournal
-        yield* Console.log(lines.length === 0 ? "nothing to recover: the journal is empty" : lines.join("\n"))
         const left = lines.filter((l) => l.endsWith("still in the journal")).length
+        yield* Console.log(
+          args.json
+            ? JSON.stringify({ restored: lines.length - left, left, lines }, null, 2)
+            : lines.length === 0 ? "nothing to recover: the journal is empty" : lines.join("\n")
+        )
         if (left > 0) return yield* Effect.fail(new NeedsAttention({ count: left }))
       }).pipe(Effect.scoped)
     )).pipe(
@@ -122,8 +128,39 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const alertsTest = Command.make("test", { config }, () =>
-    startUp(Effect.flatMap(sendTestAlert, (line) => Console.log(line)))).pipe(
+  const token = Command.make("token", {
+    target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
+    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    config
+  }, (args) =>
+    startUp(
+      accessToken(Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` })).pipe(
+        Effect.flatMap((value) => Console.log(Redacted.value(value))),
+        Effect.catchTag("NoAccessToken", (e) =>
+          Console.error(`herald: ${e.reason}`).pipe(Effect.zipRight(Effect.fail(new NeedsAttention({ count: 1 })))))
+      )
+    )).pipe(
+      Command.withDescription("print one connection's current access token and nothing else (for posting scripts); exit 1 when it is absent or expired"),
+      Command.provide((args) => makeLayer(args.config))
+    )
+
+  const alertsTest = Command.make("test", { config, json }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const notifier = yield* Notifier
+        const outcome = yield* sendTestAlert.pipe(
+          Effect.map((line) => ({ sent: notifier.name !== "none", detail: line })),
+          // the backend is configured but the message did not go out: that needs a human (exit 1), named
+          Effect.catchTag("NotifyFailed", (e) =>
+            Effect.succeed({ sent: false, detail: `the test alert did not go out through ${e.backend}: ${e.reason}` }))
+        )
+        const failed = !outcome.sent && notifier.name !== "none"
+        if (args.json) yield* Console.log(JSON.stringify({ backend: notifier.name, ...outcome }, null, 2))
+        else if (failed) yield* Console.error(`herald: ${outcome.detail}`)
+        else yield* Console.log(outcome.detail)
+        if (failed) return yield* Effect.fail(new NeedsAttention({ count: 1 }))
+      })
+    )).pipe(
       Command.withDescription("send a test alert through the configured backend"),
       Command.provide((args) => makeLayer(args.config))
     )
@@ -149,7 +186,7 @@ export const makeCli = (
     Command.withSubcommands([
       Command.make("auth").pipe(
         Command.withDescription("log in, refresh and inspect platform tokens"),
-        Command.withSubcommands([refresh, status, verify, recover, ...makeOnboardingCommands(makeLayer)])
+        Command.withSubcommands([refresh, status, verify, ...makeOnboardingCommands(makeLayer), token, recover])
       ),
       Command.make("config").pipe(
         Command.withDescription("the config file: init, path, validate"),

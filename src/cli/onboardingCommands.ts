@@ -20,6 +20,7 @@ import { parseLoginTarget } from "../platforms/login/target.js"
 import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
+import { withJsonResult } from "./jsonOutput.js"
 import { wholeNumber } from "./options.js"
 
 const config = Options.file("config").pipe(
@@ -52,6 +53,8 @@ const boundary = <A, E extends { readonly _tag: string; readonly message: string
       )
     })
   )
+
+const json = Options.boolean("json").pipe(Options.withDescription("print the result as JSON (the usual lines go to stderr)"))
 
 const fromEither = <A>(e: Either.Either<A, UsageError>) => Either.match(e, { onLeft: Effect.fail, onRight: Effect.succeed })
 
@@ -93,6 +96,7 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
       platform,
       account,
       config,
+      json,
       scopes: Options.text("scopes").pipe(
         Options.withDescription("scopes to request, comma- or space-separated (default: what herald needs)"),
         Options.optional
@@ -119,14 +123,18 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
                 onSome: (ms) => Effect.succeed(Duration.millis(ms))
               })
           })
-          yield* login({
-            ...target,
-            scopes: args.scopes,
-            openBrowser: !args.noBrowser,
-            timeout,
-            port: args.port,
-            configFlag: args.config
-          })
+          yield* withJsonResult(
+            args.json,
+            login({
+              ...target,
+              scopes: args.scopes,
+              openBrowser: !args.noBrowser,
+              timeout,
+              port: args.port,
+              configFlag: args.config
+            }),
+            () => ({ loggedIn: true, platform: target.platform, account: target.account })
+          )
         })
       )
   ).pipe(
@@ -142,6 +150,7 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
       platform,
       account,
       config,
+      json,
       expiresAt: Options.text("expires-at").pipe(
         Options.withDescription("when the access token expires: RFC 3339 or a span such as 60d"),
         Options.optional
@@ -155,9 +164,13 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
       boundary(
         Effect.gen(function*() {
           const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "set"))
-          yield* setSecrets(
-            { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
-            secretSource
+          yield* withJsonResult(
+            args.json,
+            setSecrets(
+              { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
+              secretSource
+            ),
+            () => ({ stored: true, platform: target.platform, account: target.account })
           )
         })
       )

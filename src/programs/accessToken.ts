@@ -1,0 +1,72 @@
+/**
+ * `herald auth token TARGET`: the access token a posting script should use now — one
+ * connection's, from wherever herald keeps it (environment → keychain or pass → config),
+ * and only while it is still valid by the expiry herald recorded.
+ */
+import * as Data from "effect/Data"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import { parseTarget, selectConnections } from "../domain/Connection.js"
+import { UsageError } from "../domain/errors.js"
+import { connectionLabel } from "../domain/Platform.js"
+import { AppConfig } from "../services/AppConfig.js"
+import { Refreshers } from "../services/Refreshers.js"
+import { Secrets } from "../services/Secrets.js"
+
+/** The connection is there, but has no usable access token: a human (or a refresh) must act. */
+export class NoAccessToken extends Data.TaggedError("NoAccessToken")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export const accessToken = (target: string): Effect.Effect<Redacted.Redacted<string>, UsageError | NoAccessToken, AppConfig | Secrets | Refreshers> =>
+  Effect.gen(function*() {
+    const app = yield* AppConfig
+    const wanted = yield* parseTarget(target)
+    if (wanted._tag === "All") {
+      return yield* Effect.fail(new UsageError({ reason: "auth token prints one connection's token: name a platform (x) or an account (x:brand), not all" }))
+    }
+    const found = yield* selectConnections(app.connections, wanted, app.file)
+    if (found.length > 1) {
+      const labels = found.map(connectionLabel)
+      return yield* Effect.fail(
+        new UsageError({
+          reason: `${labels[0]} has ${found.length} accounts (${labels.join(", ")}): name one, e.g. herald auth token ${labels[1]}`
+        })
+      )
+    }
+    const connection = found[0]!
+    const label = connectionLabel(connection)
+    const refresher = (yield* Refreshers).get(connection.platform)
+    if (!refresher.secretKeys.includes("access_token")) {
+      return yield* Effect.fail(
+        new NoAccessToken({
+          reason: `${label} keeps no access token: herald checks its refresh token each run, and a posting tool mints its own access token from it`
+        })
+      )
+    }
+    const bag = yield* (yield* Secrets).lookup(connection, ["access_token"])
+    const token = bag.get("access_token")
+    if (Option.isNone(token)) {
+      return yield* Effect.fail(
+        new NoAccessToken({
+          reason: `${label} has no access token (tried ${bag.tried("access_token").join(", ")}): run herald auth refresh ${label}, or herald auth login ${label}`
+        })
+      )
+    }
+    const expiresAt = connection.settings.access_token_expires_at
+    if (expiresAt !== undefined) {
+      const now = yield* DateTime.now
+      if (DateTime.toEpochMillis(now) >= Date.parse(expiresAt)) {
+        return yield* Effect.fail(
+          new NoAccessToken({
+            reason: `${label}'s access token expired at ${expiresAt}: run herald auth refresh ${label} (or herald auth login ${label}) for a new one`
+          })
+        )
+      }
+    }
+    return token.value
+  })
