@@ -6,7 +6,7 @@
 
 /** Every command, by group; `doctor` has none below it. */
 export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
-  auth: ["refresh", "status", "verify", "login", "set", "token", "logout", "recover"],
+  auth: ["refresh", "status", "verify", "login", "set", "token", "recover"],
   config: ["init", "path", "validate"],
   alerts: ["test"],
   doctor: []
@@ -23,7 +23,6 @@ export const OPTIONS: Readonly<Record<string, ReadonlyArray<string>>> = {
   "auth login": ["--account", "--config", "--json", "--scopes", "--no-browser", "--timeout", "--port"],
   "auth set": ["--account", "--config", "--json", "--expires-at", "--refresh-token-expires-at"],
   "auth token": ["--account", "--config"],
-  "auth logout": ["--account", "--config", "--json", "--yes"],
   "auth recover": ["--config", "--json"],
   "config init": ["--config", "--json", "--platform"],
   "config path": ["--config", "--json"],
@@ -125,7 +124,9 @@ export const openDoor = (args: ReadonlyArray<string>): Door => {
 const checked = (args: ReadonlyArray<string>, path: ReadonlyArray<string>): Door => {
   const known = new Set([...(OPTIONS[path.join(" ")] ?? []), ...BUILT_IN])
   const end = args.indexOf("--") === -1 ? args.length : args.indexOf("--")
-  const stray = args.slice(0, end).map((a) => a.split("=")[0]!).find((a) => a.startsWith("-") && a !== "-" && !known.has(a))
+  // `-5` is a (bad) number for the option before it, not an option
+  const stray = args.slice(0, end).map((a) => a.split("=")[0]!)
+    .find((a) => a.startsWith("-") && a !== "-" && !/^-\d/.test(a) && !known.has(a))
   return stray === undefined
     ? { _tag: "Run", args, path }
     : { _tag: "Unknown", message: unknownOption(stray, path, [...known]) }
