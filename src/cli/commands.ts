@@ -67,7 +67,9 @@ const report = (args: {
       dryRun: args.dryRun,
       ...Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
     })
-    yield* Console.log(args.json ? renderJson(result) : renderTable(result))
+    // wrapped to the terminal; a pipe or a file gets whole lines
+    const width = process.stdout.isTTY === true ? process.stdout.columns : undefined
+    yield* Console.log(args.json ? renderJson(result) : renderTable(result, { width }))
     if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
   })
 
