@@ -29,6 +29,8 @@ cli(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    // herald's own logger (above) writes each line; runMain's would write it a second time
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => {
       const code = exitCodeOf(exit)
       // a defect is a bug in herald: say so (a Redacted value prints as <redacted>)

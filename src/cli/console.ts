@@ -41,14 +41,8 @@ export const withOutputConsole = <A, E, R>(effect: Effect.Effect<A, E, R>, setti
       log: (...args) => base.log(out(args)),
       info: (...args) => base.info(out(args)),
       error: (...args) => base.error(err(args)),
-      warn: (...args) => base.warn(err(args)),
-      unsafe: {
-        ...base.unsafe,
-        log: (...args) => base.unsafe.log(out(args)),
-        info: (...args) => base.unsafe.info(out(args)),
-        error: (...args) => base.unsafe.error(err(args)),
-        warn: (...args) => base.unsafe.warn(err(args))
-      }
+      warn: (...args) => base.warn(err(args))
+      // `unsafe` stays as it is: the logger writes there, and log lines are neither restyled nor kept
     }
     return Console.withConsole(effect, console)
   })
