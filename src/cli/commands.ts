@@ -204,6 +204,11 @@ export const makeCli = (
     const door = openDoor(argv.slice(2))
     const json = argv.includes("--json")
     const errors: Array<string> = []
+    // @effect/cli ends a wizard left with Ctrl-C as a success, saying only this
+    let quitWizard = false
+    const onOut = (text: string) => {
+      if (text.includes("Quitting wizard mode...")) quitWizard = true
+    }
     const parsed = Effect.suspend(() => {
       switch (door._tag) {
         case "Version":
@@ -215,7 +220,9 @@ export const makeCli = (
             // the layer is built outside each handler's `startUp`, so an invalid config fails here:
             // print it the same way, or the user gets exit 2 and no word about which key is wrong
             Effect.catchTag("ConfigError", (e) =>
-              Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))))
+              Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))),
+            // Ctrl-C is an interruption wherever it comes: exit 130, not 0
+            Effect.zipRight(Effect.suspend(() => (quitWizard ? Effect.interrupt : Effect.void)))
           )
       }
     })
@@ -232,7 +239,8 @@ export const makeCli = (
         colourOut: colourAllowed(process.env, process.stdout.isTTY === true),
         colourErr: colourAllowed(process.env, process.stderr.isTTY === true),
         restyle: (text) => restyleError(text, door._tag === "Run" ? door.path : []),
-        errors
+        errors,
+        onOut
       }
     )
   }

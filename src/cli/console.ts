@@ -23,12 +23,15 @@ export interface OutputSettings {
   readonly restyle: (text: string) => string
   /** every line written to stderr, without escapes */
   readonly errors: Array<string>
+  /** every text written to stdout, without escapes */
+  readonly onOut?: (text: string) => void
 }
 
 export const withOutputConsole = <A, E, R>(effect: Effect.Effect<A, E, R>, settings: OutputSettings) =>
   Console.consoleWith((base) => {
     const out = (args: ReadonlyArray<unknown>) => {
       const text = format(...args)
+      settings.onOut?.(stripEscapes(text))
       return settings.colourOut ? text : stripEscapes(text)
     }
     const err = (args: ReadonlyArray<unknown>) => {

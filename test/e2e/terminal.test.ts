@@ -86,4 +86,32 @@ describe.concurrent("in a terminal", { timeout: 60_000 }, () => {
       expect(piped.stdout + piped.stderr, describeRun(piped)).not.toContain(ESC)
     }
   })
+
+  it("Ctrl-C in --wizard is an interruption: exit 130, not 0", async ({ onTestFinished }) => {
+    const ws = await makeWorkspace(onTestFinished)
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn("script", ["-qec", [process.execPath, heraldBin, "--wizard"].map(quote).join(" "), "/dev/null"], {
+        cwd: ws.dir,
+        env: { ...ws.env, TERM: "xterm-256color" },
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+      let out = ""
+      let sent = false
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+        // the first prompt is up: press Ctrl-C
+        if (!sent && out.includes("wizard")) {
+          sent = true
+          setTimeout(() => child.stdin.write("\u0003"), 300)
+        }
+      })
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+      child.on("error", reject)
+      child.on("close", (c) => {
+        clearTimeout(timer)
+        resolve(c)
+      })
+    })
+    expect(code).toBe(130)
+  })
 })
