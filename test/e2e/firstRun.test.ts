@@ -78,3 +78,35 @@ describe.concurrent("first run", { timeout: 60_000 }, () => {
     expect(withToken.stdout + withToken.stderr).not.toContain("glpat-sentinel-validate")
   })
 })
+
+describe.concurrent("a new user's first steps", { timeout: 90_000 }, () => {
+  it("config init, auth set x from stdin, doctor, auth status: no step needs a workaround, no secret printed", async ({ onTestFinished }) => {
+    const ws = await makeWorkspace(onTestFinished)
+    const refresh = "xr-first-run-sentinel"
+    const steps = [
+      await ws.herald(["config", "init", "--platform", "x"], { config: false }),
+      await ws.herald(["auth", "set", "x"], { config: false, input: `client_id=first-run-client\nrefresh_token=${refresh}\n` }),
+      await ws.herald(["doctor"], { config: false }),
+      await ws.herald(["auth", "status"], { config: false })
+    ]
+    for (const run of steps) {
+      expect(run.code, describeRun(run)).toBe(0)
+      expect(run.stdout + run.stderr).not.toContain(refresh)
+    }
+    expect(steps[2]!.stdout).toContain("everything herald needs is in place")
+    expect(steps[3]!.stdout).toMatch(/^x +would rotate/m)
+  })
+
+  it("auth set linkedin without an expiry stores the token and warns that herald cannot alert in time", async ({ onTestFinished }) => {
+    const ws = await makeWorkspace(onTestFinished)
+    await ws.writeConfig("platforms:\n  linkedin: {}\n")
+    const bare = await ws.herald(["auth", "set", "linkedin"], { input: "access_token=li-first-run-sentinel\n" })
+    expect(bare.code, describeRun(bare)).toBe(0)
+    expect(bare.stdout).toContain("warning: no expiry for the LinkedIn access token")
+    expect(bare.stdout).toContain("--expires-at")
+    const dated = await ws.herald(["auth", "set", "linkedin", "--expires-at", "60d"], { input: "access_token=li-first-run-sentinel\n" })
+    expect(dated.code, describeRun(dated)).toBe(0)
+    expect(dated.stdout).not.toContain("no expiry")
+    for (const run of [bare, dated]) expect(run.stdout + run.stderr).not.toContain("li-first-run-sentinel")
+  })
+})

@@ -58,6 +58,8 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** the executable and leading arguments; default `node dist/herald.js` */
   readonly command?: ReadonlyArray<string>
+  /** written to herald's stdin, which is then closed (default: no stdin at all) */
+  readonly input?: string
 }
 
 /**
@@ -88,8 +90,10 @@ const spawnHerald = (args: ReadonlyArray<string>, options: RunOptions): Promise<
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["pipe", "pipe", "pipe"]
     })
+    // no input: stdin is closed at once (an empty file), as `< /dev/null` would give
+    child.stdin.end(options.input ?? "")
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -117,7 +121,10 @@ export interface Workspace {
   readonly configPath: string
   readonly env: Record<string, string>
   /** Run herald in the workspace; `--config <configPath>` is appended unless `config: false`. */
-  herald(args: ReadonlyArray<string>, options?: { readonly config?: boolean; readonly env?: Readonly<Record<string, string>> }): Promise<HeraldRun>
+  herald(
+    args: ReadonlyArray<string>,
+    options?: { readonly config?: boolean; readonly env?: Readonly<Record<string, string>>; readonly input?: string }
+  ): Promise<HeraldRun>
   /** Write the config file (mode 0644 by default, as an editor would); returns its path. */
   writeConfig(text: string, mode?: number): Promise<string>
   readConfigText(): Promise<string>
@@ -149,7 +156,8 @@ export const makeWorkspace = async (onFinished: OnFinished = onTestFinished): Pr
     herald: (args, options = {}) =>
       runHerald(options.config === false ? args : [...args, "--config", configPath], {
         cwd: dir,
-        env: { ...env, ...options.env }
+        env: { ...env, ...options.env },
+        ...(options.input === undefined ? {} : { input: options.input })
       }),
     writeConfig: async (text, mode = 0o644) => {
       await fs.writeFile(configPath, text, { mode })
