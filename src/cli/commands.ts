@@ -12,7 +12,7 @@ import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { ConfigError } from "../domain/errors.js"
+import type { ConfigError, SetupError } from "../domain/errors.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
@@ -31,7 +31,7 @@ import { VERSION } from "../version.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
 import { makeConfigCommands } from "./configCommands.js"
-import { configErrorText, startUp } from "./startUp.js"
+import { configErrorText, setupErrorText, startUp } from "./startUp.js"
 import { colourAllowed, withOutputConsole } from "./console.js"
 import { openDoor, restyleError } from "./frontDoor.js"
 import { concurrency } from "./options.js"
@@ -42,7 +42,7 @@ import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
 export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient
 
-export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
+export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError | SetupError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
 export type MakeDoctorLayer = (configFlag: Option.Option<string>) => Layer.Layer<DoctorServices, ConfigError>
 
@@ -219,8 +219,12 @@ export const makeCli = (
           return run([...argv.slice(0, 2), ...door.args]).pipe(
             // the layer is built outside each handler's `startUp`, so an invalid config fails here:
             // print it the same way, or the user gets exit 2 and no word about which key is wrong
-            Effect.catchTag("ConfigError", (e) =>
-              Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))),
+            Effect.catchTags({
+              ConfigError: (e) =>
+                Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))),
+              SetupError: (e) =>
+                Console.error(setupErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
+            }),
             // Ctrl-C is an interruption wherever it comes: exit 130, not 0
             Effect.zipRight(Effect.suspend(() => (quitWizard ? Effect.interrupt : Effect.void)))
           )

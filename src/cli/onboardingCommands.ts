@@ -13,7 +13,7 @@ import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { type ConfigError, UsageError } from "../domain/errors.js"
+import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
@@ -89,7 +89,9 @@ const secretSource = (label: string, keys: ReadonlyArray<SecretKey>) =>
   Effect.flatMap(stdinIsTerminal, (tty) =>
     tty ? promptFor(label, keys) : Effect.map(readStdin, (text): SecretSource => ({ _tag: "Lines", text })))
 
-export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Option<string>) => Layer.Layer<S, ConfigError, R>) => {
+export const makeOnboardingCommands = <S, R>(
+  makeLayer: (configFlag: Option.Option<string>) => Layer.Layer<S, ConfigError | SetupError, R>
+) => {
   const loginCommand = Command.make(
     "login",
     {

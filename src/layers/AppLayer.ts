@@ -2,7 +2,7 @@
 import * as NodeHttp from "./http/NodeHttp.js"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ConfigError } from "../domain/errors.js"
+import { type ConfigError, SetupError } from "../domain/errors.js"
 import { RefreshersLive } from "../platforms/registry.js"
 import type { AppConfig } from "../services/AppConfig.js"
 import * as ConfigFile from "./config/ConfigFile.js"
@@ -14,6 +14,13 @@ import * as LockFile from "./lock/LockFile.js"
 import { NotifierFromConfig } from "./notifier/fromConfig.js"
 import { SecretsLive } from "./secrets/SecretsLive.js"
 import { WriteBackFromConfig } from "./writeback/fromConfig.js"
+
+/**
+ * A backend that cannot start from a config the file layer already accepted: what is missing
+ * is in the environment, not the file (SetupError, not "invalid config").
+ */
+const setupOf = <A, R>(layer: Layer.Layer<A, ConfigError, R>): Layer.Layer<A, SetupError, R> =>
+  Layer.mapError(layer, (e) => new SetupError({ file: e.file, issues: e.issues }))
 
 /** Which config file the app reads. */
 export interface AppLayerOptions {
@@ -35,7 +42,15 @@ export const appLayer = (options: AppLayerOptions = {}) => appLayerFor(Option.fr
 
 /** `appLayer` keyed by the CLI's optional `--config` value. */
 export const appLayerFor = (configFlag: Option.Option<string>) =>
-  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
+  Layer.mergeAll(
+    RefreshersLive,
+    SecretsLive,
+    setupOf(WriteBackFromConfig),
+    setupOf(NotifierFromConfig),
+    JournalFile.layer,
+    LockFile.layer,
+    DistributorFromConfig
+  ).pipe(
     Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )

@@ -73,6 +73,13 @@ describe.concurrent("first run", { timeout: 60_000 }, () => {
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, ready: false, writeBack: { backend: "gitlab", ok: false } })
 
+    // and the run it warned about says the same, not "invalid config"
+    const refresh = await ws.herald(["auth", "refresh"])
+    expect(refresh.code, describeRun(refresh)).toBe(2)
+    expect(refresh.stderr).toContain(`herald: ${ws.configPath} is valid, but what it selects cannot work here:`)
+    expect(refresh.stderr).toContain("GITLAB_TOKEN is not set")
+    expect(refresh.stderr).not.toContain("invalid config")
+
     const withToken = await ws.herald(["config", "validate"], { env: { GITLAB_TOKEN: "glpat-sentinel-validate" } })
     expect(withToken.code, describeRun(withToken)).toBe(0)
     expect(withToken.stdout + withToken.stderr).not.toContain("glpat-sentinel-validate")
