@@ -133,11 +133,18 @@ export const makeCli = (
   const token = Command.make("token", {
     target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
     account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
-    config
+    config,
+    json: Options.boolean("json").pipe(Options.withDescription("print { platform, account, accessToken, expiresAt } as JSON"))
   }, (args) =>
     startUp(
       accessToken(Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` })).pipe(
-        Effect.flatMap((value) => Console.log(Redacted.value(value))),
+        Effect.flatMap((token) =>
+          Console.log(
+            args.json
+              ? JSON.stringify({ platform: token.platform, account: token.account, accessToken: Redacted.value(token.value), expiresAt: token.expiresAt ?? null }, null, 2)
+              : Redacted.value(token.value)
+          )
+        ),
         Effect.catchTag("NoAccessToken", (e) =>
           Console.error(`herald: ${e.reason}`).pipe(Effect.zipRight(Effect.fail(new NeedsAttention({ count: 1 })))))
       )

@@ -22,7 +22,7 @@ export const OPTIONS: Readonly<Record<string, ReadonlyArray<string>>> = {
   "auth verify": ["--config", "--json", "--concurrency"],
   "auth login": ["--account", "--config", "--json", "--scopes", "--no-browser", "--timeout", "--port"],
   "auth set": ["--account", "--config", "--json", "--expires-at", "--refresh-token-expires-at"],
-  "auth token": ["--account", "--config"],
+  "auth token": ["--account", "--config", "--json"],
   "auth recover": ["--config", "--json"],
   "config init": ["--config", "--json", "--platform"],
   "config path": ["--config", "--json"],

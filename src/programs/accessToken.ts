@@ -22,7 +22,15 @@ export class NoAccessToken extends Data.TaggedError("NoAccessToken")<{ readonly 
   }
 }
 
-export const accessToken = (target: string): Effect.Effect<Redacted.Redacted<string>, UsageError | NoAccessToken, AppConfig | Secrets | Refreshers> =>
+export interface CurrentToken {
+  readonly platform: string
+  readonly account: string
+  readonly value: Redacted.Redacted<string>
+  /** the expiry herald recorded, if any */
+  readonly expiresAt?: string
+}
+
+export const accessToken = (target: string): Effect.Effect<CurrentToken, UsageError | NoAccessToken, AppConfig | Secrets | Refreshers> =>
   Effect.gen(function*() {
     const app = yield* AppConfig
     const wanted = yield* parseTarget(target)
@@ -68,5 +76,10 @@ export const accessToken = (target: string): Effect.Effect<Redacted.Redacted<str
         )
       }
     }
-    return token.value
+    return {
+      platform: connection.platform,
+      account: connection.account,
+      value: token.value,
+      ...(expiresAt === undefined ? {} : { expiresAt })
+    }
   })

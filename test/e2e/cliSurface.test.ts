@@ -19,6 +19,8 @@ describe.concurrent("auth token", { timeout: 60_000 }, () => {
     expect(run.code, describeRun(run)).toBe(0)
     expect(run.stdout).toBe(`${TOKEN}\n`)
     expect(run.stderr).toBe("")
+    const json = await ws.herald(["auth", "token", "x", "--json"], { env: { X_ACCESS_TOKEN: TOKEN } })
+    expect(JSON.parse(json.stdout)).toEqual({ platform: "x", account: "default", accessToken: TOKEN, expiresAt: "2099-01-01T00:00:00Z" })
   })
 
   it("refuses all and a platform with several accounts (exit 2); absent or expired is exit 1 with what to run", async ({ onTestFinished }) => {
