@@ -39,8 +39,10 @@ await Promise.all(
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" })
 
-// the library's declarations (dist/index.d.ts and what it imports), for the package's "types"
+// the library's declarations (dist/types/index.d.ts and what it imports), for the package's "types"
 // condition: an embedding app's tsc reads these, never herald's TypeScript source
+// dist/types/ is written afresh, so no declaration of a deleted source file is ever shipped
+await rm("dist/types", { recursive: true, force: true })
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
 const declarations = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" })
 if (declarations.status !== 0) {

@@ -39,7 +39,7 @@ let work: string
 let tarball: string
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, "dist", "index.d.ts"))) throw new Error("dist/ is not built: run `npm run build` first")
+  if (!existsSync(path.join(repoRoot, "dist", "types", "index.d.ts"))) throw new Error("dist/ is not built: run `npm run build` first")
   work = await fs.mkdtemp(path.join(tmpdir(), "herald-pkg-"))
   // dist/ is what `npm test` just built: pack it as it is (no second build)
   const { stdout } = await npm(["pack", "--ignore-scripts", "--pack-destination", work, "--json"], repoRoot)
@@ -47,7 +47,7 @@ beforeAll(async () => {
   tarball = path.join(work, packed!.filename)
   const files = packed!.files.map((f) => f.path)
   expect(files).toContain("dist/index.js")
-  expect(files).toContain("dist/index.d.ts")
+  expect(files).toContain("dist/types/index.d.ts")
   expect(files).toContain("dist/herald.js")
   expect(files).toContain("LICENSE")
   // the TypeScript source stays out of the package
@@ -101,7 +101,7 @@ describe("the packed package", () => {
     expect(checked.stdout).toBe("")
     // it read herald's declarations, not its source
     const listed = await exec(process.execPath, [tsc, "-p", ".", "--listFilesOnly"], { cwd: app })
-    expect(listed.stdout).toContain("node_modules/herald/dist/index.d.ts")
+    expect(listed.stdout).toContain("node_modules/herald/dist/types/index.d.ts")
     expect(listed.stdout).not.toMatch(/node_modules\/herald\/src\//)
   }, 180_000)
 
