@@ -6,22 +6,27 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Prompt from "@effect/cli/Prompt"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { ConfigError, SetupError } from "../domain/errors.js"
+import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
+import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
 import { refreshAll, replayJournal } from "../programs/refreshAll.js"
 import { accessToken } from "../programs/accessToken.js"
+import { logout, logoutKeys } from "../programs/logout.js"
+import { oneConnection } from "../programs/oneConnection.js"
 import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { ConfigStore } from "../services/ConfigStore.js"
 import type { Journal } from "../services/Journal.js"
+import type { Keychain } from "../services/Keychain.js"
 import { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
@@ -40,7 +45,7 @@ import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
-export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Keychain
 
 export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError | SetupError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
@@ -153,6 +158,50 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
+  const logoutCommand = Command.make("logout", {
+    target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
+    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    config,
+    json,
+    yes: Options.boolean("yes").pipe(Options.withDescription("remove without asking (needed where there is no terminal to ask on)"))
+  }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const connection = yield* oneConnection(
+          Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` }),
+          "logout"
+        )
+        const label = connectionLabel(connection)
+        const keys = yield* logoutKeys(connection)
+        if (!args.yes) {
+          if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+            return yield* Effect.fail(
+              new UsageError({ reason: `auth logout ${label} asks before it removes anything, and there is no terminal to ask on: add --yes` })
+            )
+          }
+          const ok = yield* Prompt.run(
+            Prompt.confirm({ message: `Remove the ${keys.join(" and ")} of ${label} from the keychain (or pass) and the config file?`, initial: false })
+          ).pipe(Effect.catchTag("QuitException", () => Effect.succeed(false)))
+          if (!ok) return yield* Console.log(args.json ? JSON.stringify({ removed: [], left: [], cancelled: true }, null, 2) : "nothing was removed")
+        }
+        const result = yield* logout(connection)
+        if (args.json) yield* Console.log(JSON.stringify({ connection: label, ...result }, null, 2))
+        else {
+          yield* Console.log(
+            result.removed.length === 0
+              ? `nothing of ${label} was stored in the keychain (or pass) or the config file`
+              : [`Removed from ${label}:`, ...result.removed.map((r) => `  ${r.key} (${r.from})`)].join("\n")
+          )
+          for (const l of result.left) yield* Console.error(`herald: ${l}`)
+        }
+        // something herald could not remove keeps the connection logged in: a human acts
+        if (result.left.length > 0) return yield* Effect.fail(new NeedsAttention({ count: result.left.length }))
+      })
+    )).pipe(
+      Command.withDescription("remove a connection's stored tokens (keychain or pass, and the config file); asks first unless --yes"),
+      Command.provide((args) => makeLayer(args.config))
+    )
+
   const alertsTest = Command.make("test", { config, json }, (args) =>
     startUp(
       Effect.gen(function*() {
@@ -195,7 +244,7 @@ export const makeCli = (
     Command.withSubcommands([
       Command.make("auth").pipe(
         Command.withDescription("log in, refresh and inspect platform tokens"),
-        Command.withSubcommands([refresh, status, verify, ...makeOnboardingCommands(makeLayer), token, recover])
+        Command.withSubcommands([refresh, status, verify, ...makeOnboardingCommands(makeLayer), token, logoutCommand, recover])
       ),
       Command.make("config").pipe(
         Command.withDescription("the config file: init, path, validate"),

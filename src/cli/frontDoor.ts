@@ -6,7 +6,7 @@
 
 /** Every command, by group; `doctor` has none below it. */
 export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
-  auth: ["refresh", "status", "verify", "login", "set", "token", "recover"],
+  auth: ["refresh", "status", "verify", "login", "set", "token", "logout", "recover"],
   config: ["init", "path", "validate"],
   alerts: ["test"],
   doctor: []
@@ -23,6 +23,7 @@ export const OPTIONS: Readonly<Record<string, ReadonlyArray<string>>> = {
   "auth login": ["--account", "--config", "--json", "--scopes", "--no-browser", "--timeout", "--port"],
   "auth set": ["--account", "--config", "--json", "--expires-at", "--refresh-token-expires-at"],
   "auth token": ["--account", "--config", "--json"],
+  "auth logout": ["--account", "--config", "--json", "--yes"],
   "auth recover": ["--config", "--json"],
   "config init": ["--config", "--json", "--platform"],
   "config path": ["--config", "--json"],

@@ -8,12 +8,12 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import { parseTarget, selectConnections } from "../domain/Connection.js"
-import { UsageError } from "../domain/errors.js"
+import type { UsageError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
-import { AppConfig } from "../services/AppConfig.js"
+import type { AppConfig } from "../services/AppConfig.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets } from "../services/Secrets.js"
+import { oneConnection } from "./oneConnection.js"
 
 /** The connection is there, but has no usable access token: a human (or a refresh) must act. */
 export class NoAccessToken extends Data.TaggedError("NoAccessToken")<{ readonly reason: string }> {
@@ -32,21 +32,7 @@ export interface CurrentToken {
 
 export const accessToken = (target: string): Effect.Effect<CurrentToken, UsageError | NoAccessToken, AppConfig | Secrets | Refreshers> =>
   Effect.gen(function*() {
-    const app = yield* AppConfig
-    const wanted = yield* parseTarget(target)
-    if (wanted._tag === "All") {
-      return yield* Effect.fail(new UsageError({ reason: "auth token prints one connection's token: name a platform (x) or an account (x:brand), not all" }))
-    }
-    const found = yield* selectConnections(app.connections, wanted, app.file)
-    if (found.length > 1) {
-      const labels = found.map(connectionLabel)
-      return yield* Effect.fail(
-        new UsageError({
-          reason: `${labels[0]} has ${found.length} accounts (${labels.join(", ")}): name one, e.g. herald auth token ${labels[1]}`
-        })
-      )
-    }
-    const connection = found[0]!
+    const connection = yield* oneConnection(target, "token")
     const label = connectionLabel(connection)
     const refresher = (yield* Refreshers).get(connection.platform)
     if (!refresher.secretKeys.includes("access_token")) {

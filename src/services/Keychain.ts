@@ -16,4 +16,6 @@ export class Keychain extends Context.Tag("herald/Keychain")<Keychain, {
   readonly set: (account: string, value: Redacted.Redacted<string>) => Effect.Effect<void, KeychainUnavailable>
   /** how an account is named to a person (`pass herald/x/refresh_token`); default `keychain herald <account>` */
   readonly describe?: (account: string) => string
+  /** delete an account (`herald auth logout`); true when there was one. Left out by a keychain that cannot delete. */
+  readonly remove?: (account: string) => Effect.Effect<boolean, KeychainUnavailable>
 }>() {}

@@ -17,6 +17,8 @@ import { Keychain, KeychainUnavailable } from "../../services/Keychain.js"
 export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>
   setPassword(service: string, account: string, password: string): Promise<void>
+  /** keytar has it; a stand-in may not */
+  deletePassword?(service: string, account: string): Promise<boolean>
   findCredentials(service: string): Promise<Array<{ account: string; password: string }>>
 }
 
@@ -70,7 +72,12 @@ export const makeWith = (load: Effect.Effect<KeytarApi, KeychainUnavailable>) =>
           Effect.map((v) => (v === null || v === "" ? Option.none() : Option.some(Redacted.make(v))))
         ),
       set: (account, value) =>
-        call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value)))
+        call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value))),
+      remove: (account) =>
+        call("deleting from the keychain", (k) =>
+          k.deletePassword === undefined
+            ? Promise.reject(new Error("this keychain module cannot delete"))
+            : k.deletePassword(KEYCHAIN_SERVICE, account))
     }
     return service
   })

@@ -17,7 +17,12 @@ export const make = (initial: Record<string, string> = {}, options: { readonly u
       get: (account) =>
         guard.pipe(Effect.zipRight(Ref.get(store)), Effect.map((m) => Option.map(Option.fromNullable(m.get(account)), Redacted.make))),
       set: (account, value) =>
-        guard.pipe(Effect.zipRight(Ref.update(store, (m) => new Map(m).set(account, Redacted.value(value)))))
+        guard.pipe(Effect.zipRight(Ref.update(store, (m) => new Map(m).set(account, Redacted.value(value))))),
+      remove: (account) =>
+        guard.pipe(Effect.zipRight(Ref.modify(store, (m) => {
+          const next = new Map(m)
+          return [next.delete(account), next] as const
+        })))
     }
     return { service, store }
   })

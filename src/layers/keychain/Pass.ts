@@ -146,6 +146,15 @@ export const make = (options: PassOptions = {}) =>
           Effect.flatMap((r) =>
             r.code === 0 ? Effect.void : Effect.fail(unavailable(`pass insert ${nameOf(account)} failed: ${said(r)}`))
           )
+        ),
+      remove: (account) =>
+        check.pipe(
+          Effect.zipRight(writes.withPermits(1)(run(passProgram, ["rm", "--force", nameOf(account)]))),
+          Effect.flatMap((r) => {
+            if (r.code === 0) return Effect.succeed(true)
+            if (/is not in the password store/.test(r.stderr)) return Effect.succeed(false)
+            return Effect.fail(unavailable(`pass rm ${nameOf(account)} failed: ${said(r)}`))
+          })
         )
     }
     return service
