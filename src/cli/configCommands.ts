@@ -13,7 +13,7 @@ import { UsageError } from "../domain/errors.js"
 import { connectionLabel, isPlatformId, type PlatformId, platformIds } from "../domain/Platform.js"
 import { starterConfig } from "../domain/starterConfig.js"
 import { type ConfigLocation, discover } from "../layers/config/ConfigFile.js"
-import { createConfigFile } from "../layers/config/initFile.js"
+import { createConfigFile, fileExists } from "../layers/config/initFile.js"
 import { checkNotifier, checkWriteBack, type DoctorServices } from "../programs/doctor.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { NeedsAttention } from "./exit.js"
@@ -35,9 +35,6 @@ export const discoveryReason = (location: ConfigLocation, exists: boolean): stri
   }[location.source ?? (location.explicit ? "flag" : "xdg")]
   return exists ? why : `${why}; it does not exist yet (a valid, empty config; herald config init writes a starter)`
 }
-
-const fileExists = (file: string) =>
-  Effect.promise(() => import("node:fs/promises").then((fs) => fs.access(file).then(() => true, () => false)))
 
 export const makeConfigCommands = (
   makeDoctorLayer: (configFlag: Option.Option<string>) => Layer.Layer<DoctorServices, ConfigError>

@@ -17,7 +17,6 @@ export const startUp = <A, E extends { readonly _tag: string; readonly message: 
 export const configErrorText = (e: ConfigError) =>
   [`herald: invalid config ${e.file}`, ...e.issues.map((i) => `  - ${i}`), "nothing was changed."].join("\n")
 
-
 export const setupErrorText = (e: SetupError) =>
   [
     `herald: ${e.file} is valid, but what it selects cannot work here:`,

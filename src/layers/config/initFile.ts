@@ -1,11 +1,15 @@
 /**
- * `herald config init`'s write: the folder (0700) and the file (0600) created where herald
- * will look for it, never over an existing file (an exclusive create, so no race either).
+ * The config file on disk for `herald config init` and `herald config path`. Init creates the
+ * folder (0700) and the file (0600) where herald will look for it, never over an existing file
+ * (an exclusive create, so no race either).
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import { UsageError } from "../../domain/errors.js"
+
+/** Is there a file at `file`? */
+export const fileExists = (file: string) => Effect.promise(() => fs.access(file).then(() => true, () => false))
 
 export const createConfigFile = (file: string, text: string) =>
   Effect.tryPromise({
