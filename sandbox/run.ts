@@ -78,6 +78,8 @@ const main = async (): Promise<number> => {
   const sb = await startSandbox()
   const tmp = await mkdtemp(join(tmpdir(), "herald-sandbox-"))
   const config = join(tmp, "herald.yaml")
+  // the temp dir goes when the sandbox ends, unless asked to stay (so a printed path is not a dangling one)
+  const keep = process.env["HERALD_SANDBOX_KEEP"] === "1"
   const env = isolatedEnv(tmp)
   const problems: Array<string> = []
   const expect = (ok: boolean, what: string): void => {
@@ -85,7 +87,10 @@ const main = async (): Promise<number> => {
   }
   try {
     await writeFile(config, sb.configYaml(), { mode: 0o600 })
-    console.log(`herald sandbox: five fake platforms on 127.0.0.1; config at ${config}`)
+    console.log(
+      `herald sandbox: five fake platforms on 127.0.0.1; a throwaway config at ${config}` +
+        (keep ? " (kept afterwards: HERALD_SANDBOX_KEEP=1)" : " (removed when the sandbox ends; HERALD_SANDBOX_KEEP=1 keeps it)")
+    )
     for (const p of platforms) console.log(`  ${p.padEnd(9)} ${sb.fakes[p].baseUrl}`)
 
     const refreshArgs = ["auth", "refresh", "all", "--config", config]
@@ -155,7 +160,8 @@ const main = async (): Promise<number> => {
     return 1
   } finally {
     await sb.close()
-    await rm(tmp, { recursive: true, force: true })
+    if (keep) console.log(`kept ${tmp} (config, state); its endpoints were the fakes, which have stopped`)
+    else await rm(tmp, { recursive: true, force: true })
   }
 }
 

@@ -4,7 +4,9 @@
 // write-back) is split into dist/chunks/ and
 // loaded by its dynamic import(): every start would otherwise parse it (docs/performance.md).
 import { build } from "esbuild"
+import { spawnSync } from "node:child_process"
 import { chmod, readdir, rm } from "node:fs/promises"
+import { createRequire } from "node:module"
 import * as path from "node:path"
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", sourcemap: false, logLevel: "warning" }
@@ -37,3 +39,14 @@ await Promise.all(
 )
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" })
+
+// the library's declarations (dist/types/index.d.ts and what it imports), for the package's "types"
+// condition: an embedding app's tsc reads these, never herald's TypeScript source
+// dist/types/ is written afresh, so no declaration of a deleted source file is ever shipped
+await rm("dist/types", { recursive: true, force: true })
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
+const declarations = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" })
+if (declarations.status !== 0) {
+  process.stderr.write("build: the library's declarations (tsc -p tsconfig.build.json) failed\n")
+  process.exit(1)
+}

@@ -7,12 +7,12 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { makeCli } from "./cli/commands.js"
 import { exitCodeOf } from "./cli/exit.js"
-import { appLayer } from "./layers/AppLayer.js"
+import { appLayerFor } from "./layers/AppLayer.js"
 import * as ConfigFile from "./layers/config/ConfigFile.js"
 import * as GracefulStopLive from "./layers/process/GracefulStopLive.js"
 import { GracefulStop } from "./services/GracefulStop.js"
 
-const cli = makeCli(appLayer, ConfigFile.layer)
+const cli = makeCli(appLayerFor, ConfigFile.layer)
 
 const afterFlush = (then: () => void) => {
   let waiting = 2

@@ -6,40 +6,49 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Prompt from "@effect/cli/Prompt"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ConfigError } from "../domain/errors.js"
+import * as Redacted from "effect/Redacted"
+import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { doctorLayerOver } from "../layers/AppLayer.js"
-import { scrubbed } from "./scrubbed.js"
 import { sendTestAlert } from "../programs/alertsTest.js"
 import { doctor, type DoctorServices } from "../programs/doctor.js"
-import { DEFAULT_CONCURRENCY, refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { refreshAll, replayJournal } from "../programs/refreshAll.js"
+import { accessToken } from "../programs/accessToken.js"
+import { logout, logoutKeys } from "../programs/logout.js"
+import { oneConnection } from "../programs/oneConnection.js"
 import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { ConfigStore } from "../services/ConfigStore.js"
 import type { Journal } from "../services/Journal.js"
-import type { Notifier } from "../services/Notifier.js"
+import type { Keychain } from "../services/Keychain.js"
+import { Notifier } from "../services/Notifier.js"
 import type { Refreshers } from "../services/Refreshers.js"
 import { RunLock } from "../services/RunLock.js"
 import type { Scrubber } from "../services/Scrubber.js"
 import type { Secrets } from "../services/Secrets.js"
 import type { WriteBack } from "../services/WriteBack.js"
 import { VERSION } from "../version.js"
-import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { makeOnboardingCommands } from "./onboardingCommands.js"
+import { makeConfigCommands } from "./configCommands.js"
+import { configErrorText, setupErrorText, startUp } from "./startUp.js"
+import { colourAllowed, withOutputConsole } from "./console.js"
+import { openDoor, restyleError } from "./frontDoor.js"
+import { concurrency } from "./options.js"
 import { renderJson, renderTable } from "./render.js"
 import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
-export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Scrubber
+export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Keychain | Scrubber
 
-export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError>
+export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError | SetupError>
 export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
 export type MakeDoctorLayer = (configFlag: Option.Option<string>) => Layer.Layer<DoctorServices, ConfigError>
 
@@ -52,30 +61,6 @@ const target = Args.text({ name: "target" }).pipe(
   Args.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))
-const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("how many connections to work on at once"),
-  Options.optional
-)
-
-/**
- * Start-up errors print one clear message and exit 2. A stop request (SIGTERM, SIGINT)
- * interrupts the command, unless it is `graceful`: it then stops at its own safe points.
- */
-const startUp = <A, E extends { readonly _tag: string; readonly message: string }, R>(
-  effect: Effect.Effect<A, E, R>,
-  options: { readonly graceful?: boolean } = {}
-) =>
-  (options.graceful === true ? effect : interruptedOnStop(effect)).pipe(
-    Effect.catchAll((e): Effect.Effect<never, NeedsAttention | CouldNotStart> => {
-      if (e instanceof NeedsAttention) return Effect.fail(e)
-      const text = e._tag === "ConfigError" ? configErrorText(e as unknown as ConfigError) : `herald: ${e.message}`
-      return Effect.flatMap(Effect.all([scrubbed(text), scrubbed(e.message)]), ([shown, message]) =>
-        Console.error(shown).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message })))))
-    })
-  )
-
-const configErrorText = (e: ConfigError) =>
-  [`herald: invalid config ${e.file}`, ...e.issues.map((i) => `  - ${i}`), "nothing was changed."].join("\n")
 
 const report = (args: {
   readonly target: Option.Option<string>
@@ -84,12 +69,13 @@ const report = (args: {
   readonly dryRun: boolean
 }) =>
   Effect.gen(function*() {
-    const app = yield* AppConfig
     const result = yield* refreshAll(Option.getOrUndefined(args.target), {
       dryRun: args.dryRun,
-      concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
+      ...Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
     })
-    yield* Console.log(args.json ? renderJson(result) : renderTable(result))
+    // wrapped to the terminal; a pipe or a file gets whole lines
+    const width = process.stdout.isTTY === true ? process.stdout.columns : undefined
+    yield* Console.log(args.json ? renderJson(result) : renderTable(result, { width }))
     if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
   })
 
@@ -120,10 +106,10 @@ export const makeCli = (
   const verify = Command.make("verify", { target, config, json, concurrency }, (args) =>
     startUp(
       Effect.gen(function*() {
-        const app = yield* AppConfig
-        const result = yield* verifyAll(Option.getOrUndefined(args.target), {
-          concurrency: Option.getOrElse(args.concurrency, () => app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
-        })
+        const result = yield* verifyAll(
+          Option.getOrUndefined(args.target),
+          Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
+        )
         yield* Console.log(args.json ? renderVerifyJson(result) : renderVerifyTable(result))
         if (result.attention > 0) return yield* Effect.fail(new NeedsAttention({ count: result.attention }))
       })
@@ -132,13 +118,17 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const recover = Command.make("recover", { config }, () =>
+  const recover = Command.make("recover", { config, json }, (args) =>
     startUp(
       Effect.gen(function*() {
         yield* (yield* RunLock).acquire
         const lines = yield* replayJournal
-        yield* Console.log(lines.length === 0 ? "nothing to recover: the journal is empty" : lines.join("\n"))
         const left = lines.filter((l) => l.endsWith("still in the journal")).length
+        yield* Console.log(
+          args.json
+            ? JSON.stringify({ restored: lines.length - left, left, lines }, null, 2)
+            : lines.length === 0 ? "nothing to recover: the journal is empty" : lines.join("\n")
+        )
         if (left > 0) return yield* Effect.fail(new NeedsAttention({ count: left }))
       }).pipe(Effect.scoped)
     )).pipe(
@@ -146,28 +136,93 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const validate = Command.make("validate", { config }, () =>
+  const token = Command.make("token", {
+    target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
+    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    config,
+    json: Options.boolean("json").pipe(Options.withDescription("print { platform, account, accessToken, expiresAt } as JSON"))
+  }, (args) =>
     startUp(
-      Effect.gen(function*() {
-        const app = yield* AppConfig
-        if (!app.exists) {
-          yield* Console.log(`no config file at ${app.file}: that is a valid, empty config`)
-          return
-        }
-        const names = app.connections.map(connectionLabel)
-        yield* Console.log(
-          `${app.file} is valid: ${names.length} connection${names.length === 1 ? "" : "s"}` +
-            (names.length > 0 ? ` (${names.join(", ")})` : "") +
-            `; write-back ${app.config.auth?.writeback?.backend ?? "local"}, alerts ${app.config.auth?.alerts?.backend ?? "none"}`
-        )
-      })
+      accessToken(Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` })).pipe(
+        Effect.flatMap((token) =>
+          Console.log(
+            args.json
+              ? JSON.stringify({ platform: token.platform, account: token.account, accessToken: Redacted.value(token.value), expiresAt: token.expiresAt ?? null }, null, 2)
+              : Redacted.value(token.value)
+          )
+        ),
+        // absent, expired or unreadable right now: the connection needs attention (exit 1)
+        Effect.catchTags({
+          NoAccessToken: (e) => Console.error(`herald: ${e.reason}`).pipe(Effect.zipRight(Effect.fail(new NeedsAttention({ count: 1 })))),
+          SecretUnreadable: (e) => Console.error(`herald: ${e.message}`).pipe(Effect.zipRight(Effect.fail(new NeedsAttention({ count: 1 }))))
+        })
+      )
     )).pipe(
-      Command.withDescription("check the config file and say what it configures"),
-      Command.provide((args) => makeConfigLayer(args.config))
+      Command.withDescription("print one connection's current access token and nothing else (for posting scripts); exit 1 when it is absent or expired"),
+      Command.provide((args) => makeLayer(args.config))
     )
 
-  const alertsTest = Command.make("test", { config }, () =>
-    startUp(Effect.flatMap(sendTestAlert, (line) => Console.log(line)))).pipe(
+  const logoutCommand = Command.make("logout", {
+    target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
+    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    config,
+    json,
+    yes: Options.boolean("yes").pipe(Options.withDescription("remove without asking (needed where there is no terminal to ask on)"))
+  }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const connection = yield* oneConnection(
+          Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` }),
+          "logout"
+        )
+        const label = connectionLabel(connection)
+        const keys = yield* logoutKeys(connection)
+        if (!args.yes) {
+          if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+            return yield* Effect.fail(
+              new UsageError({ reason: `auth logout ${label} asks before it removes anything, and there is no terminal to ask on: add --yes` })
+            )
+          }
+          const ok = yield* Prompt.run(
+            Prompt.confirm({ message: `Remove the ${keys.join(" and ")} of ${label} from the keychain (or pass) and the config file?`, initial: false })
+          ).pipe(Effect.catchTag("QuitException", () => Effect.succeed(false)))
+          if (!ok) return yield* Console.log(args.json ? JSON.stringify({ removed: [], left: [], cancelled: true }, null, 2) : "nothing was removed")
+        }
+        const result = yield* logout(connection)
+        if (args.json) yield* Console.log(JSON.stringify({ connection: label, ...result }, null, 2))
+        else {
+          yield* Console.log(
+            result.removed.length === 0
+              ? `nothing of ${label} was stored in the keychain (or pass) or the config file`
+              : [`Removed from ${label}:`, ...result.removed.map((r) => `  ${r.key} (${r.from})`)].join("\n")
+          )
+          for (const l of result.left) yield* Console.error(`herald: ${l}`)
+        }
+        // something herald could not remove keeps the connection logged in: a human acts
+        if (result.left.length > 0) return yield* Effect.fail(new NeedsAttention({ count: result.left.length }))
+      })
+    )).pipe(
+      Command.withDescription("remove a connection's stored tokens (keychain or pass, and the config file); asks first unless --yes"),
+      Command.provide((args) => makeLayer(args.config))
+    )
+
+  const alertsTest = Command.make("test", { config, json }, (args) =>
+    startUp(
+      Effect.gen(function*() {
+        const notifier = yield* Notifier
+        const outcome = yield* sendTestAlert.pipe(
+          Effect.map((line) => ({ sent: notifier.name !== "none", detail: line })),
+          // the backend is configured but the message did not go out: that needs a human (exit 1), named
+          Effect.catchTag("NotifyFailed", (e) =>
+            Effect.succeed({ sent: false, detail: `the test alert did not go out through ${e.backend}: ${e.reason}` }))
+        )
+        const failed = !outcome.sent && notifier.name !== "none"
+        if (args.json) yield* Console.log(JSON.stringify({ backend: notifier.name, ...outcome }, null, 2))
+        else if (failed) yield* Console.error(`herald: ${outcome.detail}`)
+        else yield* Console.log(outcome.detail)
+        if (failed) return yield* Effect.fail(new NeedsAttention({ count: 1 }))
+      })
+    )).pipe(
       Command.withDescription("send a test alert through the configured backend"),
       Command.provide((args) => makeLayer(args.config))
     )
@@ -193,20 +248,71 @@ export const makeCli = (
     Command.withSubcommands([
       Command.make("auth").pipe(
         Command.withDescription("log in, refresh and inspect platform tokens"),
-        Command.withSubcommands([refresh, status, verify, recover, ...makeOnboardingCommands(makeLayer)])
+        Command.withSubcommands([refresh, status, verify, ...makeOnboardingCommands(makeLayer), token, logoutCommand, recover])
       ),
-      Command.make("config").pipe(Command.withDescription("the config file"), Command.withSubcommands([validate])),
+      Command.make("config").pipe(
+        Command.withDescription("the config file: init, path, validate"),
+        Command.withSubcommands(makeConfigCommands(makeDoctorLayer))
+      ),
       Command.make("alerts").pipe(Command.withDescription("the alert backend"), Command.withSubcommands([alertsTest])),
       doctorCommand
     ])
   )
 
   const run = Command.run(root, { name: "herald", version: VERSION })
-  // the layer is built outside each handler's `startUp`, so an invalid config fails here:
-  // print it the same way, or the user gets exit 2 and no word about which key is wrong
-  return (argv: ReadonlyArray<string>) =>
-    run(argv).pipe(
-      Effect.catchTag("ConfigError", (e) =>
-        Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))))
+  return (argv: ReadonlyArray<string>) => {
+    const door = openDoor(argv.slice(2))
+    const json = argv.includes("--json")
+    const errors: Array<string> = []
+    // @effect/cli ends a wizard left with Ctrl-C as a success, saying only this
+    let quitWizard = false
+    const onOut = (text: string) => {
+      if (text.includes("Quitting wizard mode...")) quitWizard = true
+    }
+    const parsed = Effect.suspend(() => {
+      switch (door._tag) {
+        case "Version":
+          return Console.log(VERSION)
+        case "Unknown":
+          return Console.error(door.message).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: door.message }))))
+        case "Run":
+          return run([...argv.slice(0, 2), ...door.args]).pipe(
+            // the layer is built outside each handler's `startUp`, so an invalid config fails here:
+            // print it the same way, or the user gets exit 2 and no word about which key is wrong
+            Effect.catchTags({
+              ConfigError: (e) =>
+                Console.error(configErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message })))),
+              SetupError: (e) =>
+                Console.error(setupErrorText(e)).pipe(Effect.zipRight(Effect.fail(new CouldNotStart({ message: e.message }))))
+            }),
+            // Ctrl-C is an interruption wherever it comes: exit 130, not 0
+            Effect.zipRight(Effect.suspend(() => (quitWizard ? Effect.interrupt : Effect.void)))
+          )
+      }
+    })
+    return withOutputConsole(
+      parsed.pipe(
+        // with --json a run that could not start says so on stdout too, as one JSON object
+        Effect.tapError((e) =>
+          json && !(e instanceof NeedsAttention)
+            ? Console.log(startFailureJson(errors, e))
+            : Effect.void
+        )
+      ),
+      {
+        colourOut: colourAllowed(process.env, process.stdout.isTTY === true),
+        colourErr: colourAllowed(process.env, process.stderr.isTTY === true),
+        restyle: (text) => restyleError(text, door._tag === "Run" ? door.path : []),
+        errors,
+        onOut
+      }
     )
+  }
+}
+
+/** `{ "error": "...", "exitCode": 2 }`: what stderr said, else the failure's own message. */
+const startFailureJson = (errors: ReadonlyArray<string>, e: unknown) => {
+  const said = errors.join("\n").trim()
+  const own = typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" ? e.message : String(e)
+  return JSON.stringify({ error: said === "" ? own : said, exitCode: 2 }, null, 2)
 }

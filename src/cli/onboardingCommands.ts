@@ -14,7 +14,7 @@ import type * as Layer from "effect/Layer"
 import { scrubbed } from "./scrubbed.js"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { type ConfigError, UsageError } from "../domain/errors.js"
+import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
@@ -22,6 +22,8 @@ import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
 import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
+import { withJsonResult } from "./jsonOutput.js"
+import { wholeNumber } from "./options.js"
 
 const config = Options.file("config").pipe(
   Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
@@ -57,6 +59,8 @@ const boundary = <A, E extends { readonly _tag: string; readonly message: string
     })
   )
 
+const json = Options.boolean("json").pipe(Options.withDescription("print the result as JSON (the usual lines go to stderr)"))
+
 const fromEither = <A>(e: Either.Either<A, UsageError>) => Either.match(e, { onLeft: Effect.fail, onRight: Effect.succeed })
 
 const stdinIsTerminal = Effect.sync(() => process.stdin.isTTY === true)
@@ -90,13 +94,16 @@ const secretSource = (label: string, keys: ReadonlyArray<SecretKey>) =>
   Effect.flatMap(stdinIsTerminal, (tty) =>
     tty ? promptFor(label, keys) : Effect.map(readStdin, (text): SecretSource => ({ _tag: "Lines", text })))
 
-export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Option<string>) => Layer.Layer<S, ConfigError, R>) => {
+export const makeOnboardingCommands = <S, R>(
+  makeLayer: (configFlag: Option.Option<string>) => Layer.Layer<S, ConfigError | SetupError, R>
+) => {
   const loginCommand = Command.make(
     "login",
     {
       platform,
       account,
       config,
+      json,
       scopes: Options.text("scopes").pipe(
         Options.withDescription("scopes to request, comma- or space-separated (default: what herald needs)"),
         Options.optional
@@ -106,7 +113,7 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
         Options.withDescription("how long to wait for the browser to come back, e.g. 90s or 10m (default 5m)"),
         Options.optional
       ),
-      port: Options.integer("port").pipe(
+      port: wholeNumber("port", { min: 0, max: 65535 }).pipe(
         Options.withDescription("the loopback callback port (default: redirect_port from the config, else 8765)"),
         Options.optional
       )
@@ -123,17 +130,18 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
                 onSome: (ms) => Effect.succeed(Duration.millis(ms))
               })
           })
-          if (Option.isSome(args.port) && (args.port.value < 0 || args.port.value > 65535)) {
-            return yield* Effect.fail(new UsageError({ reason: `--port ${args.port.value}: expected a port from 0 to 65535` }))
-          }
-          yield* login({
-            ...target,
-            scopes: args.scopes,
-            openBrowser: !args.noBrowser,
-            timeout,
-            port: args.port,
-            configFlag: args.config
-          })
+          yield* withJsonResult(
+            args.json,
+            login({
+              ...target,
+              scopes: args.scopes,
+              openBrowser: !args.noBrowser,
+              timeout,
+              port: args.port,
+              configFlag: args.config
+            }),
+            () => ({ loggedIn: true, platform: target.platform, account: target.account })
+          )
         })
       )
   ).pipe(
@@ -149,6 +157,7 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
       platform,
       account,
       config,
+      json,
       expiresAt: Options.text("expires-at").pipe(
         Options.withDescription("when the access token expires: RFC 3339 or a span such as 60d"),
         Options.optional
@@ -162,9 +171,13 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
       boundary(
         Effect.gen(function*() {
           const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "set"))
-          yield* setSecrets(
-            { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
-            secretSource
+          yield* withJsonResult(
+            args.json,
+            setSecrets(
+              { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
+              secretSource
+            ),
+            () => ({ stored: true, platform: target.platform, account: target.account })
           )
         })
       )

@@ -1,6 +1,6 @@
 /** `herald doctor` for people (text) and for CI (JSON). Pure; names only, never a value. */
 import { connectionLabel, type PlatformId } from "../domain/Platform.js"
-import type { DoctorReport, SecretFinding } from "../programs/doctor.js"
+import { type ConnectionFinding, type DoctorReport, missingSecretRemedy, type SecretFinding } from "../programs/doctor.js"
 
 export const renderDoctorJson = (report: DoctorReport): string => JSON.stringify(report, null, 2)
 
@@ -13,11 +13,12 @@ const sourceText: Record<SecretFinding["source"], string> = {
   unreadable: "UNREADABLE"
 }
 
-const secretLine = (s: SecretFinding): [string, string, string] => {
+const secretLine = (c: ConnectionFinding, backend: string) => (s: SecretFinding): [string, string, string] => {
   if (s.source === "unreadable") return [s.key, sourceText.unreadable, `${s.name}: ${s.reason ?? "error"}`]
   if (s.source !== "missing") return [s.key, sourceText[s.source], s.name]
   if (!s.required) return [s.key, "not set", "optional"]
-  return [s.key, sourceText.missing, `set ${s.name} (tried ${(s.tried ?? [s.name]).join(", ")})`]
+  const remedy = missingSecretRemedy(c, s.key, s.name, backend)
+  return [s.key, sourceText.missing, `${remedy.text} (tried ${(s.tried ?? [s.name]).join(", ")})`]
 }
 
 const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, indent: string): Array<string> => {
@@ -44,7 +45,7 @@ export const renderDoctorText = (report: DoctorReport): string => {
   for (const c of report.connections) {
     out.push("", connectionLabel({ platform: c.platform as PlatformId, account: c.account }))
     out.push(...columns([
-      ...c.secrets.map(secretLine),
+      ...c.secrets.map(secretLine(c, report.writeBack.backend)),
       ...c.endpoints.map((e) => [`endpoint ${e.name}`, e.reachable ? "answers" : "NO ANSWER", `${e.url} (${e.detail})`])
     ], "  "))
   }

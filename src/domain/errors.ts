@@ -103,6 +103,19 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   }
 }
 
+/**
+ * The config file is valid, but a backend it selects lacks what it needs here (GITLAB_TOKEN,
+ * an SMTP login…): the run does not start (exit 2), and nothing calls the file invalid.
+ */
+export class SetupError extends Schema.TaggedError<SetupError>()("SetupError", {
+  file: Schema.String,
+  issues: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `${this.file} is valid, but: ${this.issues.join("; ")}`
+  }
+}
+
 /** Bad arguments (an unknown target, say): the run does not start (exit 2). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   reason: Schema.String

@@ -1,8 +1,8 @@
 /** The whole app, wired in one expression: config first, then what depends on it. */
 import * as NodeHttp from "./http/NodeHttp.js"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
-import type { ConfigError } from "../domain/errors.js"
+import * as Option from "effect/Option"
+import { type ConfigError, SetupError } from "../domain/errors.js"
 import { RefreshersLive } from "../platforms/registry.js"
 import type { AppConfig } from "../services/AppConfig.js"
 import * as ConfigFile from "./config/ConfigFile.js"
@@ -17,13 +17,48 @@ import * as ScrubberRegistry from "./scrubber/Registry.js"
 import { SecretsLive } from "./secrets/SecretsLive.js"
 import { WriteBackFromConfig } from "./writeback/fromConfig.js"
 
-export const appLayer = (configFlag: Option.Option<string>) =>
-  Layer.mergeAll(RefreshersLive, SecretsLive, WriteBackFromConfig, NotifierFromConfig, AlertMemoryFile.layer, JournalFile.layer, LockFile.layer, DistributorFromConfig).pipe(
+/**
+ * A backend that cannot start from a config the file layer already accepted: what is missing
+ * is in the environment, not the file (SetupError, not "invalid config").
+ */
+const setupOf = <A, R>(layer: Layer.Layer<A, ConfigError, R>): Layer.Layer<A, SetupError, R> =>
+  Layer.mapError(layer, (e) => new SetupError({ file: e.file, issues: e.issues }))
+
+/** Which config file the app reads. */
+export interface AppLayerOptions {
+  /**
+   * The config file, as `--config PATH` names it. Left out, herald looks where the CLI does:
+   * `$HERALD_CONFIG`, else `./herald.yaml`, else `$XDG_CONFIG_HOME/herald/config.yaml`
+   * (no file there is a valid, empty config).
+   */
+  readonly config?: string
+}
+
+/**
+ * Everything `refreshAll`, `verifyAll` and `doctor` need, live: the config file, keychain or
+ * pass, the configured write-back and alert backends, journal, lock and node:http.
+ * `appLayer()` finds the config as the CLI does; `appLayer({ config: "/etc/herald.yaml" })`
+ * names it.
+ */
+export const appLayer = (options: AppLayerOptions = {}) => appLayerFor(Option.fromNullable(options.config))
+
+/** `appLayer` keyed by the CLI's optional `--config` value. */
+export const appLayerFor = (configFlag: Option.Option<string>) =>
+  Layer.mergeAll(
+    RefreshersLive,
+    SecretsLive,
+    setupOf(WriteBackFromConfig),
+    setupOf(NotifierFromConfig),
+    AlertMemoryFile.layer,
+    JournalFile.layer,
+    LockFile.layer,
+    DistributorFromConfig
+  ).pipe(
     Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer, ScrubberRegistry.layer)),
     Layer.provideMerge(ConfigFile.layer(configFlag))
   )
 
-export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
+export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayerFor>>
 
 /**
  * What `herald doctor` runs on: the app's config, keychain, secrets and HTTP, without the

@@ -85,6 +85,51 @@ export interface DoctorReport extends DoctorFindings {
 const labelOf = (c: { readonly platform: string; readonly account: string }) =>
   connectionLabel(c as Parameters<typeof connectionLabel>[0])
 
+/**
+ * The secrets a run replaces with new ones (DESIGN §1, "What refresh does"): a rotating
+ * refresh token, or a token refreshed in place. Kept in the environment of a run that stores
+ * them on this machine, the stale value would hide the stored new one on the next run.
+ */
+const rewritten: Readonly<Record<string, ReadonlyArray<SecretKey>>> = {
+  tiktok: ["refresh_token", "access_token"],
+  x: ["refresh_token", "access_token"],
+  instagram: ["access_token"]
+}
+
+/** Write-backs that store new secrets on this machine (keychain, config file, pass), where the environment would shadow them. */
+const storesLocally = (backend: string) => backend === "local" || backend === "pass"
+
+/**
+ * What to do about a missing secret: one a run replaces and stores on this machine is stored
+ * with herald (`herald auth set x`), never put in the environment; any other is set by its variable.
+ */
+export const missingSecretRemedy = (
+  connection: { readonly platform: string; readonly account: string },
+  key: SecretKey,
+  envVarName: string,
+  writeBackBackend: string
+): { readonly text: string; readonly viaHerald: boolean } => {
+  if (storesLocally(writeBackBackend) && (rewritten[connection.platform] ?? []).includes(key)) {
+    const label = labelOf(connection)
+    return { text: `run herald auth set ${label} (or herald auth login ${label})`, viaHerald: true }
+  }
+  return { text: `set ${envVarName}`, viaHerald: false }
+}
+
+/** The problem line for a missing required secret. */
+export const missingSecretProblem = (
+  connection: { readonly platform: string; readonly account: string },
+  key: SecretKey,
+  envVarName: string,
+  writeBackBackend: string
+): string => {
+  const remedy = missingSecretRemedy(connection, key, envVarName, writeBackBackend)
+  return remedy.viaHerald
+    ? `${labelOf(connection)}: ${key} is not stored anywhere: ${remedy.text}; ` +
+      `not ${envVarName}: each run stores a new ${key}, which that variable would hide`
+    : `${labelOf(connection)}: ${key} is not set anywhere (${remedy.text})`
+}
+
 /** Everything a run needs, judged: a backend that cannot work, a required secret that is nowhere, an endpoint that does not answer. */
 export const makeDoctorReport = (findings: DoctorFindings): DoctorReport => {
   const problems: Array<string> = []
@@ -95,7 +140,9 @@ export const makeDoctorReport = (findings: DoctorFindings): DoctorReport => {
   for (const c of findings.connections) {
     const label = labelOf(c)
     for (const s of c.secrets) {
-      if (s.required && s.source === "missing") problems.push(`${label}: ${s.key} is not set anywhere (set ${s.name})`)
+      if (s.required && s.source === "missing") {
+        problems.push(missingSecretProblem(c, s.key, s.name, findings.writeBack.backend))
+      }
       if (s.source === "unreadable") {
         problems.push(`${label}: ${s.key} could not be read from ${s.name} (${s.reason ?? "error"}); a run would not refresh it`)
       }
@@ -145,7 +192,7 @@ const configVia = (flag: Option.Option<string>, file: string) =>
 const issuesText = (e: ConfigError) => e.issues.join("; ")
 
 /** Builds the configured backend the way a run would, so its own start-up checks are the ones reported. */
-const checkWriteBack = Effect.gen(function*() {
+export const checkWriteBack = Effect.gen(function*() {
   const app = yield* AppConfig
   const keychain = yield* Keychain
   const store = yield* ConfigStore
@@ -171,7 +218,7 @@ const checkWriteBack = Effect.gen(function*() {
     }
 })
 
-const checkNotifier = Effect.gen(function*() {
+export const checkNotifier = Effect.gen(function*() {
   const app = yield* AppConfig
   const configured = app.config.auth?.alerts?.backend ?? "none"
   const built = yield* Layer.build(NotifierFromConfig).pipe(

@@ -73,3 +73,20 @@ export const recordInConfig = (args: {
           `add it under ${args.connection.configPath.join(".")} (an empty entry is enough)`
       )
   })
+
+/**
+ * A LinkedIn access token (standard apps) cannot be refreshed: its expiry is the whole alert.
+ * Stored without one, herald cannot say when to re-authorise: say so, and how to give it.
+ */
+export const missingExpiryWarning = (
+  connection: Connection,
+  stored: ReadonlyArray<SecretKey>,
+  metadata: Readonly<Record<string, string | undefined>>
+): Option.Option<string> =>
+  connection.platform === "linkedin" && stored.includes("access_token") &&
+    metadata["access_token_expires_at"] === undefined && connection.settings.access_token_expires_at === undefined
+    ? Option.some(
+      "no expiry for the LinkedIn access token: herald cannot tell when it runs out (60 days after LinkedIn issued it) " +
+        "and so cannot alert in time; give it with --expires-at (e.g. --expires-at 60d, or the date LinkedIn showed)"
+    )
+    : Option.none()

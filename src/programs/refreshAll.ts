@@ -28,10 +28,15 @@ import { unlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
 
 export interface RefreshAllOptions extends RunOptions {
-  readonly concurrency: number
+  /** How many connections are worked on at once; default `auth.concurrency` from the config, else 8. */
+  readonly concurrency?: number
 }
 
 export const DEFAULT_CONCURRENCY = 8
+
+/** The concurrency a run uses: the one asked for, else the config's `auth.concurrency`, else 8. */
+export const concurrencyFor = (app: AppConfig["Type"], asked: number | undefined) =>
+  Math.max(1, asked ?? app.config.auth?.concurrency ?? DEFAULT_CONCURRENCY)
 
 /**
  * The config as it is now: read again from its source where it has one. A writing run
@@ -158,7 +163,7 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const guard = yield* refusalGuard(memory.state)
     // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
     const connectionStatuses = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored })), {
-      concurrency: Math.max(1, options.concurrency)
+      concurrency: concurrencyFor(app, options.concurrency)
     }).pipe(Effect.provideService(Refreshers, guard.refreshers))
     // asked after the connections: GitHub's answers to them already carried the token's expiry
     const own = yield* ownCredentialStatus

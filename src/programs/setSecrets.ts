@@ -20,7 +20,7 @@ import { AppConfig } from "../services/AppConfig.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
-import { nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
+import { missingExpiryWarning, nextCommand, recordInConfig, shadowWarnings, summaryLines } from "./onboarding.js"
 import { lockForUserWrite, supersedeJournal } from "./userWrite.js"
 
 export interface SetOptions {
@@ -109,7 +109,8 @@ export const setSecrets = <E, R>(
     const warnings = [
       ...(writeBack.shadowedByEnvironment ? shadowWarnings(connection, bag, stored) : []),
       ...Option.toArray(unlisted),
-      ...Option.toArray(disabledNote(app.config, options.platform))
+      ...Option.toArray(disabledNote(app.config, options.platform)),
+      ...Option.toArray(missingExpiryWarning(connection, stored, metadata))
     ]
     yield* Console.log(
       [

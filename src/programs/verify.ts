@@ -11,6 +11,7 @@ import { AppConfig } from "../services/AppConfig.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
+import { concurrencyFor } from "./refreshAll.js"
 import { nowUtc } from "./statusOfError.js"
 
 export const verifyOne = (connection: Connection) =>
@@ -32,10 +33,11 @@ export const verifyOne = (connection: Connection) =>
     return { platform: connection.platform, account: connection.account, ...check, detail } satisfies Verification
   }).pipe(Effect.withSpan("verifyOne", { attributes: { platform: connection.platform, account: connection.account } }))
 
-export const verifyAll = (target: string | undefined, options: { readonly concurrency: number }) =>
+/** `concurrency` defaults to the config's `auth.concurrency`, else 8 (as for refreshAll). */
+export const verifyAll = (target: string | undefined, options: { readonly concurrency?: number } = {}) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
     const connections = yield* selectConnections(app.connections, yield* parseTarget(target), app.file)
-    const statuses = yield* Effect.forEach(connections, verifyOne, { concurrency: Math.max(1, options.concurrency) })
+    const statuses = yield* Effect.forEach(connections, verifyOne, { concurrency: concurrencyFor(app, options.concurrency) })
     return makeVerifyReport(statuses)
   })

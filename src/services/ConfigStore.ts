@@ -31,4 +31,9 @@ export class ConfigStore extends Context.Tag("herald/ConfigStore")<ConfigStore, 
   readonly check: Effect.Effect<void, ConfigWriteError>
   /** apply edits in one atomic write; `secret` makes the file 0600 */
   readonly apply: (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) => Effect.Effect<void, ConfigWriteError>
+  /**
+   * delete the keys at these paths in one atomic write (`herald auth logout`); returns the
+   * paths that were there. Left out by a store that cannot delete.
+   */
+  readonly remove?: (paths: ReadonlyArray<ReadonlyArray<string>>) => Effect.Effect<ReadonlyArray<ReadonlyArray<string>>, ConfigWriteError>
 }>() {}

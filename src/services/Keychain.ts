@@ -23,10 +23,11 @@ export class Keychain extends Context.Tag("herald/Keychain")<Keychain, {
   readonly get: (account: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, KeychainUnavailable>
   readonly set: (account: string, value: Redacted.Redacted<string>) => Effect.Effect<void, KeychainUnavailable>
   /**
-   * Deletes an entry; one that is not there is already removed. Write-back uses it so that a
-   * value stored elsewhere leaves no stale copy here to be read first (DESIGN §1 Write-back).
+   * Deletes an entry, true when there was one (one that is not there is already removed).
+   * Write-back uses it so that a value stored elsewhere leaves no stale copy here to be read
+   * first (DESIGN §1 Write-back); `herald auth logout` to remove a connection's tokens.
    */
-  readonly remove: (account: string) => Effect.Effect<void, KeychainUnavailable>
+  readonly remove: (account: string) => Effect.Effect<boolean, KeychainUnavailable>
   /** how an account is named to a person (`pass herald/x/refresh_token`); default `keychain herald <account>` */
   readonly describe?: (account: string) => string
 }>() {}

@@ -64,15 +64,16 @@ beforeAll(() => {
 })
 
 describe("herald doctor", () => {
-  it("a missing secret: names the variable to set, exits 1, prints no value", async () => {
+  it("a missing rotating token: points to herald auth set, never to the variable; exits 1, prints no value", async () => {
     const r = await doctor(tiktokYaml(), { TIKTOK_CLIENT_SECRET: CLIENT_SECRET })
     expect(r.code, describeRun(r)).toBe(1)
     expect(r.stdout).toContain(`${r.config} (found via --config)`)
     expect(r.stdout).toMatch(/client_key\s+config file\s+platforms\.tiktok\.client_key/)
     expect(r.stdout).toMatch(/client_secret\s+environment\s+TIKTOK_CLIENT_SECRET/)
-    expect(r.stdout).toMatch(/refresh_token\s+MISSING\s+set TIKTOK_REFRESH_TOKEN/)
+    expect(r.stdout).toMatch(/refresh_token\s+MISSING\s+run herald auth set tiktok \(or herald auth login tiktok\)/)
     expect(r.stdout).toContain("1 problem:")
-    expect(r.stdout).toContain("tiktok: refresh_token is not set anywhere (set TIKTOK_REFRESH_TOKEN)")
+    expect(r.stdout).toContain("tiktok: refresh_token is not stored anywhere: run herald auth set tiktok")
+    expect(r.stdout).not.toContain("set TIKTOK_REFRESH_TOKEN")
     expectNoSentinel(r)
   })
 
@@ -99,7 +100,10 @@ describe("herald doctor", () => {
       source: "missing",
       name: "TIKTOK_REFRESH_TOKEN"
     })
-    expect(report.problems).toEqual(["tiktok: refresh_token is not set anywhere (set TIKTOK_REFRESH_TOKEN)"])
+    expect(report.problems).toEqual([
+      "tiktok: refresh_token is not stored anywhere: run herald auth set tiktok (or herald auth login tiktok); " +
+      "not TIKTOK_REFRESH_TOKEN: each run stores a new refresh_token, which that variable would hide"
+    ])
     expectNoSentinel(r)
   })
 

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { startSandbox } from "../../sandbox/index.js"
-import { assertBuilt, describeRun, makeWorkspace, type OnFinished, stripAnsi } from "./support/runHerald.js"
+import { assertBuilt, describeRun, makeWorkspace, type OnFinished, stripAnsi, startFailureOf } from "./support/runHerald.js"
 import { configYaml, platforms } from "./support/world.js"
 
 beforeAll(assertBuilt)
@@ -46,7 +46,7 @@ describe.concurrent("usage errors: exit 2, nothing done", { timeout: E2E_TIMEOUT
       const run = await ws.herald(args)
       expect(run.code, describeRun(run)).toBe(2)
       expect(run.stderr.trim(), describeRun(run)).not.toBe("")
-      expect(run.stdout).toBe("")
+      expect(startFailureOf(run)).toContain("--bogus")
     }
     await untouched()
   })
@@ -56,7 +56,7 @@ describe.concurrent("usage errors: exit 2, nothing done", { timeout: E2E_TIMEOUT
     const run = await ws.herald(["auth", "refresh", "myspace", "--json"])
     expect(run.code, describeRun(run)).toBe(2)
     expect(stripAnsi(run.stderr)).toContain("myspace")
-    expect(run.stdout).toBe("")
+    expect(startFailureOf(run)).toContain("myspace")
     await untouched()
   })
 
@@ -65,7 +65,7 @@ describe.concurrent("usage errors: exit 2, nothing done", { timeout: E2E_TIMEOUT
     const run = await ws.herald(["auth", "refresh", "x:nobody", "--json"])
     expect(run.code, describeRun(run)).toBe(2)
     expect(stripAnsi(run.stderr)).toContain("x:nobody")
-    expect(run.stdout).toBe("")
+    expect(startFailureOf(run)).toContain("x:nobody")
     await untouched()
   })
 

@@ -88,8 +88,17 @@ describe("makeDoctorReport (pure)", () => {
     }]
   }
 
-  it("a missing required secret is a problem that names its variable; a missing optional one is not", () => {
+  it("a missing rotating token under local write-back points to herald auth set/login, never to its variable; a missing optional one is no problem", () => {
     const report = makeDoctorReport(base)
+    assert.deepStrictEqual(report.problems, [
+      "x:brand: refresh_token is not stored anywhere: run herald auth set x:brand (or herald auth login x:brand); " +
+      "not X_BRAND_REFRESH_TOKEN: each run stores a new refresh_token, which that variable would hide"
+    ])
+    assert.notMatch(renderDoctorText(report), /set X_BRAND_REFRESH_TOKEN/)
+  })
+
+  it("where new tokens go to CI variables (gitlab write-back), the variable is the place: named", () => {
+    const report = makeDoctorReport({ ...base, writeBack: { backend: "gitlab", ok: true, detail: "new secrets go to the gitlab backend" } })
     assert.deepStrictEqual(report.problems, ["x:brand: refresh_token is not set anywhere (set X_BRAND_REFRESH_TOKEN)"])
   })
 
@@ -141,9 +150,12 @@ describe("doctor", () => {
   it.effect("a missing required secret is a problem naming the variable to set", () =>
     Effect.gen(function*() {
       const { report } = yield* run({ config: tiktok, env: { TIKTOK_CLIENT_SECRET: SECRET_ENV } })
-      assert.deepStrictEqual(report.problems, ["tiktok: refresh_token is not set anywhere (set TIKTOK_REFRESH_TOKEN)"])
+      assert.deepStrictEqual(report.problems, [
+        "tiktok: refresh_token is not stored anywhere: run herald auth set tiktok (or herald auth login tiktok); " +
+        "not TIKTOK_REFRESH_TOKEN: each run stores a new refresh_token, which that variable would hide"
+      ])
       const text = renderDoctorText(report)
-      assert.match(text, /refresh_token\s+MISSING\s+set TIKTOK_REFRESH_TOKEN/)
+      assert.match(text, /refresh_token\s+MISSING\s+run herald auth set tiktok/)
       assert.include(text, "keychain herald tiktok/refresh_token")
     }))
 

@@ -123,7 +123,7 @@ export const makeSimWorld = (options: SimWorldOptions) =>
       check: Effect.void,
       get: (account) => Effect.sync(() => Option.map(Option.fromNullable(keychain.get(account)), Redacted.make)),
       set: (account, value) => Effect.sync(() => setSecret(account, Redacted.value(value))),
-      remove: (account) => Effect.sync(() => void keychain.delete(account))
+      remove: (account) => Effect.sync(() => keychain.delete(account))
     }
 
     const applyEdits = (edits: ReadonlyArray<ConfigEdit>) => {

@@ -24,6 +24,8 @@ export interface ConfigLocation {
   readonly file: string
   /** named by --config or $HERALD_CONFIG: then it must exist */
   readonly explicit: boolean
+  /** which rule of the search found it (herald config path says it) */
+  readonly source?: "flag" | "env" | "cwd" | "xdg"
 }
 
 const exists = (file: string) =>
@@ -31,14 +33,14 @@ const exists = (file: string) =>
 
 export const discover = (flag: Option.Option<string>): Effect.Effect<ConfigLocation> =>
   Effect.gen(function*() {
-    if (Option.isSome(flag)) return { file: path.resolve(flag.value), explicit: true }
+    if (Option.isSome(flag)) return { file: path.resolve(flag.value), explicit: true, source: "flag" }
     const env = yield* envVar("HERALD_CONFIG")
-    if (Option.isSome(env)) return { file: path.resolve(env.value), explicit: true }
+    if (Option.isSome(env)) return { file: path.resolve(env.value), explicit: true, source: "env" }
     const local = path.resolve("herald.yaml")
-    if (yield* exists(local)) return { file: local, explicit: false }
+    if (yield* exists(local)) return { file: local, explicit: false, source: "cwd" }
     const xdg = yield* envVar("XDG_CONFIG_HOME")
     const base = Option.getOrElse(xdg, () => path.join(os.homedir(), ".config"))
-    return { file: path.join(base, "herald", "config.yaml"), explicit: false }
+    return { file: path.join(base, "herald", "config.yaml"), explicit: false, source: "xdg" }
   })
 
 export interface LoadedConfig {

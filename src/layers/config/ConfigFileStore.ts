@@ -242,7 +242,22 @@ export const make = (file: string) =>
     const apply = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
       edits.length === 0 ? Effect.void : writer.submit({ edits, secret: options.secret })
 
-    return { file, check, apply } satisfies ConfigStore["Type"]
+    // `herald auth logout` removes while it holds the run lock, when no run's edits are in flight
+    const remove = (paths: ReadonlyArray<ReadonlyArray<string>>) =>
+      Effect.gen(function*() {
+        const onDisk = yield* read
+        const doc = YAML.parseDocument(onDisk)
+        const there = paths.filter((p) => doc.hasIn(p))
+        if (there.length === 0) return there
+        for (const p of there) doc.deleteIn(p)
+        parsed = undefined
+        yield* atomicWrite(file, doc.toString(), (yield* currentMode(file)) ?? SECRET_MODE).pipe(
+          Effect.mapError((e) => fail(fsReason(e)))
+        )
+        return there
+      })
+
+    return { file, check, apply, remove } satisfies ConfigStore["Type"]
   })
 
 /** The store for the loaded config file. */

@@ -32,6 +32,7 @@ import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as http from "node:http"
@@ -293,6 +294,33 @@ const send = (
     })
   })
 
+/**
+ * The attempt, said at debug level: method, host and path (never the query, where Instagram
+ * sends its token; never a header or body), then the status or why there was none.
+ */
+const logged = (
+  exchange: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>,
+  method: string,
+  url: URL
+) => {
+  const started = Date.now()
+  const what = `HTTP ${method} ${url.host}${url.pathname}`
+  return exchange.pipe(
+    Effect.tapBoth({
+      onSuccess: (response) => Effect.logDebug(`${what} → ${response.status} (${Date.now() - started} ms)`),
+      onFailure: (error) => Effect.logDebug(`${what} → no answer: ${attemptFailure(error)} (${Date.now() - started} ms)`)
+    })
+  )
+}
+
+/** A failed attempt in a few words: the error's kind and code, nothing from the request. */
+const attemptFailure = (error: HttpClientError.HttpClientError): string => {
+  if (isDeadlineExceeded(error)) return "deadline exceeded"
+  const cause = error.cause as { readonly code?: unknown } | undefined
+  const code = typeof cause?.code === "string" ? ` ${cause.code}` : ""
+  return `${error.reason.toLowerCase()} error${code}`
+}
+
 /** The client over these agents (exported for tests that bring their own agents). */
 export const make = (agents: Agents): HttpClient.HttpClient => {
   const client = HttpClient.makeWith(
@@ -311,9 +339,13 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
             body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
               ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline, answerWithin))
               : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
-          return url.right.protocol === "https:"
+          const exchange = url.right.protocol === "https:"
             ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
             : go((u, o) => http.request(u, { ...o, agent: agents.http }))
+          // `--log-level debug`: one line per attempt; checked here so a normal run pays nothing
+          return LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+            ? logged(exchange, request.method, url.right)
+            : exchange
         })),
     Effect.succeed
   )

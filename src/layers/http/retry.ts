@@ -4,6 +4,7 @@
  * server's Retry-After, and not at all when Retry-After asks for longer than a run may wait.
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 
 export interface RetryPolicy {
@@ -45,5 +46,9 @@ export const retrySchedule = <F extends Retryable>(policy: RetryPolicy, transien
     Schedule.whileInput((failure: F) =>
       transient(failure) &&
       (failure.retryAfter === undefined || Duration.lessThanOrEqualTo(failure.retryAfter, policy.maxRetryAfter))
+    ),
+    // only a retry that will happen is said (`--log-level debug`), with the wait before it
+    Schedule.modifyDelayEffect(([[, attempt]], delay) =>
+      Effect.logDebug(`retry ${attempt + 1} of ${policy.retries} in ${Duration.format(Duration.millis(Math.round(Duration.toMillis(delay))))}`).pipe(Effect.as(delay))
     )
   )

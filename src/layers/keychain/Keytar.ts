@@ -75,7 +75,7 @@ export const makeWith = (load: Effect.Effect<KeytarApi, KeychainUnavailable>) =>
         ),
       set: (account, value) =>
         call("writing the keychain", (k) => k.setPassword(KEYCHAIN_SERVICE, account, Redacted.value(value))),
-      remove: (account) => call("removing from the keychain", (k) => k.deletePassword(KEYCHAIN_SERVICE, account)).pipe(Effect.asVoid)
+      remove: (account) => call("removing from the keychain", (k) => k.deletePassword(KEYCHAIN_SERVICE, account))
     }
     return service
   })

@@ -22,10 +22,9 @@ export const make = (
       set: (account, value) =>
         guard.pipe(Effect.zipRight(Ref.update(store, (m) => new Map(m).set(account, Redacted.value(value))))),
       remove: (account) =>
-        guard.pipe(Effect.zipRight(Ref.update(store, (m) => {
+        guard.pipe(Effect.zipRight(Ref.modify(store, (m) => {
           const next = new Map(m)
-          next.delete(account)
-          return next
+          return [next.delete(account), next] as const
         })))
     }
     return { service, store }

@@ -152,11 +152,11 @@ export const make = (options: PassOptions = {}) =>
       remove: (account) =>
         check.pipe(
           Effect.zipRight(writes.withPermits(1)(run(passProgram, ["rm", "--force", nameOf(account)]))),
-          Effect.flatMap((r) =>
-            r.code === 0 || /is not in the password store/.test(r.stderr)
-              ? Effect.void
-              : Effect.fail(unavailable(`pass rm ${nameOf(account)} failed: ${said(r)}`))
-          )
+          Effect.flatMap((r) => {
+            if (r.code === 0) return Effect.succeed(true)
+            if (/is not in the password store/.test(r.stderr)) return Effect.succeed(false)
+            return Effect.fail(unavailable(`pass rm ${nameOf(account)} failed: ${said(r)}`))
+          })
         )
     }
     return service

@@ -58,7 +58,7 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** the executable and leading arguments; default `node dist/herald.js` */
   readonly command?: ReadonlyArray<string>
-  /** written to the child's stdin (then closed); default: no stdin */
+  /** written to herald's stdin, which is then closed (default: an empty stdin, closed at once) */
   readonly stdin?: string
 }
 
@@ -90,9 +90,10 @@ const spawnHerald = (args: ReadonlyArray<string>, options: RunOptions): Promise<
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"]
+      stdio: ["pipe", "pipe", "pipe"]
     })
-    if (options.stdin !== undefined) child.stdin?.end(options.stdin)
+    // no input: stdin is closed at once (an empty file), as `< /dev/null` would give
+    child.stdin.end(options.stdin ?? "")
     let stdout = ""
     let stderr = ""
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
@@ -222,4 +223,26 @@ export const describeRun = (run: HeraldRun): string =>
 export const leakedSecrets = (run: HeraldRun, secrets: Iterable<string>): Array<string> => {
   const out = `${run.stdout}\n${run.stderr}`
   return [...new Set(secrets)].filter((s) => s.length > 0 && out.includes(s))
+}
+
+/**
+ * What stdout holds when herald could not start (exit 2): nothing, or under `--json` one JSON
+ * error object (DESIGN §1) — never half a report for a CI step to misread. Returns the error text.
+ */
+export const startFailureOf = (run: HeraldRun): string => {
+  if (!run.args.includes("--json")) {
+    if (run.stdout !== "") throw new Error(`expected no stdout from a run that could not start:\n${describeRun(run)}`)
+    return run.stderr
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(run.stdout)
+  } catch {
+    throw new Error(`stdout of a --json run that could not start is not one JSON object:\n${describeRun(run)}`)
+  }
+  const object = parsed as { error?: unknown; exitCode?: unknown; statuses?: unknown }
+  if (typeof object.error !== "string" || object.error === "" || object.exitCode !== 2 || object.statuses !== undefined) {
+    throw new Error(`not a start-up error object: ${run.stdout}`)
+  }
+  return object.error
 }

@@ -20,13 +20,15 @@ describe("config discovery", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const flag = yield* ConfigFile.discover(Option.some(path.join(dir, "a.yaml")))
-      assert.deepStrictEqual(flag, { file: path.join(dir, "a.yaml"), explicit: true })
+      assert.deepStrictEqual(flag, { file: path.join(dir, "a.yaml"), explicit: true, source: "flag" })
       const env = yield* ConfigFile.discover(Option.none()).pipe(withEnv({ HERALD_CONFIG: path.join(dir, "b.yaml") }))
       assert.strictEqual(env.file, path.join(dir, "b.yaml"))
+      assert.strictEqual(env.source, "env")
       const xdg = yield* ConfigFile.discover(Option.none()).pipe(withEnv({ XDG_CONFIG_HOME: dir }))
       // ./herald.yaml is looked for in the working directory first; the repo has none
       assert.strictEqual(xdg.file, path.join(dir, "herald", "config.yaml"))
       assert.isFalse(xdg.explicit)
+      assert.strictEqual(xdg.source, "xdg")
     }))
 
   it.scoped("no file at the default place is an empty config; a missing --config file is an error", () =>
