@@ -112,6 +112,10 @@ export const make = Effect.gen(function*() {
           readOnly: false,
           writes: ["refresh_token", "access_token"],
           detail: "would rotate the refresh token",
+          // what a dry run reports: the current access token's recorded expiry
+          ...(ctx.connection.settings.access_token_expires_at !== undefined
+            ? { expiresAt: ctx.connection.settings.access_token_expires_at }
+            : {}),
           ...Option.getOrElse(warning, () => ({}))
         })
       }),

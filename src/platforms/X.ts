@@ -46,13 +46,17 @@ export type TokenResponse = typeof TokenResponse.Type
  */
 export const singleUse: SingleUse = { retryAfterLostAnswer: false }
 
-/** Pure: X is always rotated, whatever is known about the current tokens. */
-export const planX = (): Plan =>
+/**
+ * Pure: X is always rotated, whatever is known about the current tokens; a dry run reports
+ * the current access token's recorded expiry.
+ */
+export const planX = (accessTokenExpiresAt?: string): Plan =>
   call({
     action: "rotated",
     readOnly: false,
     writes: ["refresh_token", "access_token"],
-    detail: "would rotate the refresh token (X refresh tokens are single-use)"
+    detail: "would rotate the refresh token (X refresh tokens are single-use)",
+    ...(accessTokenExpiresAt !== undefined ? { expiresAt: accessTokenExpiresAt } : {})
   })
 
 /**
@@ -110,7 +114,7 @@ export const make = Effect.gen(function*() {
         // checked here so a missing secret fails before preflight and before any request
         yield* ctx.secrets.require("client_id")
         yield* ctx.secrets.require("refresh_token")
-        return planX()
+        return planX(ctx.connection.settings.access_token_expires_at)
       }),
     execute: (ctx) =>
       Effect.gen(function*() {

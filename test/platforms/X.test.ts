@@ -54,6 +54,11 @@ describe("X policy (pure)", () => {
     })
   })
 
+  it("a dry run reports the current access token's recorded expiry (auth status showed '-')", () => {
+    const plan = X.planX("2026-12-02T03:55:00Z")
+    assert.strictEqual(plan._tag === "Call" ? plan.expiresAt : undefined, "2026-12-02T03:55:00Z")
+  })
+
   it("outcomeOf: a new refresh token is a rotation; none keeps the old one", () => {
     const now = DateTime.unsafeMake("2026-05-01T10:00:00Z")
     const rotated = X.outcomeOf(now, {
