@@ -52,6 +52,22 @@ export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> =
   return out
 }
 
+/** The URL a connection calls for `name`: its config override, else the platform's default. */
+export const endpointOf = (connection: Connection, name: string, fallback: string): string =>
+  connection.settings.endpoints?.[name] ?? fallback
+
+/** Every endpoint a connection calls: the platform's defaults, each replaced by its override, and any other override. */
+export const allEndpointsOf = (
+  connection: Connection,
+  defaults: Readonly<Record<string, string>>
+): Readonly<Record<string, string>> => {
+  const all: Record<string, string> = {}
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(connection.settings.endpoints ?? {})])) {
+    all[name] = endpointOf(connection, name, defaults[name] ?? "")
+  }
+  return all
+}
+
 export type Target =
   | { readonly _tag: "All" }
   | { readonly _tag: "Platform"; readonly platform: PlatformId }

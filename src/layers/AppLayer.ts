@@ -1,5 +1,5 @@
 /** The whole app, wired in one expression: config first, then what depends on it. */
-import * as NodeHttp from "./http/NodeHttp.js"
+import * as NodeHttp from "../http/NodeHttp.js"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"

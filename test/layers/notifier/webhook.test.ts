@@ -11,7 +11,7 @@ import { makeReport, type Report } from "../../../src/domain/Status.js"
 import * as Webhook from "../../../src/layers/notifier/Webhook.js"
 import { sendTestAlert } from "../../../src/programs/alertsTest.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
-import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
+import * as NodeHttp from "../../../src/http/NodeHttp.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
 
