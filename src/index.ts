@@ -27,7 +27,7 @@ export { type ResolvedSecret, type SecretBag, Secrets, type SecretSource } from 
 export { Scrubber } from "./services/Scrubber.js"
 export { type Persisted, WriteBack } from "./services/WriteBack.js"
 
-export { appLayer } from "./layers/AppLayer.js"
+export { appLayer } from "./cli/AppLayer.js"
 export * as ConfigFile from "./layers/config/ConfigFile.js"
 export * as ConfigFileStore from "./layers/config/ConfigFileStore.js"
 export * as JournalFile from "./layers/journal/JournalFile.js"
