@@ -12,6 +12,7 @@ import * as Webhook from "../../../src/layers/notifier/Webhook.js"
 import { sendTestAlert } from "../../../src/programs/alertsTest.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
 import * as NodeHttp from "../../../src/http/NodeHttp.js"
+import { makeMemoryHttp } from "../../support/memoryHttp.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
 
@@ -335,6 +336,22 @@ describe("Webhook notifier", () => {
       assert.include(error.reason, "after 4 attempts")
       assert.notInclude(error.reason, URL_TOKEN)
       assert.notInclude(error.reason, base)
+    }))
+
+  it.effect("a plain-http URL off this machine is never posted to: the message would carry the URL's token in clear", () =>
+    Effect.gen(function*() {
+      const http = makeMemoryHttp(() => ({ status: 200 }))
+      const error = yield* Effect.gen(function*() {
+        const notifier = yield* Notifier
+        return yield* notifier.notify(report)
+      }).pipe(
+        Effect.provide(Webhook.layer({ url: Redacted.make(`http://hooks.example.com/${URL_TOKEN}`), retry: fast }).pipe(Layer.provide(http.layer))),
+        Effect.flip
+      )
+      assert.strictEqual(http.seen.length, 0, "nothing was sent")
+      assert.include(error.reason, "must be https")
+      assert.notInclude(error.reason, URL_TOKEN)
+      assert.notInclude(error.reason, "(after")
     }))
 
   it.scopedLive("alerts test sends the test message", () =>
