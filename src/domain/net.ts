@@ -11,12 +11,12 @@ export const isLoopbackHost = (hostname: string): boolean => {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** The rule itself: plain http to a host that is not this machine. */
-export const isPlainHttpOffLoopback = (url: URL): boolean => url.protocol === "http:" && !isLoopbackHost(url.hostname)
-
-/** https, or plain http to this machine; nothing else carries a token. */
+/** The rule itself: https, or plain http to this machine; nothing else carries a token. */
 export const isHttpsOrLoopback = (url: URL): boolean =>
   url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname))
+
+/** What the rule refuses among http(s) URLs: plain http to a host that is not this machine. */
+export const isPlainHttpOffLoopback = (url: URL): boolean => url.protocol === "http:" && !isHttpsOrLoopback(url)
 
 /** Only HTTPS to hosts that are not this machine; the message names the https URL to use instead. */
 export const transportIssue = (url: string): string | undefined => {

@@ -296,9 +296,16 @@ const millis = (d: Duration.Duration | undefined) => (d === undefined ? undefine
  * The client over these agents, with these deadlines (none: no deadline of its own).
  * Exported for tests that bring their own agents.
  */
-export const make = (agents: Agents, deadlines: Deadlines = {}): HttpClient.HttpClient => {
-  const deadline = millis(deadlines.deadline)
-  const answerWithin = millis(deadlines.answerWithin)
+export const make = (agents: Agents, deadlines: Deadlines = {}): HttpClient.HttpClient =>
+  over(agents, millis(deadlines.deadline), millis(deadlines.answerWithin), new Map())
+
+/** The clients over one set of agents, one per pair of deadlines (a run asks for the same few again and again). */
+const over = (
+  agents: Agents,
+  deadline: number | undefined,
+  answerWithin: number | undefined,
+  siblings: Map<string, HttpClient.HttpClient>
+): HttpClient.HttpClient => {
   const client = HttpClient.makeWith(
     (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
       Effect.flatMap(effect, (request): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
@@ -317,7 +324,18 @@ export const make = (agents: Agents, deadlines: Deadlines = {}): HttpClient.Http
       }),
     Effect.succeed
   )
-  return Object.assign(client, { [rebuild]: (next: Deadlines) => make(agents, next) })
+  const withThese = (next: Deadlines): HttpClient.HttpClient => {
+    const d = millis(next.deadline)
+    const a = millis(next.answerWithin)
+    const key = `${d}/${a}`
+    let found = siblings.get(key)
+    if (found === undefined) {
+      found = over(agents, d, a, siblings)
+      siblings.set(key, found)
+    }
+    return found
+  }
+  return Object.assign(client, { [rebuild]: withThese })
 }
 
 /** Kept-alive agents for the life of the layer; their sockets are closed when it ends. */

@@ -19,7 +19,7 @@ import * as https from "node:https"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { AddressInfo } from "node:net"
-import { isDeadlineExceeded, MAX_BODY, layer as NodeHttpLayer, withDeadlines } from "../../src/http/NodeHttp.js"
+import { isDeadlineExceeded, MAX_BODY, layer as NodeHttpLayer, requestWasSent, withDeadlines } from "../../src/http/NodeHttp.js"
 import { formPost, providerCall } from "../../src/platforms/providerCall.js"
 import { connection } from "../support/connections.js"
 import { describeHttpFailure, networkErrorCode } from "../../src/http/networkError.js"
@@ -211,6 +211,31 @@ describe("NodeHttp client", () => {
       yield* Effect.sleep("100 millis")
       assert.deepStrictEqual(server.closed, [0])
     }).pipe(Effect.scoped))
+
+  it.live("answerWithin: once the request is out, a late answer is still waited for, up to that longer deadline", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url === "/late") setTimeout(() => res.writeHead(200).end("{}"), 250)
+      })
+      const deadlines = { deadline: Duration.millis(100), answerWithin: Duration.millis(400) }
+      const late = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => withDeadlines(client, deadlines)!.post(`${server.base}/late`)))
+      assert.strictEqual(late.status, 200)
+      const started = Date.now()
+      const never = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => withDeadlines(client, deadlines)!.post(`${server.base}/never`))).pipe(Effect.flip)
+      assert.isTrue(isDeadlineExceeded(never))
+      assert.isTrue(requestWasSent(never))
+      assert.isAtLeast(Date.now() - started, 390)
+    }).pipe(Effect.scoped))
+
+  it.live("withDeadlines: the same deadlines give the same client; a client that is not herald's gets none", () =>
+    Effect.gen(function*() {
+      const client = yield* run(HttpClient.HttpClient)
+      const a = withDeadlines(client, { deadline: Duration.seconds(1) })
+      assert.strictEqual(withDeadlines(client, { deadline: Duration.seconds(1) }), a)
+      assert.strictEqual(withDeadlines(a!, { deadline: Duration.seconds(1) }), a)
+      assert.notStrictEqual(withDeadlines(client, { deadline: Duration.seconds(2) }), a)
+      assert.isUndefined(withDeadlines(HttpClient.make(() => Effect.die("unused")), { deadline: Duration.seconds(1) }))
+    }))
 
   it.live("a provider call over this client times out per attempt, retries, and says how long it waited", () =>
     Effect.gen(function*() {
