@@ -8,14 +8,10 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { apiUrlIssue } from "../domain/net.js"
 import { afterAttempts, type Answer, exchange, isBusy, waitsTooLong } from "./exchange.js"
 import type { RetryPolicy } from "./retry.js"
 
 export type { Answer }
-
-/** Why `url` cannot be a backend's API root, or undefined. Tokens travel in a header: HTTPS only, bar loopback. */
-export const checkApiUrl = apiUrlIssue
 
 /** Why an answer is worth another try (a rate limit, an outage), or undefined when it is final. */
 export type TransientAnswer = (answer: Answer) => { readonly what: string; readonly retryAfter?: Duration.Duration | undefined } | undefined

@@ -27,9 +27,10 @@ import type { Connection } from "../../domain/Connection.js"
 import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
+import { apiUrlIssue } from "../../domain/net.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
 import { VERSION } from "../../version.js"
-import { type Answer, checkApiUrl, defaultTransient, makeSend, type TransientAnswer } from "../../http/restApi.js"
+import { type Answer, defaultTransient, makeSend, type TransientAnswer } from "../../http/restApi.js"
 import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
@@ -124,7 +125,7 @@ const PREFLIGHT_TTL = Duration.minutes(10)
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const urlProblem = checkApiUrl(settings.apiUrl)
+    const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
     if (urlProblem !== undefined) return yield* Effect.dieMessage(`GitHub api_url ${urlProblem}`)
@@ -423,7 +424,7 @@ export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(functio
   const [apiUrl, apiUrlFrom] = section?.api_url !== undefined
     ? [section.api_url, "auth.writeback.github.api_url"]
     : [Option.getOrElse(env.apiUrl, () => DEFAULT_API_URL), Option.isSome(env.apiUrl) ? "GITHUB_API_URL" : "the default API URL"]
-  const problem = checkApiUrl(apiUrl)
+  const problem = apiUrlIssue(apiUrl)
   if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${apiUrl}`)
   const environment = section?.environment
   if (environment !== undefined && environment.trim() === "") {
