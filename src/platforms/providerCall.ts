@@ -38,8 +38,6 @@ export interface Failure {
 /** The platform's reading of an answer: a Failure, or undefined when the body is a success. */
 export type Classify = (status: number, body: unknown) => Failure | undefined
 
-export { defaultRetryPolicy, type RetryPolicy }
-
 /**
  * For a single-use token, how much longer than the timeout an answer is waited for once
  * the request is out: a late answer still carries the only copy of the new token.
