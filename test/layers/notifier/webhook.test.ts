@@ -4,6 +4,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Status } from "../../../src/domain/Status.js"
@@ -336,6 +337,35 @@ describe("Webhook notifier", () => {
       assert.include(error.reason, "after 4 attempts")
       assert.notInclude(error.reason, URL_TOKEN)
       assert.notInclude(error.reason, base)
+    }))
+
+  it.effect("over an app's own traced client: no span records the URL (its token) and no trace header goes out", () =>
+    Effect.gen(function*() {
+      const base = yield* Effect.tracer
+      const spans: Array<Tracer.Span> = []
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: base.context
+      })
+      // HttpClient.make traces each request, and propagates the trace, by default
+      const http = makeMemoryHttp(() => ({ status: 200 }))
+      yield* Effect.gen(function*() {
+        const notifier = yield* Notifier
+        yield* notifier.notify(report)
+      }).pipe(
+        Effect.withSpan("the app's own work"),
+        Effect.provide(Webhook.layer({ url: urlOf("https://hooks.slack.com/services"), retry: fast }).pipe(Layer.provide(http.layer))),
+        Effect.withTracer(recording)
+      )
+      assert.strictEqual(http.seen.length, 1)
+      assert.isUndefined(http.seen[0]!.headers["traceparent"])
+      assert.isUndefined(http.seen[0]!.headers["b3"])
+      for (const span of spans) assert.notInclude(JSON.stringify([...span.attributes]), URL_TOKEN)
+      assert.deepStrictEqual(spans.filter((s) => s.name !== "the app's own work" && s.name !== "Notifier.notify").map((s) => s.name), [])
     }))
 
   it.effect("a plain-http URL off this machine is never posted to: the message would carry the URL's token in clear", () =>
