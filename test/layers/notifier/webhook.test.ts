@@ -4,7 +4,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Status } from "../../../src/domain/Status.js"
@@ -14,6 +13,7 @@ import { sendTestAlert } from "../../../src/programs/alertsTest.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
 import * as NodeHttp from "../../../src/http/NodeHttp.js"
 import { makeMemoryHttp } from "../../support/memoryHttp.js"
+import { recordingTracer } from "../../support/spans.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
 
@@ -341,16 +341,7 @@ describe("Webhook notifier", () => {
 
   it.effect("over an app's own traced client: no span records the URL (its token) and no trace header goes out", () =>
     Effect.gen(function*() {
-      const base = yield* Effect.tracer
-      const spans: Array<Tracer.Span> = []
-      const recording = Tracer.make({
-        span: (...args) => {
-          const span = base.span(...args)
-          spans.push(span)
-          return span
-        },
-        context: base.context
-      })
+      const { spans, tracer: recording } = yield* recordingTracer
       // HttpClient.make traces each request, and propagates the trace, by default
       const http = makeMemoryHttp(() => ({ status: 200 }))
       yield* Effect.gen(function*() {
