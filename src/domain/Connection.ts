@@ -52,26 +52,56 @@ export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> =
   return out
 }
 
+/** The URL a connection calls for `name`: its config override, else the platform's default. */
+export const endpointOf = (connection: Connection, name: string, fallback: string): string =>
+  connection.settings.endpoints?.[name] ?? fallback
+
+/** Every endpoint a connection calls: the platform's defaults, each replaced by its override, and any other override. */
+export const allEndpointsOf = (
+  connection: Connection,
+  defaults: Readonly<Record<string, string>>
+): Readonly<Record<string, string>> => {
+  const all: Record<string, string> = {}
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(connection.settings.endpoints ?? {})])) {
+    all[name] = endpointOf(connection, name, defaults[name] ?? "")
+  }
+  return all
+}
+
 export type Target =
   | { readonly _tag: "All" }
   | { readonly _tag: "Platform"; readonly platform: PlatformId }
   | { readonly _tag: "Account"; readonly platform: PlatformId; readonly account: string }
 
-export const parseTarget = (raw: string | undefined): Either.Either<Target, UsageError> => {
-  const text = (raw ?? "all").trim()
-  if (text === "all" || text === "") return Either.right({ _tag: "All" })
+/**
+ * `platform` or `platform:account`, as every command names a connection (trimmed). A
+ * leading `-` is an option the command does not know (an optional text argument swallows
+ * unknown flags); anything else that is not a known platform gets `unknown(text)`.
+ */
+export const parseConnectionName = (
+  raw: string,
+  command: string,
+  unknown: (text: string) => string
+): Either.Either<{ readonly platform: PlatformId; readonly account: string | undefined }, UsageError> => {
+  const text = raw.trim()
   if (text.startsWith("-")) {
-    return Either.left(new UsageError({ reason: `unknown option '${text}'; see 'herald auth refresh --help'` }))
+    return Either.left(new UsageError({ reason: `unknown option '${text}'; see 'herald auth ${command} --help'` }))
   }
   const [platform, account, ...rest] = text.split(":")
   if (platform === undefined || !isPlatformId(platform) || rest.length > 0 || account === "") {
-    return Either.left(
-      new UsageError({
-        reason: `unknown target '${text}': expected 'all', a platform (${platformIds.join(", ")}) or platform:account (e.g. x:brand)`
-      })
-    )
+    return Either.left(new UsageError({ reason: unknown(text) }))
   }
-  return Either.right(account === undefined ? { _tag: "Platform", platform } : { _tag: "Account", platform, account })
+  return Either.right({ platform, account })
+}
+
+export const parseTarget = (raw: string | undefined): Either.Either<Target, UsageError> => {
+  const text = (raw ?? "all").trim()
+  if (text === "all" || text === "") return Either.right({ _tag: "All" })
+  return Either.map(
+    parseConnectionName(text, "refresh", (t) =>
+      `unknown target '${t}': expected 'all', a platform (${platformIds.join(", ")}) or platform:account (e.g. x:brand)`),
+    ({ account, platform }): Target => (account === undefined ? { _tag: "Platform", platform } : { _tag: "Account", platform, account })
+  )
 }
 
 /** The connections a target names; naming something that is not configured is a usage error. */

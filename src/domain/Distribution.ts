@@ -18,7 +18,6 @@ import {
   type SecretKey,
   secretKeys
 } from "./Platform.js"
-import type { Report } from "./Status.js"
 
 /** What became of one target in this run. Names only: never a value. */
 export const Distribution = Schema.Struct({
@@ -105,12 +104,6 @@ export const readableBy = (mode: number): string | undefined => {
   const who = [(mode & 0o040) !== 0 ? "group" : undefined, (mode & 0o004) !== 0 ? "others" : undefined].filter((w) => w !== undefined)
   return who.length === 0 ? undefined : `${who.join(" and ")} (mode ${(mode & 0o777).toString(8).padStart(4, "0")})`
 }
-
-/** Pure: the report with the distribution results; a failed target counts as needing attention. */
-export const withDistribution = (report: Report, results: ReadonlyArray<Distribution>): Report =>
-  results.length === 0
-    ? report
-    : { ...report, attention: report.attention + results.filter((r) => r.alert).length, distribution: results }
 
 /**
  * The variables a `then` command gets: PATH (to find the program), HOME and LANG, and the

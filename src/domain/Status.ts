@@ -51,3 +51,9 @@ export const makeReport = (dryRun: boolean, statuses: ReadonlyArray<Status>): Re
   attention: statuses.filter(needsAttention).length,
   statuses
 })
+
+/** Pure: the report with the distribution results; a failed target counts as needing attention. */
+export const withDistribution = (report: Report, results: ReadonlyArray<Distribution>): Report =>
+  results.length === 0
+    ? report
+    : { ...report, attention: report.attention + results.filter((r) => r.alert).length, distribution: results }

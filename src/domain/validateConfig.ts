@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import { HeraldConfig } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
+import { secretUrlTransportIssue, transportIssue } from "./net.js"
 import { platformIds } from "./Platform.js"
 
 /** Endpoint names each platform calls (DESIGN §1); `authorize` is the page `auth login` opens. */
@@ -18,26 +19,6 @@ export const endpointNames: Readonly<Record<(typeof platformIds)[number], Readon
   linkedin: ["token", "introspect", "health", "authorize"],
   x: ["token", "health", "authorize"]
 }
-
-export const isLoopbackHost = (hostname: string): boolean => {
-  const host = hostname.toLowerCase()
-  return host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
-/** The rule itself (DESIGN §2 rule 8): plain http to a host that is not this machine. */
-export const isPlainHttpOffLoopback = (url: URL): boolean => url.protocol === "http:" && !isLoopbackHost(url.hostname)
-
-/** Only HTTPS to hosts that are not this machine (DESIGN §2 rule 8). */
-export const transportIssue = (url: string): string | undefined => {
-  const u = new URL(url)
-  return isPlainHttpOffLoopback(u)
-    ? `plain http is only allowed to loopback hosts; use https://${u.host}${u.pathname}`
-    : undefined
-}
-
-/** The same rule for a URL that is itself a credential (a webhook's path holds its token): the message never quotes it. */
-export const secretUrlTransportIssue = (url: string): string | undefined =>
-  URL.canParse(url) && isPlainHttpOffLoopback(new URL(url)) ? "must be an https URL (plain http only to loopback hosts)" : undefined
 
 /** A URL as it may be shown: without `user:password@`. Text that is not a URL loses anything that looks like userinfo. */
 export const withoutUserinfo = (url: string): string => {

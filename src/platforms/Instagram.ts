@@ -17,6 +17,7 @@ import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, formatInstant, HOUR_MS, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyInstagram } from "./healthChecks.js"
 import { classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
+import { endpointOf } from "../domain/Connection.js"
 import { Loose, Seconds } from "./tokenAnswer.js"
 
 export const endpoints = {
@@ -162,7 +163,7 @@ export const make = Effect.gen(function*() {
       Effect.gen(function*() {
         const accessToken = yield* ctx.secrets.require("access_token")
         const settings = ctx.connection.settings
-        const url = settings.endpoints?.["refresh"] ?? endpoints.refresh
+        const url = endpointOf(ctx.connection, "refresh", endpoints.refresh)
         const known = tokenAge(ctx.now, settings)
         const minAge = settings.min_refresh_age_hours ?? defaults.minRefreshAgeHours
         return yield* Effect.gen(function*() {

@@ -14,14 +14,14 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Str from "effect/String"
-import type { Connection } from "../domain/Connection.js"
+import { type Connection, endpointOf } from "../domain/Connection.js"
 import { call, decided, type Outcome, type Plan } from "../domain/Plan.js"
 import { connectionLabel } from "../domain/Platform.js"
 import type { Refresher } from "../services/Refreshers.js"
 import type { SecretBag } from "../services/Secrets.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyLinkedIn } from "./healthChecks.js"
-import { classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { classifyOAuthError, formPost, NonEmpty, providerCall } from "./providerCall.js"
 import { Seconds, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
@@ -245,7 +245,7 @@ export const make = Effect.gen(function*() {
   ): Effect.Effect<Introspection> =>
     providerCall(client, {
       connection,
-      request: HttpClientRequest.post(connection.settings.endpoints?.["introspect"] ?? endpoints.introspect).pipe(
+      request: HttpClientRequest.post(endpointOf(connection, "introspect", endpoints.introspect)).pipe(
         HttpClientRequest.acceptJson,
         HttpClientRequest.bodyUrlParams({
           client_id: Redacted.value(credentials.clientId),

@@ -18,6 +18,7 @@ import type { Refresher } from "../services/Refreshers.js"
 import { formatInstant } from "./policy.js"
 import { verifyX } from "./healthChecks.js"
 import { classifyOAuthError, providerCall, type SingleUse } from "./providerCall.js"
+import { endpointOf } from "../domain/Connection.js"
 import { refreshResult, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
@@ -122,7 +123,7 @@ export const make = Effect.gen(function*() {
         const refreshToken = yield* ctx.secrets.require("refresh_token")
         // a client secret makes this a confidential client, which X only accepts with HTTP Basic
         const clientSecret = ctx.secrets.get("client_secret")
-        const url = ctx.connection.settings.endpoints?.["token"] ?? endpoints.token
+        const url = endpointOf(ctx.connection, "token", endpoints.token)
         const base = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson)
         const request = Option.match(clientSecret, {
           onNone: () =>

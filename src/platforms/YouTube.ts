@@ -14,7 +14,8 @@ import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyYouTube } from "./healthChecks.js"
-import { type Classify, classifyOAuthError, endpointOf, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { type Classify, classifyOAuthError, formPost, NonEmpty, providerCall } from "./providerCall.js"
+import { endpointOf } from "../domain/Connection.js"
 import { Seconds, tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {

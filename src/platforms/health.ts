@@ -14,7 +14,8 @@ import type { Connection } from "../domain/Connection.js"
 import type { RefreshError } from "../domain/errors.js"
 import type { HealthCheck } from "../services/Refreshers.js"
 import { dateOnly, formatInstant, isPast } from "./policy.js"
-import { type Classify, providerCall, type RetryPolicy } from "./providerCall.js"
+import type { RetryPolicy } from "../http/retry.js"
+import { type Classify, providerCall } from "./providerCall.js"
 
 /** A person is waiting at a terminal: one retry, and no long Retry-After waits. */
 export const healthRetryPolicy: RetryPolicy = {

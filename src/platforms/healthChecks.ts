@@ -16,13 +16,14 @@ import type { HealthCheck, RefreshContext } from "../services/Refreshers.js"
 import { healthClassify, healthOf, healthRetryPolicy, probe } from "./health.js"
 import { dateOnly, formatInstant, parseInstant } from "./policy.js"
 import { type Classify, classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
+import { endpointOf } from "../domain/Connection.js"
 
 type Verify = Effect.Effect<HealthCheck, SecretMissing>
 
 /** Any JSON object: a health answer's content does not matter, only that it is one. */
 const AnyObject = Schema.Struct({})
 
-const healthUrl = (ctx: RefreshContext, fallback: string) => ctx.connection.settings.endpoints?.["health"] ?? fallback
+const healthUrl = (ctx: RefreshContext, fallback: string) => endpointOf(ctx.connection, "health", fallback)
 const accessExpiry = (ctx: RefreshContext) => parseInstant(ctx.connection.settings.access_token_expires_at)
 const refreshHint = (ctx: RefreshContext) => `run herald auth refresh ${connectionLabel(ctx.connection)}`
 const loginHint = (ctx: RefreshContext) => `run herald auth login ${connectionLabel(ctx.connection)}`
@@ -132,7 +133,7 @@ export const verifyLinkedIn = (
     if (Option.isSome(credentials)) {
       const found = yield* providerCall(client, {
         connection: ctx.connection,
-        request: HttpClientRequest.post(ctx.connection.settings.endpoints?.["introspect"] ?? urls.introspect).pipe(
+        request: HttpClientRequest.post(endpointOf(ctx.connection, "introspect", urls.introspect)).pipe(
           HttpClientRequest.acceptJson,
           HttpClientRequest.bodyUrlParams({
             client_id: Redacted.value(credentials.value.id),
@@ -207,7 +208,7 @@ export const verifyYouTube = (
     const knownRefresh = parseInstant(ctx.connection.settings.refresh_token_expires_at)
     const minted = yield* providerCall(client, {
       connection: ctx.connection,
-      request: HttpClientRequest.post(ctx.connection.settings.endpoints?.["token"] ?? urls.token).pipe(
+      request: HttpClientRequest.post(endpointOf(ctx.connection, "token", urls.token)).pipe(
         HttpClientRequest.acceptJson,
         HttpClientRequest.bodyUrlParams({
           grant_type: "refresh_token",

@@ -3,27 +3,22 @@
  * bounded retries for what is transient (network, timeout, 5xx, 429 honouring
  * Retry-After), the platform's own reading of error bodies (which may arrive with
  * HTTP 200), and a schema for the success body. Failures leave as typed errors that
- * never carry a secret: no URL, no body, no header is copied into a message.
+ * never carry a secret: no URL, no body, no header is copied into a message. The
+ * attempt/retry loop, the deadlines and the guards are the one HTTP exchange (src/http/);
+ * this is the platforms' reading of it.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
-import { constTrue } from "effect/Function"
-import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
-import { describeHttpFailure } from "../layers/http/networkError.js"
-import { answerDeadline, clientEnforcesDeadline, isDeadlineExceeded, requestDeadline, requestWasSent } from "../layers/http/NodeHttp.js"
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../layers/http/retry.js"
-import { AnswerLost, ClientRejected, MalformedResponse, ProviderUnavailable, RefreshRejected, type RefreshError } from "../domain/errors.js"
-import { transportIssue } from "../domain/validateConfig.js"
+import { AnswerLost, ClientRejected, MalformedResponse, ProviderUnavailable, type RefreshError, RefreshRejected } from "../domain/errors.js"
+import { afterAttempts, type Answer, DEFAULT_TIMEOUT, exchange, isBusy, type Unanswered } from "../http/exchange.js"
+import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
 
 export type FailureKind = "transient" | "dead-token" | "client" | "malformed"
 
@@ -42,10 +37,6 @@ export interface Failure {
 
 /** The platform's reading of an answer: a Failure, or undefined when the body is a success. */
 export type Classify = (status: number, body: unknown) => Failure | undefined
-
-export { defaultRetryPolicy, parseRetryAfter, type RetryPolicy }
-
-export const DEFAULT_TIMEOUT = Duration.seconds(30)
 
 /**
  * For a single-use token, how much longer than the timeout an answer is waited for once
@@ -79,74 +70,8 @@ const describeBody = (text: string): string => {
   return "a body that is not JSON"
 }
 
-const manualRedirects = (init: Option.Option<RequestInit>) => Option.isSome(init) && init.value.redirect === "manual"
-
-/**
- * Redirects are not followed (fetch's default is to follow): a 307/308 re-sends the body
- * (refresh token, client secret) and custom headers to wherever the Location points,
- * plain http included. No token endpoint herald calls redirects. Other RequestInit
- * settings an embedding app provides (a proxy dispatcher, say) are kept. (herald's own
- * client, NodeHttp, never follows redirects; this is for a fetch client an app provides.)
- */
-export const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    manualRedirects(init) ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, {
-      ...Option.getOrElse(init, () => ({})),
-      redirect: "manual"
-    }))
-
-/**
- * No span for a request: a client built with HttpClient.make records the full URL (query
- * included, where Instagram sends its token) in a span that an embedding app may export.
- * herald's own client records none.
- */
-export const withoutRequestSpans = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(FiberRef.get(HttpClient.currentTracerDisabledWhen), (disabledWhen) =>
-    disabledWhen === constTrue ? effect : Effect.locally(effect, HttpClient.currentTracerDisabledWhen, constTrue))
-
-/**
- * Both guards, for every HTTP call herald makes. A run sets them once around all its
- * connections (refreshAll), and each call then finds them set and adds nothing.
- */
-export const guardTransport = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  withoutRequestSpans(withoutRedirects(effect))
-
 /** A transient failure that may also have been acted on by the platform. */
 const lost = (reason: string, ambiguous: boolean): Failure => (ambiguous ? { kind: "transient", reason, ambiguous } : fail("transient", reason))
-
-/**
- * The exchange itself: status, headers and the whole body, under one deadline; with
- * `answerWithin`, under that longer one once the request is out.
- */
-const exchange = (
-  client: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  timeout: Duration.Duration,
-  answerWithin: Duration.Duration | undefined
-): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly text: string }, Failure> => {
-  const exchanged = guardTransport(client.execute(request)).pipe(
-    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text })))
-  )
-  // whether the platform may have acted on it; a client that cannot tell counts as yes
-  const sent = (e: Parameters<typeof requestWasSent>[0]) => requestWasSent(e) ?? true
-  // herald's own client keeps the deadline itself; any other gets Effect's timeout
-  if (clientEnforcesDeadline(client)) {
-    const timed = exchanged.pipe(
-      Effect.locally(requestDeadline, timeout),
-      Effect.mapError((e) =>
-        isDeadlineExceeded(e)
-          ? lost(`no answer within ${Duration.format(sent(e) && answerWithin !== undefined ? answerWithin : timeout)}`, sent(e))
-          : lost(describeHttpFailure(e), sent(e))
-      )
-    )
-    return answerWithin === undefined ? timed : Effect.locally(timed, answerDeadline, answerWithin)
-  }
-  const bound = answerWithin ?? timeout
-  return exchanged.pipe(
-    Effect.mapError((e) => lost(describeHttpFailure(e), sent(e))),
-    Effect.timeoutFail({ duration: bound, onTimeout: () => lost(`no answer within ${Duration.format(bound)}`, true) })
-  )
-}
 
 /** Whether a platform's 5xx may have come after it acted on the request. */
 const mayHaveActed = (status: number, platformSays: Failure | undefined): boolean =>
@@ -154,52 +79,32 @@ const mayHaveActed = (status: number, platformSays: Failure | undefined): boolea
   // (server_error, temporarily_unavailable) says it was not carried out
   status !== 503 && platformSays === undefined
 
-interface AttemptOptions {
-  readonly classify: Classify
-  readonly timeout: Duration.Duration
-  readonly answerWithin: Duration.Duration | undefined
-  readonly secure: ((body: unknown) => Effect.Effect<void>) | undefined
-}
-
-const attempt = (
-  client: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  { answerWithin, classify, secure, timeout }: AttemptOptions
-): Effect.Effect<unknown, Failure> =>
-  // once the answer is in, nothing may interrupt its way to the journal (`secure`)
-  Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
-    // validated config never gets here with such a URL; a library caller's config might
-    const insecure = URL.canParse(request.url) ? transportIssue(request.url) : undefined
-    if (insecure !== undefined) return yield* Effect.fail(fail("malformed", `was not called: ${insecure}`))
-    const { response, text } = yield* restore(exchange(client, request, timeout, answerWithin))
-    const status = response.status
+/**
+ * The platform's reading of an answer, for the one exchange: a redirect is refused, a
+ * success answer is secured (journaled) before anything else, then 429/5xx are transient
+ * (with the platform's own word where it gave one), and the rest is the platform's call.
+ */
+const readAnswer = (classify: Classify, secure: ((body: unknown) => Effect.Effect<void>) | undefined) =>
+(answer: Answer): Effect.Effect<unknown, Failure> =>
+  Effect.gen(function*() {
+    const { body, isJson, status } = answer
     if (status >= 300 && status < 400) {
       return yield* Effect.fail(
         fail("malformed", `answered HTTP ${status}, a redirect, which herald does not follow (a token is only ever sent to the configured address): set the endpoint to the final URL`)
       )
     }
-    let body: unknown = undefined
-    let isJson = false
-    try {
-      body = JSON.parse(text)
-      isJson = true
-    } catch {
-      isJson = false
-    }
     // persist first (DESIGN §2 rule 2): a success answer's refresh token is journaled
     // before the answer is judged or decoded any further
     if (secure !== undefined && isJson && status >= 200 && status < 300) yield* secure(body)
-    if (status === 429 || status >= 500) {
-      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-      const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+    if (isBusy(status)) {
       const said = isJson ? classify(status, body) : undefined
       const platformSays = said !== undefined && said.kind === "transient" ? said : undefined
       const what = status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`
-      const failure = fail("transient", platformSays ? `${what}: ${platformSays.reason}` : what, retryAfter)
+      const failure = fail("transient", platformSays ? `${what}: ${platformSays.reason}` : what, answer.retryAfter)
       return yield* Effect.fail(status >= 500 && mayHaveActed(status, platformSays) ? { ...failure, ambiguous: true } : failure)
     }
     if (!isJson) {
-      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(text)}`))
+      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(answer.text)}`))
     }
     const failure = classify(status, body)
     if (failure !== undefined) return yield* Effect.fail(failure)
@@ -207,14 +112,18 @@ const attempt = (
       return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with an error herald does not recognise`))
     }
     return body
-  }))
+  })
+
+/** An attempt with no answer: transient, and ambiguous once the request was out. */
+const unanswered = (why: Unanswered): Failure =>
+  why._tag === "Refused" ? fail("malformed", why.reason) : lost(why.reason, why.sent)
 
 const toError = (connection: Connection, failure: Failure, attempts: number, lostBefore: Failure | undefined): RefreshError => {
   const where = { platform: connection.platform, account: connection.account }
   if (lostBefore !== undefined) {
     // a single-use token whose answer may have been lost: say that, not "revoked"
     if (failure.kind === "transient") {
-      return new AnswerLost({ ...where, reason: `${failure.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}` })
+      return new AnswerLost({ ...where, reason: `${failure.reason}${afterAttempts(attempts)}` })
     }
     if (failure.kind === "dead-token") {
       return new AnswerLost({
@@ -226,10 +135,7 @@ const toError = (connection: Connection, failure: Failure, attempts: number, los
   }
   switch (failure.kind) {
     case "transient":
-      return new ProviderUnavailable({
-        ...where,
-        reason: `${failure.reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}`
-      })
+      return new ProviderUnavailable({ ...where, reason: `${failure.reason}${afterAttempts(attempts)}` })
     case "dead-token":
       return new RefreshRejected({ ...where, reason: failure.reason })
     case "client":
@@ -259,57 +165,36 @@ export const providerCall = <A, I>(
   client: HttpClient.HttpClient,
   options: ProviderCallOptions<A, I>
 ): Effect.Effect<A, RefreshError> =>
-  Effect.gen(function*() {
-    const policy = options.retry ?? defaultRetryPolicy
+  Effect.suspend(() => {
     const timeout = options.connection.settings.timeout_seconds !== undefined
       ? Duration.seconds(options.connection.settings.timeout_seconds)
       : DEFAULT_TIMEOUT
     const singleUse = options.singleUse
-    const attemptOptions: AttemptOptions = {
-      classify: options.classify,
-      timeout,
-      answerWithin: singleUse !== undefined ? Duration.times(timeout, ANSWER_GRACE_FACTOR) : undefined,
-      secure: options.secure
-    }
-    let attempts = 0
     // the first attempt whose answer may have been lost, for a single-use token
     let lostBefore: Failure | undefined = undefined
-    const once = Effect.suspend(() => {
-      attempts++
-      return attempt(client, options.request, attemptOptions).pipe(
-        Effect.tapError((f) =>
-          Effect.sync(() => {
-            if (singleUse !== undefined && f.ambiguous === true && lostBefore === undefined) lostBefore = f
-          })
-        )
+    return exchange(client, options.request, {
+      timeout,
+      answerWithin: singleUse !== undefined ? Duration.times(timeout, ANSWER_GRACE_FACTOR) : undefined,
+      policy: options.retry ?? defaultRetryPolicy,
+      unanswered,
+      classify: readAnswer(options.classify, options.secure),
+      retryable: (f) => f.kind === "transient" && (singleUse === undefined || f.ambiguous !== true || singleUse.retryAfterLostAnswer),
+      onFailure: singleUse === undefined ? undefined : (f) => {
+        if (f.ambiguous === true && lostBefore === undefined) lostBefore = f
+      }
+    }).pipe(
+      Effect.mapError(({ attempts, failure }) => toError(options.connection, failure, attempts, lostBefore)),
+      // the success schemas are synchronous: decoding needs no fiber of its own
+      Effect.flatMap((body) =>
+        Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
+          new MalformedResponse({
+            platform: options.connection.platform,
+            account: options.connection.account,
+            reason: `unexpected answer: ${shortIssue(e)}`,
+            ...(singleUse !== undefined ? { mayHaveSpent: true } : {})
+          }))
       )
-    })
-    const retryable = (f: Failure) =>
-      f.kind === "transient" && (singleUse === undefined || f.ambiguous !== true || singleUse.retryAfterLostAnswer)
-    // the retry schedule is built only when a first attempt failed, and fed that failure
-    // first (so its delay, and its Retry-After, come before the second attempt)
-    const retried = (first: Failure) => {
-      let replay: Failure | undefined = first
-      const again = Effect.suspend(() => {
-        if (replay === undefined) return once
-        const f = replay
-        replay = undefined
-        return Effect.fail(f)
-      })
-      return Effect.retry(again, retrySchedule(policy, retryable))
-    }
-    const body = yield* once.pipe(
-      Effect.catchIf(retryable, retried),
-      Effect.mapError((failure) => toError(options.connection, failure, attempts, lostBefore))
     )
-    // the success schemas are synchronous: decoding needs no fiber of its own
-    return yield* Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
-      new MalformedResponse({
-        platform: options.connection.platform,
-        account: options.connection.account,
-        reason: `unexpected answer: ${shortIssue(e)}`,
-        ...(singleUse !== undefined ? { mayHaveSpent: true } : {})
-      }))
   })
 
 /** Names the first missing or wrong field without echoing any value. */
@@ -389,9 +274,3 @@ export const formPost = (url: string, fields: Readonly<Record<string, string | R
       Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Redacted.isRedacted(v) ? Redacted.value(v) : v]))
     )
   )
-
-/** The URL a connection calls for `name`: its config override, else the platform's default. */
-export const endpointOf = (connection: Connection, name: string, fallback: string): string =>
-  connection.settings.endpoints?.[name] ?? fallback
-
-export { HttpClient }

@@ -16,8 +16,9 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { envVar } from "../layers/config/envVar.js"
-import { describeHttpFailure } from "../layers/http/networkError.js"
-import type { Connection } from "../domain/Connection.js"
+import { allEndpointsOf, type Connection } from "../domain/Connection.js"
+import { exchange } from "../http/exchange.js"
+import { defaultRetryPolicy, type Retryable } from "../http/retry.js"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
 import { NotifierFromConfig } from "../layers/notifier/fromConfig.js"
@@ -233,15 +234,22 @@ export const checkNotifier = Effect.gen(function*() {
 })
 
 
-/** Any HTTP answer means the endpoint is there; no credentials, no body, nothing but a HEAD. */
+interface Unreachable extends Retryable {
+  readonly reason: string
+}
+
+/** Any HTTP answer means the endpoint is there; no credentials, no body, nothing but a HEAD, asked once. */
 const probe = (client: HttpClient.HttpClient, url: string, timeout: Duration.Duration) =>
-  client.execute(HttpClientRequest.head(url)).pipe(
-    Effect.map((r) => ({ reachable: true, detail: `HTTP ${r.status}` })),
-    Effect.catchAll((e) => Effect.succeed({ reachable: false, detail: describeHttpFailure(e) })),
-    Effect.timeoutTo({
-      duration: timeout,
-      onTimeout: () => ({ reachable: false, detail: `no answer within ${Duration.format(timeout)}` }),
-      onSuccess: (r) => r
+  exchange(client, HttpClientRequest.head(url), {
+    timeout,
+    policy: { ...defaultRetryPolicy, retries: 0 },
+    unanswered: (why): Unreachable => ({ reason: why.reason }),
+    classify: (answer) => Effect.succeed(`HTTP ${answer.status}`),
+    retryable: () => false
+  }).pipe(
+    Effect.match({
+      onSuccess: (detail) => ({ reachable: true, detail }),
+      onFailure: ({ failure }) => ({ reachable: false, detail: failure.reason })
     })
   )
 
@@ -269,7 +277,7 @@ const secretsOf = (connection: Connection) =>
   })
 
 const endpointsOf = (connection: Connection) =>
-  Effect.map(Refreshers, (r) => Object.entries({ ...r.get(connection.platform).endpoints, ...connection.settings.endpoints }))
+  Effect.map(Refreshers, (r) => Object.entries(allEndpointsOf(connection, r.get(connection.platform).endpoints)))
 
 export const doctor = (options: DoctorOptions): Effect.Effect<DoctorReport, never, DoctorServices> =>
   Effect.gen(function*() {

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { endpointOf } from "../domain/Connection.js"
 import { type RefreshError, UsageError } from "../domain/errors.js"
 import { LoginFailed } from "../domain/loginErrors.js"
 import { connectionLabel, type PlatformId, type SecretKey } from "../domain/Platform.js"
@@ -117,7 +118,7 @@ export const login = (options: LoginOptions) =>
     })
     const redirectUri = redirectUriFor(server.port)
     const url = authorizeUrl(spec, {
-      endpoint: connection.settings.endpoints?.["authorize"] ?? spec.authorizeEndpoint,
+      endpoint: endpointOf(connection, "authorize", spec.authorizeEndpoint),
       clientId: Redacted.value(clientId),
       redirectUri,
       state,

@@ -1,8 +1,8 @@
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
-import { commandLine, type Delivery, entriesFor, withDistribution } from "../../src/domain/Distribution.js"
-import { makeReport } from "../../src/domain/Status.js"
+import { commandLine, type Delivery, entriesFor } from "../../src/domain/Distribution.js"
+import { makeReport, withDistribution } from "../../src/domain/Status.js"
 import { validateConfig } from "../../src/domain/validateConfig.js"
 
 const x: Delivery = {

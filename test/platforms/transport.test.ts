@@ -16,18 +16,18 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import * as YAML from "yaml"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import { validateConfig } from "../../src/domain/validateConfig.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
-import * as NodeHttp from "../../src/layers/http/NodeHttp.js"
+import * as NodeHttp from "../../src/http/NodeHttp.js"
 import * as GitLab from "../../src/layers/writeback/GitLab.js"
 import { classifyOAuthError, providerCall } from "../../src/platforms/providerCall.js"
 import { refreshAll } from "../../src/programs/refreshAll.js"
 import { WriteBack } from "../../src/services/WriteBack.js"
 import { connection } from "../support/connections.js"
 import { makeMemoryHttp } from "../support/memoryHttp.js"
+import { recordingTracer } from "../support/spans.js"
 import { makeWorld } from "../support/memoryLayers.js"
 
 const listen = (handler: http.RequestListener) =>
@@ -94,16 +94,7 @@ describe("transport", () => {
 
   it.effect("an app's tracer gets no span for a provider call: Instagram's token rides in the URL's query", () =>
     Effect.gen(function*() {
-      const base = yield* Effect.tracer
-      const spans: Array<Tracer.Span> = []
-      const recording = Tracer.make({
-        span: (...args) => {
-          const span = base.span(...args)
-          spans.push(span)
-          return span
-        },
-        context: base.context
-      })
+      const { spans, tracer: recording } = yield* recordingTracer
       // memoryHttp builds its client with HttpClient.make, which traces each request by default
       const memory = makeMemoryHttp(() => ({ status: 200, json: { access_token: "x" } }))
       const request = HttpClientRequest.get("https://graph.instagram.com/refresh_access_token").pipe(

@@ -21,7 +21,7 @@ import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import { RefreshersLive } from "../../src/platforms/registry.js"
 import { verifyAll } from "../../src/programs/verify.js"
-import * as NodeHttp from "../../src/layers/http/NodeHttp.js"
+import * as NodeHttp from "../../src/http/NodeHttp.js"
 
 let x: XFake
 let tiktok: TikTokFake

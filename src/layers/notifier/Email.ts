@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Nodemailer from "nodemailer"
 import type { SMTPTransportOptions } from "nodemailer/lib/smtp-transport"
+import { isLoopbackHost } from "../../domain/net.js"
 import type { Report } from "../../domain/Status.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
 import { type AlertOrigin, messageFor } from "./message.js"
@@ -56,11 +57,6 @@ export const credentials: Config.Config<Login> =
     })
   )
 
-const isLoopback = (host: string): boolean => {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "")
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
-}
-
 const describe = (error: unknown, server: string): string => {
   const e = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; responseCode?: unknown }
   const code = typeof e.code === "string" ? e.code : undefined
@@ -96,7 +92,7 @@ const describe = (error: unknown, server: string): string => {
 export const transportOptions = (settings: EmailSettings, login: Login): SMTPTransportOptions => {
   const secure = settings.secure ?? settings.port === 465
   const port = settings.port ?? (secure ? 465 : 587)
-  const loopback = isLoopback(settings.host)
+  const loopback = isLoopbackHost(settings.host)
   const timeout = Duration.toMillis(Duration.decode(settings.timeout ?? Duration.seconds(15)))
   return {
     host: settings.host,

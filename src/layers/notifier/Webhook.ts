@@ -7,7 +7,6 @@
  * span or a log: failures are described from the status code alone.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -15,8 +14,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { describeHttpFailure } from "../http/networkError.js"
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retrySchedule } from "../http/retry.js"
+import { afterAttempts, type Answer, exchange, isBusy, type Unanswered, waitsTooLong } from "../../http/exchange.js"
+import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { connectionLabel, type PlatformId } from "../../domain/Platform.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
@@ -157,28 +156,24 @@ export const payloadFor = (
 interface Failure {
   readonly transient: boolean
   readonly reason: string
-  readonly retryAfter?: Duration.Duration
+  readonly retryAfter?: Duration.Duration | undefined
 }
 
 const failure = (transient: boolean, reason: string, retryAfter?: Duration.Duration): Failure =>
   retryAfter === undefined ? { transient, reason } : { transient, reason, retryAfter }
 
-const transportFailure = (error: HttpClientError.HttpClientError): Failure => {
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+const unanswered = (why: Unanswered): Failure => {
+  if (why._tag === "Refused") return failure(false, "the webhook URL must be https (plain http only to loopback hosts)")
+  if (why.error?._tag === "RequestError" && why.error.reason === "InvalidUrl") {
     return failure(false, "the webhook URL is not a valid URL")
   }
-  return failure(true, describeHttpFailure(error))
+  return failure(true, why.reason)
 }
 
 /** Discord's body says exactly how long to wait, in float seconds; prefer it to the header. */
-const discordRetryAfter = (text: string): Duration.Duration | undefined => {
-  try {
-    const body: unknown = JSON.parse(text)
-    const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["retry_after"] : undefined
-    return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Duration.millis(Math.ceil(value * 1000)) : undefined
-  } catch {
-    return undefined
-  }
+const discordRetryAfter = (body: unknown): Duration.Duration | undefined => {
+  const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["retry_after"] : undefined
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Duration.millis(Math.ceil(value * 1000)) : undefined
 }
 
 /** Slack's errors are bare codes such as `channel_not_found`: safe and useful to show. Nothing else is echoed. */
@@ -204,44 +199,26 @@ const permanentReason = (format: WebhookFormat, status: number, text: string): s
   }
 }
 
-const attempt = (
-  client: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest,
-  format: WebhookFormat,
-  timeout: Duration.Duration
-): Effect.Effect<void, Failure> =>
-  Effect.gen(function*() {
-    const response = yield* client.execute(request).pipe(
-      Effect.mapError(transportFailure),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () => failure(true, `no answer within ${Duration.format(timeout)}`)
-      })
-    )
-    // read the body to the end either way, so the connection is released
-    const text = yield* response.text.pipe(Effect.timeout(timeout), Effect.orElseSucceed(() => ""))
-    const status = response.status
-    if (status >= 200 && status < 300) return
-    if (status === 429 || status >= 500) {
-      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-      const retryAfter = (format === "discord" ? discordRetryAfter(text) : undefined) ??
-        parseRetryAfter(response.headers["retry-after"], now)
-      const what = status === 429 ? "the webhook is rate limiting herald (HTTP 429)" : `the webhook answered HTTP ${status}`
-      return yield* Effect.fail(failure(true, what, retryAfter))
-    }
-    return yield* Effect.fail(failure(false, permanentReason(format, status, text)))
-  })
+/** The webhook's answer: taken (2xx), not now (429, 5xx: retried), or refused. */
+const classify = (format: WebhookFormat) => (answer: Answer): Effect.Effect<void, Failure> => {
+  const status = answer.status
+  if (status >= 200 && status < 300) return Effect.void
+  if (isBusy(status)) {
+    const retryAfter = (format === "discord" ? discordRetryAfter(answer.body) : undefined) ?? answer.retryAfter
+    const what = status === 429 ? "the webhook is rate limiting herald (HTTP 429)" : `the webhook answered HTTP ${status}`
+    return Effect.fail(failure(true, what, retryAfter))
+  }
+  return Effect.fail(failure(false, permanentReason(format, status, answer.text)))
+}
 
 /** Exponential backoff with jitter, at most `retries` times, never sooner than the server asks. */
 export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
   Layer.effect(
     Notifier,
     Effect.gen(function*() {
-      const client = (yield* HttpClient.HttpClient).pipe(
-        // spans record the full URL, and trace headers have no business at Slack or Discord
-        HttpClient.withTracerDisabledWhen(() => true),
-        HttpClient.withTracerPropagation(false)
-      )
+      // the exchange's guards record no span (spans record the full URL), and without a span
+      // no trace headers go to Slack or Discord either
+      const client = yield* HttpClient.HttpClient
       const format = settings.format ?? detectFormat(Redacted.value(settings.url))
       const policy = settings.retry ?? defaultRetryPolicy
       const timeout = Duration.decode(settings.timeout ?? Duration.seconds(10))
@@ -252,18 +229,16 @@ export const layer = (settings: WebhookSettings): Layer.Layer<Notifier, never, H
         const request = HttpClientRequest.post(Redacted.value(settings.url)).pipe(
           HttpClientRequest.bodyUnsafeJson(payloadFor(format, message, report, notice, settings.origin))
         )
-        let attempts = 0
-        yield* Effect.suspend(() => {
-          attempts++
-          return attempt(client, request, format, timeout)
+        yield* exchange(client, request, {
+          timeout,
+          policy,
+          unanswered,
+          classify: classify(format),
+          retryable: (f: Failure) => f.transient
         }).pipe(
-          Effect.retry(retrySchedule(policy, (f: Failure) => f.transient)),
-          Effect.mapError((f) => {
-            const tooLong = f.retryAfter !== undefined && Duration.greaterThan(f.retryAfter, policy.maxRetryAfter)
-              ? ` and asked herald to wait ${Duration.format(f.retryAfter)}`
-              : ""
-            const tries = attempts > 1 ? ` (after ${attempts} attempts)` : ""
-            return new NotifyFailed({ backend: name, reason: `${f.reason}${tooLong}${tries}` })
+          Effect.mapError(({ attempts, failure: f }) => {
+            const tooLong = waitsTooLong(f, policy) ? ` and asked herald to wait ${Duration.format(f.retryAfter!)}` : ""
+            return new NotifyFailed({ backend: name, reason: `${f.reason}${tooLong}${afterAttempts(attempts)}` })
           })
         )
       })

@@ -27,11 +27,12 @@ import type { Connection } from "../../domain/Connection.js"
 import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
+import { apiUrlIssue } from "../../domain/net.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
-import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
 import { VERSION } from "../../version.js"
-import { type Answer, checkApiUrl, defaultTransient, makeSend, type TransientAnswer } from "../http/exchange.js"
-import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "../http/retry.js"
+import { type Answer, defaultTransient, makeSend, type TransientAnswer } from "../../http/restApi.js"
+import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
+import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -65,15 +66,15 @@ export interface Settings {
  * (primary), a `retry-after` or a "rate limit" message (secondary). Wait for
  * `retry-after`, else until `x-ratelimit-reset`, else (a secondary limit) a minute.
  */
-export const githubTransient: TransientAnswer = (answer, now) => {
+export const githubTransient: TransientAnswer = (answer) => {
   const h = answer.headers
   const exhausted = h["x-ratelimit-remaining"] === "0"
   const limited = answer.status === 429 ||
     (answer.status === 403 && (exhausted || h["retry-after"] !== undefined || /rate limit/i.test(githubSays(answer.body) ?? "")))
-  if (!limited) return defaultTransient(answer, now)
+  if (!limited) return defaultTransient(answer)
   const reset = Number(h["x-ratelimit-reset"])
-  const retryAfter = parseRetryAfter(h["retry-after"], now) ??
-    (exhausted && Number.isFinite(reset) ? Duration.millis(Math.max(0, reset * 1000 - now)) : undefined) ??
+  const retryAfter = answer.retryAfter ??
+    (exhausted && Number.isFinite(reset) ? Duration.millis(Math.max(0, reset * 1000 - answer.receivedAt)) : undefined) ??
     (answer.status === 403 ? Duration.minutes(1) : undefined)
   return { what: `rate limited (HTTP ${answer.status})`, retryAfter }
 }
@@ -124,7 +125,7 @@ const PREFLIGHT_TTL = Duration.minutes(10)
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const urlProblem = checkApiUrl(settings.apiUrl)
+    const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
     if (urlProblem !== undefined) return yield* Effect.dieMessage(`GitHub api_url ${urlProblem}`)
@@ -423,7 +424,7 @@ export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(functio
   const [apiUrl, apiUrlFrom] = section?.api_url !== undefined
     ? [section.api_url, "auth.writeback.github.api_url"]
     : [Option.getOrElse(env.apiUrl, () => DEFAULT_API_URL), Option.isSome(env.apiUrl) ? "GITHUB_API_URL" : "the default API URL"]
-  const problem = checkApiUrl(apiUrl)
+  const problem = apiUrlIssue(apiUrl)
   if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${apiUrl}`)
   const environment = section?.environment
   if (environment !== undefined && environment.trim() === "") {

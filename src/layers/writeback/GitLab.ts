@@ -22,10 +22,11 @@ import type { Connection } from "../../domain/Connection.js"
 import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
+import { apiUrlIssue } from "../../domain/net.js"
 import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
-import { DEFAULT_TIMEOUT } from "../../platforms/providerCall.js"
-import { type Answer, checkApiUrl, makeSend } from "../http/exchange.js"
-import { defaultRetryPolicy, type RetryPolicy } from "../http/retry.js"
+import { type Answer, makeSend } from "../../http/restApi.js"
+import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
+import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { withoutUserinfo } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Scrubber } from "../../services/Scrubber.js"
@@ -65,8 +66,6 @@ export const checkMaskedValue = (value: string): string | undefined => {
 
 /** Older instances accept only the Base64 alphabet plus `@ : . ~` in masked values. */
 const fitsLegacyMaskedAlphabet = (value: string): boolean => /^[A-Za-z0-9+/=@:.~_-]*$/.test(value)
-
-export { checkApiUrl }
 
 // ---- reading GitLab's answers ----------------------------------------------------------
 
@@ -115,7 +114,7 @@ const CREATE_HINT = "(Settings → CI/CD → Variables, masked and protected) an
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const urlProblem = checkApiUrl(settings.apiUrl)
+    const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
     if (urlProblem !== undefined) return yield* Effect.dieMessage(`GitLab api_url ${urlProblem}`)
@@ -401,7 +400,7 @@ export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(functio
       "auth.writeback.gitlab.api_url is not set and CI_API_V4_URL is not in the environment: set the API v4 root, e.g. https://gitlab.example.com/api/v4"
     )
   } else {
-    const problem = checkApiUrl(apiUrl)
+    const problem = apiUrlIssue(apiUrl)
     // CI_API_V4_URL may carry user:password@ (a proxy's login): never repeated
     if (problem !== undefined) issues.push(`${apiUrlFrom} ${problem}: ${withoutUserinfo(apiUrl)}`)
   }

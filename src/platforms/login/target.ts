@@ -5,9 +5,9 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type { HeraldConfig } from "../../domain/Config.js"
-import { type Connection, connectionsOf } from "../../domain/Connection.js"
+import { type Connection, connectionsOf, parseConnectionName } from "../../domain/Connection.js"
 import { UsageError } from "../../domain/errors.js"
-import { DEFAULT_ACCOUNT, isPlatformId, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_ACCOUNT, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
 import { type ConfigEdit, editsFor } from "../../services/ConfigStore.js"
 
 const ACCOUNT = /^[a-z0-9][a-z0-9_-]*$/i
@@ -18,13 +18,11 @@ export const parseLoginTarget = (
   accountFlag: Option.Option<string>,
   command: string
 ): Either.Either<{ readonly platform: PlatformId; readonly account: string }, UsageError> => {
-  const text = raw.trim()
   const usage = (reason: string) => Either.left(new UsageError({ reason }))
-  if (text.startsWith("-")) return usage(`unknown option '${text}'; see 'herald auth ${command} --help'`)
-  const [platform, inline, ...rest] = text.split(":")
-  if (platform === undefined || !isPlatformId(platform) || rest.length > 0 || inline === "") {
-    return usage(`unknown platform '${text}': expected one of ${platformIds.join(", ")} (or platform:account)`)
-  }
+  const named = parseConnectionName(raw, command, (text) =>
+    `unknown platform '${text}': expected one of ${platformIds.join(", ")} (or platform:account)`)
+  if (Either.isLeft(named)) return Either.left(named.left)
+  const { account: inline, platform } = named.right
   const flag = Option.getOrUndefined(accountFlag)
   if (inline !== undefined && flag !== undefined && inline !== flag) {
     return usage(`two accounts given ('${inline}' and --account ${flag}); give one`)

@@ -11,7 +11,9 @@ import { makeReport, type Report } from "../../../src/domain/Status.js"
 import * as Webhook from "../../../src/layers/notifier/Webhook.js"
 import { sendTestAlert } from "../../../src/programs/alertsTest.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../../src/services/Notifier.js"
-import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
+import * as NodeHttp from "../../../src/http/NodeHttp.js"
+import { makeMemoryHttp } from "../../support/memoryHttp.js"
+import { recordingTracer } from "../../support/spans.js"
 
 // ---- a loopback webhook that records what it was sent ----------------------------------
 
@@ -335,6 +337,42 @@ describe("Webhook notifier", () => {
       assert.include(error.reason, "after 4 attempts")
       assert.notInclude(error.reason, URL_TOKEN)
       assert.notInclude(error.reason, base)
+    }))
+
+  it.effect("over an app's own traced client: no span records the URL (its token) and no trace header goes out", () =>
+    Effect.gen(function*() {
+      const { spans, tracer: recording } = yield* recordingTracer
+      // HttpClient.make traces each request, and propagates the trace, by default
+      const http = makeMemoryHttp(() => ({ status: 200 }))
+      yield* Effect.gen(function*() {
+        const notifier = yield* Notifier
+        yield* notifier.notify(report)
+      }).pipe(
+        Effect.withSpan("the app's own work"),
+        Effect.provide(Webhook.layer({ url: urlOf("https://hooks.slack.com/services"), retry: fast }).pipe(Layer.provide(http.layer))),
+        Effect.withTracer(recording)
+      )
+      assert.strictEqual(http.seen.length, 1)
+      assert.isUndefined(http.seen[0]!.headers["traceparent"])
+      assert.isUndefined(http.seen[0]!.headers["b3"])
+      for (const span of spans) assert.notInclude(JSON.stringify([...span.attributes]), URL_TOKEN)
+      assert.deepStrictEqual(spans.filter((s) => s.name !== "the app's own work" && s.name !== "Notifier.notify").map((s) => s.name), [])
+    }))
+
+  it.effect("a plain-http URL off this machine is never posted to: the message would carry the URL's token in clear", () =>
+    Effect.gen(function*() {
+      const http = makeMemoryHttp(() => ({ status: 200 }))
+      const error = yield* Effect.gen(function*() {
+        const notifier = yield* Notifier
+        return yield* notifier.notify(report)
+      }).pipe(
+        Effect.provide(Webhook.layer({ url: Redacted.make(`http://hooks.example.com/${URL_TOKEN}`), retry: fast }).pipe(Layer.provide(http.layer))),
+        Effect.flip
+      )
+      assert.strictEqual(http.seen.length, 0, "nothing was sent")
+      assert.include(error.reason, "must be https")
+      assert.notInclude(error.reason, URL_TOKEN)
+      assert.notInclude(error.reason, "(after")
     }))
 
   it.scopedLive("alerts test sends the test message", () =>

@@ -5,10 +5,11 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type { ConfigError, PreflightFailed, WriteBackFailed } from "../../../src/domain/errors.js"
 import * as GitHub from "../../../src/layers/writeback/GitHub.js"
-import type { RetryPolicy } from "../../../src/layers/http/retry.js"
+import { answerOf } from "../../../src/http/exchange.js"
+import type { RetryPolicy } from "../../../src/http/retry.js"
 import { type GitHubFakeOptions, startGitHubFake } from "../../../sandbox/fakes/github.js"
 import { connection } from "../../support/connections.js"
-import * as NodeHttp from "../../../src/layers/http/NodeHttp.js"
+import * as NodeHttp from "../../../src/http/NodeHttp.js"
 
 const TOKEN = "github_pat_SENTINEL_4f9c2e7d1a"
 const NEW_REFRESH = "rft-SENTINEL-NEW-VALUE-0123456789"
@@ -273,20 +274,21 @@ describe("GitHub write-back", () => {
 
 describe("githubTransient", () => {
   const now = Date.parse("2026-12-02T12:00:00Z")
-  const answer = (status: number, headers: Record<string, string> = {}, message?: string) => ({ status, headers, body: message === undefined ? {} : { message } })
+  const answer = (status: number, headers: Record<string, string> = {}, message?: string) =>
+    answerOf(status, headers, JSON.stringify(message === undefined ? {} : { message }), now)
   const seconds = (a: ReturnType<typeof GitHub.githubTransient>) => (a?.retryAfter === undefined ? undefined : Duration.toSeconds(a.retryAfter))
 
   it("a primary limit waits until x-ratelimit-reset; retry-after wins; a secondary limit without either waits a minute", () => {
-    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }), now)), 90)
-    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "retry-after": "30", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }), now)), 30)
-    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, {}, "You have exceeded a secondary rate limit."), now)), 60)
-    assert.strictEqual(seconds(GitHub.githubTransient(answer(429, { "retry-after": "2" }), now)), 2)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }))), 90)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, { "retry-after": "30", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 90) }))), 30)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(403, {}, "You have exceeded a secondary rate limit."))), 60)
+    assert.strictEqual(seconds(GitHub.githubTransient(answer(429, { "retry-after": "2" }))), 2)
   })
 
   it("a plain 403 (no permission) and a 422 are final; 5xx is transient", () => {
-    assert.isUndefined(GitHub.githubTransient(answer(403, {}, "Resource not accessible by personal access token"), now))
-    assert.isUndefined(GitHub.githubTransient(answer(422), now))
-    assert.strictEqual(GitHub.githubTransient(answer(502), now)?.what, "HTTP 502")
+    assert.isUndefined(GitHub.githubTransient(answer(403, {}, "Resource not accessible by personal access token")))
+    assert.isUndefined(GitHub.githubTransient(answer(422)))
+    assert.strictEqual(GitHub.githubTransient(answer(502))?.what, "HTTP 502")
   })
 })
 

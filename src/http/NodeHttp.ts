@@ -10,8 +10,9 @@
  * where Instagram sends its token. This client forks nothing, records no span, reads the
  * body into memory (bounded, see MAX_BODY) and is interrupted by destroying the socket.
  * It never follows a redirect: a 3xx is an answer like any other. It enforces a deadline
- * itself when asked (`requestDeadline`), which costs a timer where Effect.timeout costs two
- * fibers and a race — most of what a provider call spent on top of the request.
+ * itself, given as an option of the client (`make`, `withDeadlines`), which costs a timer
+ * where Effect.timeout costs two fibers and a race — most of what a provider call spent on
+ * top of the request.
  *
  * Every part of herald that speaks HTTP (refreshers, GitLab, webhooks, doctor, login)
  * gets this client from the app layer; tests and embedding apps provide their own.
@@ -29,7 +30,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
@@ -45,25 +45,18 @@ export const MAX_BODY = 4 * 1024 * 1024
 const decoder = new TextDecoder()
 
 /**
- * The deadline for each request made where this is set (Effect.locally): the whole
- * exchange, answer read to its end, or the request fails with DeadlineExceeded as its
- * cause. Only clients marked `enforcesDeadline` read it; callers check the mark.
+ * How long a request may take, given to the client when it is made (`make`, `withDeadlines`):
+ * `deadline` for the whole exchange, answer read to its end, or the request fails with
+ * DeadlineExceeded as its cause. `answerWithin`: once the whole request has been written,
+ * how long in all to wait for its answer (at least `deadline`). For a single-use refresh
+ * token, giving up on an answer that is merely late throws away the only copy of the new
+ * token, so such calls wait longer once the platform has the request; before that,
+ * `deadline` alone applies.
  */
-export const requestDeadline: FiberRef.FiberRef<Duration.Duration | undefined> = globalValue(
-  Symbol.for("herald/NodeHttp/requestDeadline"),
-  () => FiberRef.unsafeMake<Duration.Duration | undefined>(undefined)
-)
-
-/**
- * Once the whole request has been written, how long in all to wait for its answer (at
- * least `requestDeadline`). For a single-use refresh token, giving up on an answer that is
- * merely late throws away the only copy of the new token, so such calls wait longer once
- * the platform has the request; before that, `requestDeadline` alone applies.
- */
-export const answerDeadline: FiberRef.FiberRef<Duration.Duration | undefined> = globalValue(
-  Symbol.for("herald/NodeHttp/answerDeadline"),
-  () => FiberRef.unsafeMake<Duration.Duration | undefined>(undefined)
-)
+export interface Deadlines {
+  readonly deadline?: Duration.Duration | undefined
+  readonly answerWithin?: Duration.Duration | undefined
+}
 
 const sentMark: unique symbol = Symbol.for("herald/NodeHttp/requestSent")
 
@@ -79,13 +72,18 @@ export const requestWasSent = (error: HttpClientError.HttpClientError): boolean 
 const marked = <E extends HttpClientError.HttpClientError>(error: E, sent: boolean): E =>
   Object.defineProperty(error, sentMark, { value: sent, enumerable: false })
 
-/** Present (true) on a client that enforces `requestDeadline` itself. */
-export const enforcesDeadline: unique symbol = Symbol.for("herald/NodeHttp/enforcesDeadline")
+const rebuild: unique symbol = Symbol.for("herald/NodeHttp/withDeadlines")
 
-export const clientEnforcesDeadline = (client: HttpClient.HttpClient): boolean =>
-  (client as unknown as Record<symbol, unknown>)[enforcesDeadline] === true
+/**
+ * The same client (same kept-alive sockets) enforcing these deadlines itself, or undefined
+ * when `client` is not one of herald's (then the caller bounds the exchange some other way).
+ */
+export const withDeadlines = (client: HttpClient.HttpClient, deadlines: Deadlines): HttpClient.HttpClient | undefined => {
+  const again = (client as unknown as Record<symbol, unknown>)[rebuild]
+  return typeof again === "function" ? (again as (d: Deadlines) => HttpClient.HttpClient)(deadlines) : undefined
+}
 
-/** The cause of a request that did not complete within its `requestDeadline`. */
+/** The cause of a request that did not complete within its deadline. */
 export class DeadlineExceeded extends Error {
   readonly _tag = "DeadlineExceeded"
   constructor(readonly millis: number) {
@@ -321,35 +319,58 @@ const attemptFailure = (error: HttpClientError.HttpClientError): string => {
   return `${error.reason.toLowerCase()} error${code}`
 }
 
-/** The client over these agents (exported for tests that bring their own agents). */
-export const make = (agents: Agents): HttpClient.HttpClient => {
+const millis = (d: Duration.Duration | undefined) => (d === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(d))))
+
+/**
+ * The client over these agents, with these deadlines (none: no deadline of its own).
+ * Exported for tests that bring their own agents.
+ */
+export const make = (agents: Agents, deadlines: Deadlines = {}): HttpClient.HttpClient =>
+  over(agents, millis(deadlines.deadline), millis(deadlines.answerWithin), new Map())
+
+/** The clients over one set of agents, one per pair of deadlines (a run asks for the same few again and again). */
+const over = (
+  agents: Agents,
+  deadline: number | undefined,
+  answerWithin: number | undefined,
+  siblings: Map<string, HttpClient.HttpClient>
+): HttpClient.HttpClient => {
   const client = HttpClient.makeWith(
     (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-      Effect.flatMap(effect, (request) =>
-        Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) => {
-          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-          if (Either.isLeft(url)) {
-            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-          }
-          const millis = (d: Duration.Duration | undefined) => (d === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(d))))
-          const deadline = millis(fiber.getFiberRef(requestDeadline))
-          const answerWithin = millis(fiber.getFiberRef(answerDeadline))
-          const body = request.body
-          const go = (open: Open) =>
-            body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
-              ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline, answerWithin))
-              : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
-          const exchange = url.right.protocol === "https:"
-            ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
-            : go((u, o) => http.request(u, { ...o, agent: agents.http }))
-          // `--log-level debug`: one line per attempt; checked here so a normal run pays nothing
-          return LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+      Effect.flatMap(effect, (request): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+        if (Either.isLeft(url)) {
+          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+        }
+        const body = request.body
+        const go = (open: Open) =>
+          body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
+            ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline, answerWithin))
+            : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
+        const exchange = url.right.protocol === "https:"
+          ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
+          : go((u, o) => http.request(u, { ...o, agent: agents.http }))
+        // `--log-level debug`: one line per attempt; checked here so a normal run pays nothing
+        return Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
+          LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
             ? logged(exchange, request.method, url.right)
             : exchange
-        })),
+        )
+      }),
     Effect.succeed
   )
-  return Object.assign(client, { [enforcesDeadline]: true })
+  const withThese = (next: Deadlines): HttpClient.HttpClient => {
+    const d = millis(next.deadline)
+    const a = millis(next.answerWithin)
+    const key = `${d}/${a}`
+    let found = siblings.get(key)
+    if (found === undefined) {
+      found = over(agents, d, a, siblings)
+      siblings.set(key, found)
+    }
+    return found
+  }
+  return Object.assign(client, { [rebuild]: withThese })
 }
 
 /** Kept-alive agents for the life of the layer; their sockets are closed when it ends. */

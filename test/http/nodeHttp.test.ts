@@ -1,5 +1,5 @@
 /**
- * herald's own HttpClient (src/layers/http/NodeHttp.ts) against real loopback servers:
+ * herald's own HttpClient (src/http/NodeHttp.ts) against real loopback servers:
  * what reaches the server, what comes back, and what happens when the other side
  * misbehaves (refuses, hangs, breaks off, sends too much, redirects).
  */
@@ -19,16 +19,10 @@ import * as https from "node:https"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { AddressInfo } from "node:net"
-import {
-  clientEnforcesDeadline,
-  isDeadlineExceeded,
-  MAX_BODY,
-  layer as NodeHttpLayer,
-  requestDeadline
-} from "../../../src/layers/http/NodeHttp.js"
-import { formPost, providerCall } from "../../../src/platforms/providerCall.js"
-import { connection } from "../../support/connections.js"
-import { describeHttpFailure, networkErrorCode } from "../../../src/layers/http/networkError.js"
+import { isDeadlineExceeded, MAX_BODY, layer as NodeHttpLayer, requestWasSent, withDeadlines } from "../../src/http/NodeHttp.js"
+import { formPost, providerCall } from "../../src/platforms/providerCall.js"
+import { connection } from "../support/connections.js"
+import { describeHttpFailure, networkErrorCode } from "../../src/http/networkError.js"
 
 interface Seen {
   readonly method: string
@@ -201,21 +195,47 @@ describe("NodeHttp client", () => {
       assert.strictEqual(Buffer.concat(Chunk.toReadonlyArray(chunks)).toString(), "abc")
     }).pipe(Effect.scoped))
 
-  it.live("requestDeadline: the client gives up itself, with DeadlineExceeded, and closes the socket", () =>
+  it.live("a deadline given to the client: it gives up itself, with DeadlineExceeded, and closes the socket", () =>
     Effect.gen(function*() {
       const server = yield* serve(() => {
         // never answers
       })
       const started = Date.now()
       const error = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => {
-        assert.isTrue(clientEnforcesDeadline(client))
-        return client.get(`${server.base}/hang`)
-      })).pipe(Effect.locally(requestDeadline, Duration.millis(150)), Effect.flip)
+        const timed = withDeadlines(client, { deadline: Duration.millis(150) })
+        assert.isDefined(timed, "herald's client keeps deadlines itself")
+        return timed!.get(`${server.base}/hang`)
+      })).pipe(Effect.flip)
       assert.isTrue(isDeadlineExceeded(error))
       assert.isAtLeast(Date.now() - started, 140)
       yield* Effect.sleep("100 millis")
       assert.deepStrictEqual(server.closed, [0])
     }).pipe(Effect.scoped))
+
+  it.live("answerWithin: once the request is out, a late answer is still waited for, up to that longer deadline", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url === "/late") setTimeout(() => res.writeHead(200).end("{}"), 250)
+      })
+      const deadlines = { deadline: Duration.millis(100), answerWithin: Duration.millis(400) }
+      const late = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => withDeadlines(client, deadlines)!.post(`${server.base}/late`)))
+      assert.strictEqual(late.status, 200)
+      const started = Date.now()
+      const never = yield* run(Effect.flatMap(HttpClient.HttpClient, (client) => withDeadlines(client, deadlines)!.post(`${server.base}/never`))).pipe(Effect.flip)
+      assert.isTrue(isDeadlineExceeded(never))
+      assert.isTrue(requestWasSent(never))
+      assert.isAtLeast(Date.now() - started, 390)
+    }).pipe(Effect.scoped))
+
+  it.live("withDeadlines: the same deadlines give the same client; a client that is not herald's gets none", () =>
+    Effect.gen(function*() {
+      const client = yield* run(HttpClient.HttpClient)
+      const a = withDeadlines(client, { deadline: Duration.seconds(1) })
+      assert.strictEqual(withDeadlines(client, { deadline: Duration.seconds(1) }), a)
+      assert.strictEqual(withDeadlines(a!, { deadline: Duration.seconds(1) }), a)
+      assert.notStrictEqual(withDeadlines(client, { deadline: Duration.seconds(2) }), a)
+      assert.isUndefined(withDeadlines(HttpClient.make(() => Effect.die("unused")), { deadline: Duration.seconds(1) }))
+    }))
 
   it.live("a provider call over this client times out per attempt, retries, and says how long it waited", () =>
     Effect.gen(function*() {
