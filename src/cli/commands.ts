@@ -136,9 +136,14 @@ export const makeCli = (
       Command.provide((args) => makeLayer(args.config))
     )
 
-  const token = Command.make("token", {
+  // `auth token` and `auth logout` act on exactly one connection
+  const oneConnectionArgs = {
     target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
-    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional)
+  }
+
+  const token = Command.make("token", {
+    ...oneConnectionArgs,
     config,
     json: Options.boolean("json").pipe(Options.withDescription("print { platform, account, accessToken, expiresAt } as JSON"))
   }, (args) =>
@@ -163,8 +168,7 @@ export const makeCli = (
     )
 
   const logoutCommand = Command.make("logout", {
-    target: Args.text({ name: "target" }).pipe(Args.withDescription("a platform (x) or one account (x:brand)")),
-    account: Options.text("account").pipe(Options.withDescription("the account, as x:brand says it"), Options.optional),
+    ...oneConnectionArgs,
     config,
     json,
     yes: Options.boolean("yes").pipe(Options.withDescription("remove without asking (needed where there is no terminal to ask on)"))
