@@ -17,16 +17,18 @@ import { AlertMemory, AlertMemoryError } from "../../services/AlertMemory.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { atomicWrite, fsReason } from "../fs/atomicWrite.js"
 import { stateDir, storeKey } from "../journal/stateDir.js"
+import { storeFilesFor } from "../journal/storeFiles.js"
 
 /**
  * Where one config's alert memory lives: `$HERALD_ALERT_STATE_DIR`, else herald's state
- * folder (beside the lock and the journal), named after the config file.
+ * folder, named after the real config file (symlinks resolved, as for the lock and the
+ * journal), so a config reached through a link and by its own path shares one memory.
  */
 export const alertMemoryPath = (configFile: string): Effect.Effect<string> =>
   Config.option(Config.nonEmptyString("HERALD_ALERT_STATE_DIR")).pipe(
     Effect.orElseSucceed(() => Option.none<string>()),
     Effect.flatMap(Option.match({ onNone: () => stateDir, onSome: (dir) => Effect.succeed(path.resolve(dir)) })),
-    Effect.map((dir) => path.join(dir, `alerts-${storeKey(configFile)}.json`))
+    Effect.flatMap((dir) => Effect.map(storeFilesFor(configFile), ({ real }) => path.join(dir, `alerts-${storeKey(real)}.json`)))
   )
 
 const decode = Schema.decodeUnknownEither(Schema.parseJson(AlertMemoryState))

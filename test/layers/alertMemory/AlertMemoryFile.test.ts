@@ -62,4 +62,19 @@ describe("AlertMemoryFile", () => {
       )
       assert.strictEqual(cached, `/cache/herald-alerts/alerts-${key}.json`)
     }))
+
+  it.effect("a config reached through a symlink shares the memory of its real file (one alert, not one per path)", () =>
+    Effect.gen(function*() {
+      const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "herald-alerts-link-")))
+      const real = path.join(dir, "dotfiles", "herald.yaml")
+      fs.mkdirSync(path.dirname(real))
+      fs.writeFileSync(real, "platforms: {}\n")
+      const link = path.join(dir, "config.yaml")
+      fs.symlinkSync(real, link)
+      const env = Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["XDG_STATE_HOME", path.join(dir, "state")]])))
+      const viaLink = yield* AlertMemoryFile.alertMemoryPath(link).pipe(env)
+      const direct = yield* AlertMemoryFile.alertMemoryPath(real).pipe(env)
+      fs.rmSync(dir, { recursive: true, force: true })
+      assert.strictEqual(viaLink, direct)
+    }))
 })
