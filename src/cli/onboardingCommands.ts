@@ -14,12 +14,14 @@ import type * as Layer from "effect/Layer"
 import { scrubbed } from "./scrubbed.js"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { genericIdsOf } from "../domain/Config.js"
 import { type ConfigError, UsageError } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
 import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
+import { AppConfig } from "../services/AppConfig.js"
 import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 
@@ -114,7 +116,9 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
     (args) =>
       boundary(
         Effect.gen(function*() {
-          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "login"))
+          const target = yield* fromEither(
+            parseLoginTarget(args.platform, args.account, "login", genericIdsOf((yield* AppConfig).config))
+          )
           const timeout = yield* Option.match(args.timeout, {
             onNone: () => Effect.succeed(DEFAULT_LOGIN_TIMEOUT),
             onSome: (text) =>
@@ -161,7 +165,9 @@ export const makeOnboardingCommands = <S, R>(makeLayer: (configFlag: Option.Opti
     (args) =>
       boundary(
         Effect.gen(function*() {
-          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "set"))
+          const target = yield* fromEither(
+            parseLoginTarget(args.platform, args.account, "set", genericIdsOf((yield* AppConfig).config))
+          )
           yield* setSecrets(
             { ...target, expiresAt: args.expiresAt, refreshExpiresAt: args.refreshExpiresAt, configFlag: args.config },
             secretSource

@@ -5,7 +5,6 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -13,6 +12,7 @@ import * as Schema from "effect/Schema"
 import type { SecretMissing } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import type { HealthCheck, RefreshContext } from "../services/Refreshers.js"
+import { introspectedExpiry, IntrospectionAnswer } from "./oauth2/introspect.js"
 import { healthClassify, healthOf, healthRetryPolicy, probe } from "./health.js"
 import { dateOnly, formatInstant, parseInstant } from "./policy.js"
 import { type Classify, classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
@@ -108,11 +108,6 @@ export const verifyInstagram = (client: HttpClient.HttpClient, ctx: RefreshConte
     })
   })
 
-const Introspection = Schema.Struct({
-  active: Schema.Boolean,
-  status: Schema.optional(Schema.String),
-  expires_at: Schema.optional(Schema.Number)
-})
 
 /**
  * LinkedIn: introspection when the app credentials are at hand (it needs no member scope
@@ -141,14 +136,12 @@ export const verifyLinkedIn = (
           })
         ),
         classify,
-        success: Introspection,
+        success: IntrospectionAnswer,
         retry: healthRetryPolicy
       }).pipe(Effect.option)
       if (Option.isSome(found)) {
         const body = found.value
-        const at = body.expires_at !== undefined && body.expires_at > 0
-          ? DateTime.make(body.expires_at * 1000).pipe(Option.map(DateTime.toUtc))
-          : known
+        const at = Option.orElse(introspectedExpiry(body), () => known)
         const expiresAt = Option.match(at, { onNone: () => ({}), onSome: (d) => ({ expiresAt: formatInstant(d) }) })
         const status = body.status ?? (body.active ? "active" : "inactive")
         if (body.active && status === "active") {

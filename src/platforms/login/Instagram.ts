@@ -16,7 +16,8 @@ import * as Schema from "effect/Schema"
 import { defaults, endpoints } from "../Instagram.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { type Classify, classifyGraphError, endpointOf, formPost, NonEmpty, providerCall } from "../providerCall.js"
-import { clientSecretOf, codeGrant } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 const ShortLived = Schema.Struct({

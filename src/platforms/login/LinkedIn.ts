@@ -13,7 +13,8 @@ import * as Option from "effect/Option"
 import { accessLifetime, classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { endpointOf, formPost, providerCall } from "../providerCall.js"
-import { clientSecretOf, codeGrant } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }

@@ -12,7 +12,8 @@ import * as Option from "effect/Option"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { endpointOf, formPost, providerCall } from "../providerCall.js"
 import { classifyGoogle, endpoints, TokenResponse } from "../YouTube.js"
-import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }

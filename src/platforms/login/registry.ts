@@ -1,5 +1,8 @@
 /** The login flow of each platform. Adding a platform = a module in this folder + one line here. */
-import type { PlatformId } from "../../domain/Platform.js"
+import * as Either from "effect/Either"
+import type { Connection } from "../../domain/Connection.js"
+import { type BuiltinPlatformId, isBuiltinPlatform, platformIds } from "../../domain/Platform.js"
+import { genericLogin } from "../oauth2/Generic.js"
 import type { LoginSpec } from "./flow.js"
 import * as Instagram from "./Instagram.js"
 import * as LinkedIn from "./LinkedIn.js"
@@ -7,10 +10,22 @@ import * as TikTok from "./TikTok.js"
 import * as X from "./X.js"
 import * as YouTube from "./YouTube.js"
 
-export const loginSpecs: Readonly<Record<PlatformId, LoginSpec>> = {
+export const loginSpecs: Readonly<Record<BuiltinPlatformId, LoginSpec>> = {
   instagram: Instagram.login,
   youtube: YouTube.login,
   tiktok: TikTok.login,
   linkedin: LinkedIn.login,
   x: X.login
+}
+
+/** The login of a connection: its built-in platform's, or its generic provider's; Left says why there is none. */
+export const loginSpecFor = (connection: Connection): Either.Either<LoginSpec, string> => {
+  if (isBuiltinPlatform(connection.platform)) return Either.right(loginSpecs[connection.platform])
+  if (connection.provider === undefined) {
+    return Either.left(
+      `unknown platform '${connection.platform}': expected one of ${platformIds.join(", ")}, or a generic OAuth 2.0 provider ` +
+        `defined in the config (platforms.${connection.platform} with type: oauth2 and endpoints)`
+    )
+  }
+  return genericLogin(connection.platform, connection.provider, connection)
 }

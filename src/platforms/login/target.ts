@@ -4,26 +4,34 @@
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { HeraldConfig } from "../../domain/Config.js"
+import { type HeraldConfig, sectionOf } from "../../domain/Config.js"
 import { type Connection, connectionsOf } from "../../domain/Connection.js"
 import { UsageError } from "../../domain/errors.js"
-import { DEFAULT_ACCOUNT, isPlatformId, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_ACCOUNT, isBuiltinPlatform, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
 import { type ConfigEdit, editsFor } from "../../services/ConfigStore.js"
 
 const ACCOUNT = /^[a-z0-9][a-z0-9_-]*$/i
 
-/** Pure: `tiktok`, `x:brand`, or `x` with `--account brand`. */
+/**
+ * Pure: `tiktok`, `x:brand`, or `x` with `--account brand`. `generic` are the generic
+ * providers the config defines: one must be defined (its endpoints) before a login.
+ */
 export const parseLoginTarget = (
   raw: string,
   accountFlag: Option.Option<string>,
-  command: string
+  command: string,
+  generic: ReadonlyArray<string> = []
 ): Either.Either<{ readonly platform: PlatformId; readonly account: string }, UsageError> => {
   const text = raw.trim()
   const usage = (reason: string) => Either.left(new UsageError({ reason }))
   if (text.startsWith("-")) return usage(`unknown option '${text}'; see 'herald auth ${command} --help'`)
   const [platform, inline, ...rest] = text.split(":")
-  if (platform === undefined || !isPlatformId(platform) || rest.length > 0 || inline === "") {
-    return usage(`unknown platform '${text}': expected one of ${platformIds.join(", ")} (or platform:account)`)
+  if (platform === undefined || !(isBuiltinPlatform(platform) || generic.includes(platform)) || rest.length > 0 || inline === "") {
+    const known = [...platformIds, ...generic].join(", ")
+    return usage(
+      `unknown platform '${text}': expected one of ${known} (or platform:account); ` +
+        "a generic OAuth 2.0 provider is first defined in the config (platforms.<id> with type: oauth2 and endpoints)"
+    )
   }
   const flag = Option.getOrUndefined(accountFlag)
   if (inline !== undefined && flag !== undefined && inline !== flag) {
@@ -40,7 +48,7 @@ export const parseLoginTarget = (
  * endpoints) inherited exactly as `connectionsOf` does.
  */
 export const connectionFor = (config: HeraldConfig, platform: PlatformId, account: string): Connection => {
-  const section = config.platforms?.[platform] ?? {}
+  const section = sectionOf(config, platform) ?? {}
   const accounts = section.accounts ?? {}
   const listed: HeraldConfig = {
     platforms: {
@@ -74,7 +82,7 @@ export const registrationEdits = (
   appId: Option.Option<{ readonly key: SecretKey; readonly value: string }>,
   metadataWritten: boolean
 ): ReadonlyArray<ConfigEdit> =>
-  isListed(config, connection) || metadataWritten || config.platforms?.[connection.platform]?.enabled === false
+  isListed(config, connection) || metadataWritten || sectionOf(config, connection.platform)?.enabled === false
     ? []
     : Option.match(appId, {
       onNone: () => [],
@@ -83,6 +91,6 @@ export const registrationEdits = (
 
 /** Pure: what to say when the platform is switched off in the config. */
 export const disabledNote = (config: HeraldConfig, platform: PlatformId): Option.Option<string> =>
-  config.platforms?.[platform]?.enabled === false
+  sectionOf(config, platform)?.enabled === false
     ? Option.some(`platforms.${platform}.enabled is false: herald auth refresh skips ${platform} until you set it to true`)
     : Option.none()
