@@ -1,0 +1,203 @@
+/**
+ * Issue 15: herald's standard OAuth 2.0 core, run as the built CLI against a certified,
+ * independently written authorization server (oidc-provider on loopback): a generic
+ * provider with all three client authentication methods, rotating and non-rotating
+ * refresh, a revoked grant, `invalid_client` with reserved and non-Latin-1 secrets, and
+ * X / YouTube / LinkedIn (partner) refresh pointed at the same server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  assertBuilt,
+  describeRun,
+  type HeraldRun,
+  leakedSecrets,
+  makeWorkspace,
+  reportOf,
+  statusOf
+} from "../e2e/support/runHerald.js"
+import { type CertifiedServer, clients, SPECIAL_SECRET, startCertifiedServer, type TestClient, UNICODE_SECRET } from "./support/certifiedServer.js"
+
+beforeAll(assertBuilt)
+
+let idp: CertifiedServer
+beforeAll(async () => {
+  idp = await startCertifiedServer()
+})
+afterAll(() => idp.close())
+
+/** A generic provider's section, its refresh token in the config file (where a rotation writes it back). */
+const generic = (id: string, c: TestClient, refreshToken: string, extra = "") =>
+  [
+    `  ${id}:`,
+    "    type: oauth2",
+    `    client_auth: ${c.method}`,
+    `    client_id: ${c.id}`,
+    `    refresh_token: ${JSON.stringify(refreshToken)}`,
+    `    endpoints: { token: "${idp.tokenUrl}", introspect: "${idp.introspectUrl}" }`,
+    ...(extra === "" ? [] : [extra])
+  ].join("\n")
+
+const secretEnv = (id: string, c: TestClient): Record<string, string> =>
+  "secret" in c && c.secret !== undefined ? { [`${id.toUpperCase().replace(/-/g, "_")}_CLIENT_SECRET`]: c.secret } : {}
+
+const configOf = (sections: ReadonlyArray<string>) => `platforms:\n${sections.join("\n")}\n`
+
+const noLeaks = (run: HeraldRun, secrets: ReadonlyArray<string>) =>
+  expect(leakedSecrets(run, [...secrets, SPECIAL_SECRET, UNICODE_SECRET]), describeRun(run)).toEqual([])
+
+describe("generic provider against a certified server (built CLI)", { timeout: 60_000 }, () => {
+  it("all three client auth methods, rotating and not: rotations persisted, echoes kept, the next run starts from them", async () => {
+    const ws = await makeWorkspace()
+    const setups = [
+      ["idp-basic", clients.basicRotating],
+      ["idp-basic-static", clients.basicStatic],
+      ["idp-post", clients.postStatic],
+      ["idp-post-rotating", clients.postRotating],
+      ["idp-public", clients.publicRotating]
+    ] as const
+    const seeds = await Promise.all(setups.map(([, c]) => idp.issueRefreshToken(c)))
+    await ws.writeConfig(configOf(setups.map(([id, c], i) => generic(id, c, seeds[i]!))))
+    const env = Object.assign({}, ...setups.map(([id, c]) => secretEnv(id, c))) as Record<string, string>
+
+    const first = await ws.herald(["auth", "refresh", "--json"], { env })
+    expect(first.code, describeRun(first)).toBe(0)
+    const report = reportOf(first)
+    const config1 = (await ws.readConfig()).platforms!
+    for (const [i, [id, c]] of setups.entries()) {
+      const status = statusOf(report, id)
+      const stored = config1[id]!["refresh_token"] as string
+      if (c.rotating) {
+        expect(status.action, JSON.stringify(status)).toBe("rotated")
+        expect(stored).not.toBe(seeds[i])
+        expect(await idp.isLive(stored)).toBe(true)
+        expect(await idp.isLive(seeds[i]!)).toBe(false)
+      } else {
+        expect(status.action, JSON.stringify(status)).toBe("refreshed")
+        expect(status.detail).toContain("refresh token back, so it is kept")
+        expect(stored).toBe(seeds[i])
+      }
+      expect(status.expiresAt, JSON.stringify(status)).toBeDefined()
+    }
+    noLeaks(first, [...seeds, ...Object.values(config1).map((s) => String(s?.["refresh_token"]))])
+
+    // the Basic credentials arrived form-encoded (RFC 6749 §2.3.1): the server decoded the special secret
+    const basic = idp.tokenRequests.map((r) => r.authorization).filter((a) => a !== undefined)
+    expect(basic.map((a) => Buffer.from(a.replace(/^Basic /, ""), "base64").toString("utf8"))).toContain(
+      "herald-basic:s3cr%2Bt%2F%3D%25%3Ax"
+    )
+
+    const second = await ws.herald(["auth", "refresh", "--json"], { env })
+    expect(second.code, describeRun(second)).toBe(0)
+    for (const [id, c] of setups) expect(statusOf(reportOf(second), id).action).toBe(c.rotating ? "rotated" : "refreshed")
+
+    // verify: RFC 7662 introspection of the stored access token, with its exp
+    const verify = await ws.herald(["auth", "verify", "idp-basic", "--json"], { env })
+    expect(verify.code, describeRun(verify)).toBe(0)
+    const checked = JSON.parse(verify.stdout) as { statuses: ReadonlyArray<{ health: string; expiresAt?: string }> }
+    expect(checked.statuses[0]!.health).toBe("ok")
+    expect(Date.parse(checked.statuses[0]!.expiresAt!)).toBeGreaterThan(Date.now())
+  })
+
+  it("a revoked grant is reauth-required for that connection only", async () => {
+    const ws = await makeWorkspace()
+    const revoked = await idp.issueRefreshToken(clients.basicStatic)
+    const fine = await idp.issueRefreshToken(clients.postStatic)
+    await idp.revokeGrantOf(revoked)
+    await ws.writeConfig(configOf([generic("revoked", clients.basicStatic, revoked), generic("fine", clients.postStatic, fine)]))
+    const run = await ws.herald(["auth", "refresh", "--json"], {
+      env: { ...secretEnv("revoked", clients.basicStatic), ...secretEnv("fine", clients.postStatic) }
+    })
+    expect(run.code, describeRun(run)).toBe(1)
+    const report = reportOf(run)
+    expect(statusOf(report, "revoked").action).toBe("reauth-required")
+    expect(statusOf(report, "revoked").detail).toContain("herald auth login revoked")
+    expect(statusOf(report, "fine").action).toBe("refreshed")
+    noLeaks(run, [revoked, fine])
+  })
+
+  it("invalid_client with a reserved-character or non-Latin-1 secret: that connection fails, the run does not crash", async () => {
+    const ws = await makeWorkspace()
+    const wrongSpecial = await idp.issueRefreshToken(clients.basicRotating)
+    const wrongUnicode = await idp.issueRefreshToken(clients.basicStatic)
+    const wrongUnicodePost = await idp.issueRefreshToken(clients.postStatic)
+    const right = await idp.issueRefreshToken(clients.basicRotating)
+    await ws.writeConfig(configOf([
+      generic("wrong-special", clients.basicRotating, wrongSpecial),
+      generic("wrong-unicode", clients.basicStatic, wrongUnicode),
+      generic("wrong-unicode-post", clients.postStatic, wrongUnicodePost),
+      generic("right", clients.basicRotating, right)
+    ]))
+    const run = await ws.herald(["auth", "refresh", "--json"], {
+      env: {
+        WRONG_SPECIAL_CLIENT_SECRET: "s3cr+t/=%:y",
+        WRONG_UNICODE_CLIENT_SECRET: UNICODE_SECRET,
+        WRONG_UNICODE_POST_CLIENT_SECRET: UNICODE_SECRET,
+        RIGHT_CLIENT_SECRET: SPECIAL_SECRET
+      }
+    })
+    expect(run.code, describeRun(run)).toBe(1)
+    const report = reportOf(run)
+    for (const id of ["wrong-special", "wrong-unicode", "wrong-unicode-post"]) {
+      const status = statusOf(report, id)
+      expect(status.action).toBe("failed")
+      expect(status.detail, status.detail).toContain("rejected the app's client credentials")
+      expect(status.detail).toContain(`${id.toUpperCase().replace(/-/g, "_")}_CLIENT_SECRET`)
+    }
+    expect(statusOf(report, "wrong-special").detail).toContain("invalid_client")
+    expect(statusOf(report, "wrong-unicode-post").detail).toContain("invalid_client")
+    // RFC 6749 Appendix A allows only VSCHAR in a secret: the server decoded the Basic header and
+    // refused the decoded secret (invalid_request) — herald encoded it rather than crashing
+    expect(statusOf(report, "wrong-unicode").detail).toMatch(/invalid_client|invalid_request/)
+    expect(statusOf(report, "right").action).toBe("rotated")
+    // a refused client spent nothing: its refresh token still works
+    expect(await idp.isLive(wrongUnicode)).toBe(true)
+    noLeaks(run, [wrongSpecial, wrongUnicode, wrongUnicodePost, right, "s3cr+t/=%:y"])
+  })
+})
+
+describe("built-in platforms pointed at the certified server (built CLI)", { timeout: 60_000 }, () => {
+  it("X (confidential, Basic with a reserved-character secret) rotates; YouTube and LinkedIn (partner) refresh", async () => {
+    const ws = await makeWorkspace()
+    const x = await idp.issueRefreshToken(clients.basicRotating)
+    const youtube = await idp.issueRefreshToken(clients.postStatic)
+    const linkedin = await idp.issueRefreshToken(clients.postRotating)
+    await ws.writeConfig([
+      "platforms:",
+      "  x:",
+      `    client_id: ${clients.basicRotating.id}`,
+      `    refresh_token: ${JSON.stringify(x)}`,
+      `    endpoints: { token: "${idp.tokenUrl}" }`,
+      "  youtube:",
+      `    client_id: ${clients.postStatic.id}`,
+      `    refresh_token: ${JSON.stringify(youtube)}`,
+      `    endpoints: { token: "${idp.tokenUrl}" }`,
+      "  linkedin:",
+      `    client_id: ${clients.postRotating.id}`,
+      `    refresh_token: ${JSON.stringify(linkedin)}`,
+      `    endpoints: { token: "${idp.tokenUrl}" }`,
+      ""
+    ].join("\n"))
+    const env = {
+      X_CLIENT_SECRET: clients.basicRotating.secret,
+      YOUTUBE_CLIENT_SECRET: clients.postStatic.secret,
+      LINKEDIN_CLIENT_SECRET: clients.postRotating.secret
+    }
+    const run = await ws.herald(["auth", "refresh", "--json"], { env })
+    expect(run.code, describeRun(run)).toBe(0)
+    const report = reportOf(run)
+    expect(statusOf(report, "x").action).toBe("rotated")
+    expect(statusOf(report, "youtube").action).toBe("healthy")
+    expect(statusOf(report, "linkedin").action).toBe("rotated")
+    const stored = (await ws.readConfig()).platforms!
+    expect(await idp.isLive(String(stored["x"]!["refresh_token"]))).toBe(true)
+    expect(stored["youtube"]!["refresh_token"]).toBe(youtube)
+    noLeaks(run, [x, youtube, linkedin])
+
+    // YouTube's verify with only endpoints.token overridden: the minted token goes to no Google host
+    const verify = await ws.herald(["auth", "verify", "youtube", "--json"], { env })
+    expect(verify.code, describeRun(verify)).toBe(0)
+    const checked = JSON.parse(verify.stdout) as { statuses: ReadonlyArray<{ health: string; detail: string }> }
+    expect(checked.statuses[0]!.health).toBe("ok")
+    expect(checked.statuses[0]!.detail).toContain("endpoints.health")
+  })
+})
