@@ -200,4 +200,33 @@ describe("built-in platforms pointed at the certified server (built CLI)", { tim
     expect(checked.statuses[0]!.health).toBe("ok")
     expect(checked.statuses[0]!.detail).toContain("endpoints.health")
   })
+
+  it("X with a non-Latin-1 client secret: encoded, refused for X alone; the run goes on (no crash, exit 1 not 70)", async () => {
+    const ws = await makeWorkspace()
+    const x = await idp.issueRefreshToken(clients.basicRotating)
+    const youtube = await idp.issueRefreshToken(clients.postStatic)
+    await ws.writeConfig([
+      "platforms:",
+      "  x:",
+      `    client_id: ${clients.basicRotating.id}`,
+      `    refresh_token: ${JSON.stringify(x)}`,
+      `    endpoints: { token: "${idp.tokenUrl}" }`,
+      "  youtube:",
+      `    client_id: ${clients.postStatic.id}`,
+      `    refresh_token: ${JSON.stringify(youtube)}`,
+      `    endpoints: { token: "${idp.tokenUrl}" }`,
+      ""
+    ].join("\n"))
+    const run = await ws.herald(["auth", "refresh", "--json"], {
+      env: { X_CLIENT_SECRET: UNICODE_SECRET, YOUTUBE_CLIENT_SECRET: clients.postStatic.secret }
+    })
+    expect(run.code, describeRun(run)).toBe(1)
+    const report = reportOf(run)
+    expect(statusOf(report, "x").action).toBe("failed")
+    expect(statusOf(report, "x").detail).toContain("X_CLIENT_SECRET")
+    expect(statusOf(report, "youtube").action).toBe("healthy")
+    // nothing was spent: the refused request never reached the grant
+    expect(await idp.isLive(x)).toBe(true)
+    noLeaks(run, [x, youtube])
+  })
 })
