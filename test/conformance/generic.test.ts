@@ -15,13 +15,17 @@ import {
   reportOf,
   statusOf
 } from "../e2e/support/runHerald.js"
+import { freePort, runLogin } from "./support/loginDriver.js"
 import { type CertifiedServer, clients, SPECIAL_SECRET, startCertifiedServer, type TestClient, UNICODE_SECRET } from "./support/certifiedServer.js"
 
 beforeAll(assertBuilt)
 
 let idp: CertifiedServer
+/** where `auth login` listens: registered with every client of the server */
+let callbackPort: number
 beforeAll(async () => {
-  idp = await startCertifiedServer()
+  callbackPort = await freePort()
+  idp = await startCertifiedServer({ redirectUris: [`http://127.0.0.1:${callbackPort}/callback`] })
 })
 afterAll(() => idp.close())
 
@@ -228,5 +232,54 @@ describe("built-in platforms pointed at the certified server (built CLI)", { tim
     // nothing was spent: the refused request never reached the grant
     expect(await idp.isLive(x)).toBe(true)
     noLeaks(run, [x, youtube])
+  })
+})
+
+describe("generic provider login against the certified server (built CLI)", { timeout: 60_000 }, () => {
+  const loginConfig = (params: string) =>
+    configOf([
+      [
+        "  idp-login:",
+        "    type: oauth2",
+        "    client_auth: none",
+        `    client_id: ${clients.publicRotating.id}`,
+        `    endpoints: { token: "${idp.tokenUrl}", authorize: "${idp.authorizeUrl}" }`,
+        "    scopes: [openid, offline_access]",
+        ...(params === "" ? [] : [`    authorize_params: ${params}`])
+      ].join("\n")
+    ])
+
+  it("PKCE login with prompt=consent stores a refresh token; the next refresh rotates it", async () => {
+    const ws = await makeWorkspace()
+    await ws.writeConfig(loginConfig("{ prompt: consent }"))
+    const login = await runLogin(["idp-login", "--config", ws.configPath], { cwd: ws.dir, env: ws.env, callbackPort })
+    expect(login.code, `${login.stdout}\n${login.stderr}`).toBe(0)
+    const q = login.authorizeUrl.searchParams
+    expect(q.get("prompt")).toBe("consent")
+    expect(q.get("code_challenge_method")).toBe("S256")
+    expect(q.get("scope")).toBe("openid offline_access")
+    expect(q.get("client_id")).toBe(clients.publicRotating.id)
+    const stored = (await ws.readConfig()).platforms!["idp-login"]!
+    const refreshToken = String(stored["refresh_token"])
+    expect(await idp.isLive(refreshToken)).toBe(true)
+    expect(`${login.stdout}${login.stderr}`).not.toContain(refreshToken)
+
+    const refresh = await ws.herald(["auth", "refresh", "idp-login", "--json"])
+    expect(refresh.code, describeRun(refresh)).toBe(0)
+    expect(statusOf(reportOf(refresh), "idp-login").action).toBe("rotated")
+    const rotated = String((await ws.readConfig()).platforms!["idp-login"]!["refresh_token"])
+    expect(rotated).not.toBe(refreshToken)
+    expect(await idp.isLive(rotated)).toBe(true)
+    noLeaks(refresh, [refreshToken, rotated])
+  })
+
+  it("without prompt=consent the server issues no refresh token: nothing stored, and the fix is named", async () => {
+    const ws = await makeWorkspace()
+    await ws.writeConfig(loginConfig(""))
+    const before = await ws.readConfigText()
+    const login = await runLogin(["idp-login", "--config", ws.configPath], { cwd: ws.dir, env: ws.env, callbackPort })
+    expect(login.code, `${login.stdout}\n${login.stderr}`).toBe(1)
+    expect(login.stderr).toContain("authorize_params: { prompt: consent }")
+    expect(await ws.readConfigText()).toBe(before)
   })
 })
