@@ -30,7 +30,7 @@ const config = Options.file("config").pipe(
   Options.optional
 )
 const platform = Args.text({ name: "platform" }).pipe(
-  Args.withDescription("instagram, youtube, tiktok, linkedin or x (or platform:account)")
+  Args.withDescription("instagram, youtube, tiktok, linkedin, x, or a generic provider's id from the config (or platform:account)")
 )
 const account = Options.text("account").pipe(
   Options.withDescription("a further account of the platform (default: the default account)"),

@@ -24,7 +24,7 @@ import {
   redirectUriFor,
   resolveScopes
 } from "../platforms/login/flow.js"
-import { challengeOf, makeState, makeVerifier } from "../platforms/login/pkce.js"
+import { challengeOf, makeState, makeVerifier } from "../platforms/oauth2/pkce.js"
 import { loginSpecFor } from "../platforms/login/registry.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"

@@ -286,4 +286,16 @@ describe("generic provider: config", () => {
     // a built-in platform takes none of the generic keys
     assert.include(issues({ x: { client_auth: "none" } }), "platforms.x.client_auth: unknown key 'client_auth'")
   })
+
+  it("auth.distribute keys may name a configured generic provider's secrets; an unknown id is still an error", () => {
+    const withKeys = (keys: Record<string, string>) =>
+      validateConfig({
+        platforms: { mastodon: { type: "oauth2", endpoints: { token: "https://a/t" } } },
+        auth: { distribute: [{ dotenv: ".env", keys }] }
+      })
+    assert.isTrue(Either.isRight(withKeys({ "mastodon/access_token": "MASTODON_TOKEN", MASTODON_ACCESS_TOKEN: "M2" })))
+    const bad = withKeys({ "mastodn/access_token": "T" })
+    assert.isTrue(Either.isLeft(bad))
+    assert.include(Either.getLeft(bad).pipe((o) => (o._tag === "Some" ? o.value.join("\n") : "")), "auth.distribute.0.keys.mastodn/access_token: unknown secret")
+  })
 })
