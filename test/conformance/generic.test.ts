@@ -5,7 +5,9 @@
  * refresh, a revoked grant, `invalid_client` with reserved and non-Latin-1 secrets, and
  * X / YouTube / LinkedIn (partner) refresh pointed at the same server.
  */
+import { readFileSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as YAML from "yaml"
 import {
   assertBuilt,
   describeRun,
@@ -281,5 +283,33 @@ describe("generic provider login against the certified server (built CLI)", { ti
     expect(login.code, `${login.stdout}\n${login.stderr}`).toBe(1)
     expect(login.stderr).toContain("authorize_params: { prompt: consent }")
     expect(await ws.readConfigText()).toBe(before)
+  })
+})
+
+describe("the README's generic provider against the certified server (built CLI)", { timeout: 60_000 }, () => {
+  it("configured from the README's example (its URLs, id and client pointed here) it refreshes and rotates", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
+    const section = readme.slice(readme.indexOf("## Generic OAuth 2.0 provider"))
+    const example = YAML.parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as {
+      platforms: { mastodon: Record<string, unknown> & { endpoints: Record<string, string> } }
+    }
+    const mastodon = example.platforms.mastodon
+    const seed = await idp.issueRefreshToken(clients.basicRotating)
+    mastodon.endpoints = { token: idp.tokenUrl, authorize: idp.authorizeUrl, introspect: idp.introspectUrl }
+    mastodon["client_id"] = clients.basicRotating.id
+    mastodon["refresh_token"] = seed
+    delete mastodon["accounts"]
+    const ws = await makeWorkspace()
+    await ws.writeConfig(YAML.stringify(example))
+    const env = { MASTODON_CLIENT_SECRET: clients.basicRotating.secret }
+    const run = await ws.herald(["auth", "refresh", "mastodon", "--json"], { env })
+    expect(run.code, describeRun(run)).toBe(0)
+    expect(statusOf(reportOf(run), "mastodon").action).toBe("rotated")
+    const stored = String((await ws.readConfig()).platforms!["mastodon"]!["refresh_token"])
+    expect(stored).not.toBe(seed)
+    expect(await idp.isLive(stored)).toBe(true)
+    const again = await ws.herald(["auth", "refresh", "mastodon", "--json"], { env })
+    expect(statusOf(reportOf(again), "mastodon").action, describeRun(again)).toBe("rotated")
+    noLeaks(run, [seed, stored])
   })
 })
