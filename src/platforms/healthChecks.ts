@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import type { SecretMissing } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import type { HealthCheck, RefreshContext } from "../services/Refreshers.js"
+import { bearerGet } from "./oauth2/clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "./oauth2/introspect.js"
 import { healthClassify, healthOf, healthRetryPolicy, probe } from "./health.js"
 import { dateOnly, formatInstant, parseInstant } from "./policy.js"
@@ -27,8 +28,6 @@ const accessExpiry = (ctx: RefreshContext) => parseInstant(ctx.connection.settin
 const refreshHint = (ctx: RefreshContext) => `run herald auth refresh ${connectionLabel(ctx.connection)}`
 const loginHint = (ctx: RefreshContext) => `run herald auth login ${connectionLabel(ctx.connection)}`
 
-const bearerGet = (url: string, token: Redacted.Redacted<string>) =>
-  HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson, HttpClientRequest.bearerToken(token))
 
 /** X: `GET /2/users/me`; a 401 is all X says, so the recorded expiry tells expired from invalid. */
 export const verifyX = (client: HttpClient.HttpClient, ctx: RefreshContext, defaultUrl: string): Verify =>

@@ -9,10 +9,9 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { formatInstant, plusSeconds } from "../policy.js"
-import { authenticatedPost } from "../oauth2/clientAuth.js"
-import { endpointOf, providerCall } from "../providerCall.js"
+import { endpointOf } from "../providerCall.js"
 import { classify, clientOf, endpoints, TokenResponse } from "../X.js"
-import { codeGrant } from "../oauth2/login.js"
+import { exchangeCode } from "../oauth2/login.js"
 import { keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
@@ -48,8 +47,7 @@ export const login: LoginSpec = {
       const client = yield* HttpClient.HttpClient
       const url = endpointOf(input.connection, "token", endpoints.token)
       // a confidential client authenticates with HTTP Basic; a public one names itself in the body
-      const request = authenticatedPost(url, codeGrant(input), clientOf(input.clientId, input.clientSecret))
-      const body = yield* providerCall(client, { connection: input.connection, request, classify, success: TokenResponse })
+      const body = yield* exchangeCode(client, input, url, clientOf(input.clientId, input.clientSecret), classify)
       return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

@@ -6,7 +6,6 @@
  * answer that may have been lost.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -26,8 +25,7 @@ import type { LoginResult, LoginSpec } from "../login/flow.js"
 import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "../policy.js"
 import { providerCall, type SingleUse } from "../providerCall.js"
 import type { TokenAnswer } from "../tokenAnswer.js"
-import type { ClientCredentials } from "./clientAuth.js"
-import { authenticatedPost } from "./clientAuth.js"
+import { authenticatedPost, bearerGet, type ClientCredentials } from "./clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "./introspect.js"
 import { exchangeCode } from "./login.js"
 import { classifyStandard, refreshGrant, refreshOutcome } from "./refresh.js"
@@ -165,7 +163,7 @@ export const verifyGeneric = (http: HttpClient.HttpClient, ctx: RefreshContext):
     if (health === undefined) return unconfigured(ctx.connection)
     return yield* probe(http, {
       connection: ctx.connection,
-      request: HttpClientRequest.get(health).pipe(HttpClientRequest.acceptJson, HttpClientRequest.bearerToken(token)),
+      request: bearerGet(health, token),
       classify: healthClassify(),
       success: AnyObject,
       now: ctx.now,

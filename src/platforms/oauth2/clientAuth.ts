@@ -52,3 +52,7 @@ export const authenticatedPost = (url: string, fields: Fields, client: ClientCre
       return base.pipe(HttpClientRequest.bodyUrlParams(plain({ ...fields, client_id: client.id })))
   }
 }
+
+/** A resource request (RFC 6750 §2.1): the access token in an `Authorization: Bearer` header, never the query. */
+export const bearerGet = (url: string, token: Redacted.Redacted<string>): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson, HttpClientRequest.bearerToken(token))
