@@ -311,5 +311,42 @@ describe("the README's generic provider against the certified server (built CLI)
     const again = await ws.herald(["auth", "refresh", "mastodon", "--json"], { env })
     expect(statusOf(reportOf(again), "mastodon").action, describeRun(again)).toBe("rotated")
     noLeaks(run, [seed, stored])
+
+    // doctor: the derived names, every secret found, every endpoint answering
+    const doctor = await ws.herald(["doctor", "--json"], { env })
+    expect(doctor.code, describeRun(doctor)).toBe(0)
+    const found = JSON.parse(doctor.stdout) as {
+      connections: Array<{ secrets: Array<{ key: string; source: string; name: string }> }>
+      problems: Array<string>
+    }
+    expect(found.problems).toEqual([])
+    expect(found.connections[0]!.secrets.find((x) => x.key === "client_secret")).toMatchObject({
+      source: "env",
+      name: "MASTODON_CLIENT_SECRET"
+    })
+    noLeaks(doctor, [seed, stored])
+  })
+
+  it("auth set stores a generic provider's secrets from stdin; the next refresh uses them", async () => {
+    const ws = await makeWorkspace()
+    await ws.writeConfig(configOf([
+      [
+        "  idp-set:",
+        "    type: oauth2",
+        "    client_auth: client_secret_post",
+        `    client_id: ${clients.postRotating.id}`,
+        `    endpoints: { token: "${idp.tokenUrl}" }`
+      ].join("\n")
+    ]))
+    const seed = await idp.issueRefreshToken(clients.postRotating)
+    const set = await ws.herald(["auth", "set", "idp-set"], {
+      stdin: `client_secret=${clients.postRotating.secret}\nrefresh_token=${seed}\n`
+    })
+    expect(set.code, describeRun(set)).toBe(0)
+    const run = await ws.herald(["auth", "refresh", "idp-set", "--json"])
+    expect(run.code, describeRun(run)).toBe(0)
+    expect(statusOf(reportOf(run), "idp-set").action).toBe("rotated")
+    noLeaks(set, [seed, clients.postRotating.secret])
+    noLeaks(run, [seed, clients.postRotating.secret])
   })
 })
