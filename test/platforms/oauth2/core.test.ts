@@ -172,6 +172,22 @@ describe("generic provider: refresh", () => {
       assert.strictEqual(client._tag, "ClientRejected")
     }))
 
+  // live clock: were the token re-sent, the retry would come after a real backoff of about a second
+  it.live("an answer lost after the request went out: the refresh token is not sent again in this run (RFC 9700)", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const error = yield* runGeneric(() => (++calls === 1 ? { network: "reset" } : json(200, tokens))).pipe(Effect.flip)
+      assert.strictEqual(calls, 1)
+      assert.strictEqual(error._tag, "AnswerLost")
+    }))
+
+  it.live("a refused connection (nothing sent) is retried", () =>
+    Effect.gen(function*() {
+      const { outcome, seen } = yield* runGeneric((_req, i) => (i === 0 ? { network: "refused" } : json(200, tokens)))
+      assert.strictEqual(seen.length, 2)
+      assert.strictEqual(outcome.action, "rotated")
+    }))
+
   it.effect("a known refresh-token expiry within reauth_warn_days alerts with the date", () =>
     Effect.gen(function*() {
       // TestClock starts at the epoch
