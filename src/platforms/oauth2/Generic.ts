@@ -39,8 +39,8 @@ export const singleUse: SingleUse = { retryAfterLostAnswer: false }
 export const methodOf = (connection: Connection): ClientAuth => connection.provider?.client_auth ?? DEFAULT_CLIENT_AUTH
 
 /** The keys a run needs: a public client (`client_auth: none`) has no secret. */
-export const requiredKeys = (connection: Connection | undefined): ReadonlyArray<SecretKey> =>
-  connection !== undefined && methodOf(connection) === "none"
+export const requiredKeys = (connection: Connection): ReadonlyArray<SecretKey> =>
+  methodOf(connection) === "none"
     ? ["client_id", "refresh_token"]
     : ["client_id", "client_secret", "refresh_token"]
 
