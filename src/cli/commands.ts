@@ -57,7 +57,7 @@ const config = Options.file("config").pipe(
   Options.optional
 )
 const target = Args.text({ name: "target" }).pipe(
-  Args.withDescription("all (default), a platform (tiktok) or one account (x:brand)"),
+  Args.withDescription("all (default), a platform (tiktok) or generic provider (mastodon), or one account (x:brand)"),
   Args.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))

@@ -14,12 +14,14 @@ import type * as Layer from "effect/Layer"
 import { scrubbed } from "./scrubbed.js"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { genericIdsOf } from "../domain/Config.js"
 import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
 import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
 import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
+import { AppConfig } from "../services/AppConfig.js"
 import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { withJsonResult } from "./jsonOutput.js"
@@ -30,7 +32,7 @@ const config = Options.file("config").pipe(
   Options.optional
 )
 const platform = Args.text({ name: "platform" }).pipe(
-  Args.withDescription("instagram, youtube, tiktok, linkedin or x (or platform:account)")
+  Args.withDescription("instagram, youtube, tiktok, linkedin, x, or a generic provider's id from the config (or platform:account)")
 )
 const account = Options.text("account").pipe(
   Options.withDescription("a further account of the platform (default: the default account)"),
@@ -121,7 +123,9 @@ export const makeOnboardingCommands = <S, R>(
     (args) =>
       boundary(
         Effect.gen(function*() {
-          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "login"))
+          const target = yield* fromEither(
+            parseLoginTarget(args.platform, args.account, "login", genericIdsOf((yield* AppConfig).config))
+          )
           const timeout = yield* Option.match(args.timeout, {
             onNone: () => Effect.succeed(DEFAULT_LOGIN_TIMEOUT),
             onSome: (text) =>
@@ -170,7 +174,9 @@ export const makeOnboardingCommands = <S, R>(
     (args) =>
       boundary(
         Effect.gen(function*() {
-          const target = yield* fromEither(parseLoginTarget(args.platform, args.account, "set"))
+          const target = yield* fromEither(
+            parseLoginTarget(args.platform, args.account, "set", genericIdsOf((yield* AppConfig).config))
+          )
           yield* withJsonResult(
             args.json,
             setSecrets(

@@ -3,6 +3,7 @@
  * Unknown keys are errors; every error names its key path.
  */
 import * as Schema from "effect/Schema"
+import { GENERIC_ID, isBuiltinPlatform } from "./Platform.js"
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 
@@ -72,13 +73,56 @@ export const PlatformSection = Schema.Struct({
 })
 export type PlatformSection = typeof PlatformSection.Type
 
-const Platforms = Schema.Struct({
+/** How a generic provider's client authenticates at its token endpoint (RFC 6749 §2.3). */
+export const ClientAuth = Schema.Literal("client_secret_basic", "client_secret_post", "none")
+export type ClientAuth = typeof ClientAuth.Type
+
+/** What only a generic OAuth 2.0 provider has (DESIGN §1 "Config file"): set once, for every account. */
+export const genericProviderFields = {
+  type: Schema.Literal("oauth2"),
+  /** default client_secret_basic */
+  client_auth: Schema.optional(ClientAuth),
+  /** what `auth login` asks for */
+  scopes: Schema.optional(Schema.Array(Schema.String)),
+  /** extra authorize-URL parameters for `auth login` (`prompt: consent`) */
+  authorize_params: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /** PKCE S256 at login; default true */
+  pkce: Schema.optional(Schema.Boolean)
+}
+
+export const GenericProvider = Schema.Struct(genericProviderFields)
+export type GenericProvider = typeof GenericProvider.Type
+
+export const GenericSection = Schema.Struct({ ...PlatformSection.fields, ...genericProviderFields })
+export type GenericSection = typeof GenericSection.Type
+
+/** A key of `platforms` that is not built in names a generic provider. */
+const GenericId = Schema.String.pipe(Schema.filter((s) => !isBuiltinPlatform(s) && GENERIC_ID.test(s)))
+
+/** A platform's section as written, built in or generic (then with its provider keys). */
+export type AnySection = PlatformSection & Partial<GenericProvider>
+
+/**
+ * `platforms`: the built-in ids with their own section, any other id a generic provider.
+ * Its type says what every key holds (a built-in section is an AnySection without the
+ * provider keys), so a platform id that is only known at run time can index it.
+ */
+export interface Platforms {
+  readonly instagram?: PlatformSection | null
+  readonly youtube?: PlatformSection | null
+  readonly tiktok?: PlatformSection | null
+  readonly linkedin?: PlatformSection | null
+  readonly x?: PlatformSection | null
+  readonly [id: string]: AnySection | null | undefined
+}
+
+const PlatformsSchema: Schema.Schema<Platforms> = Schema.Struct({
   instagram: Schema.optional(Schema.NullOr(PlatformSection)),
   youtube: Schema.optional(Schema.NullOr(PlatformSection)),
   tiktok: Schema.optional(Schema.NullOr(PlatformSection)),
   linkedin: Schema.optional(Schema.NullOr(PlatformSection)),
   x: Schema.optional(Schema.NullOr(PlatformSection))
-})
+}, Schema.Record({ key: GenericId, value: GenericSection })) as unknown as Schema.Schema<Platforms>
 
 export const GitLabSettings = Schema.Struct({
   project: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
@@ -178,9 +222,21 @@ export const AuthSettings = Schema.Struct({
 })
 
 export const HeraldConfig = Schema.Struct({
-  platforms: Schema.optional(Schema.NullOr(Platforms)),
+  platforms: Schema.optional(Schema.NullOr(PlatformsSchema)),
   auth: Schema.optional(Schema.NullOr(AuthSettings))
 })
 export type HeraldConfig = typeof HeraldConfig.Type
 
 export const emptyConfig: HeraldConfig = {}
+
+/** The section `platforms.<id>` (null and absent are both undefined here). */
+export const sectionOf = (config: HeraldConfig, platform: string): AnySection | undefined =>
+  config.platforms?.[platform] ?? undefined
+
+/** Whether `platforms.<id>` is written in the file at all (`x:` with no value counts). */
+export const isWritten = (config: HeraldConfig, platform: string): boolean =>
+  config.platforms != null && Object.prototype.hasOwnProperty.call(config.platforms, platform)
+
+/** The generic providers the file defines, in file order. */
+export const genericIdsOf = (config: HeraldConfig): ReadonlyArray<string> =>
+  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => !isBuiltinPlatform(id))

@@ -1,18 +1,50 @@
 /** Connections (enabled platforms × accounts) and TARGET selection: pure. */
 import * as Either from "effect/Either"
-import type { AccountSettings, HeraldConfig, PlatformSection } from "./Config.js"
+import {
+  type AccountSettings,
+  type AnySection,
+  type GenericProvider,
+  genericIdsOf,
+  type HeraldConfig,
+  isWritten,
+  sectionOf
+} from "./Config.js"
 import { UsageError } from "./errors.js"
-import { type ConnectionId, connectionLabel, DEFAULT_ACCOUNT, isPlatformId, type PlatformId, platformIds } from "./Platform.js"
+import { type ConnectionId, connectionLabel, DEFAULT_ACCOUNT, isBuiltinPlatform, isPlatformId, type PlatformId, platformIds } from "./Platform.js"
 
 export interface Connection extends ConnectionId {
   /** The platform's keys with the account's overrides on top (endpoints merged per name). */
   readonly settings: AccountSettings
   /** Where this connection's keys live in the config file. */
   readonly configPath: ReadonlyArray<string>
+  /** A generic OAuth 2.0 provider's own keys (`type: oauth2`, `client_auth`, …); absent for a built-in platform. */
+  readonly provider?: GenericProvider
 }
 
-const mergeSettings = (base: PlatformSection, over: AccountSettings | null): AccountSettings => {
-  const { accounts: _accounts, enabled: _enabled, ...platformLevel } = base
+/** Pure: a section's generic-provider keys, when it has `type: oauth2`. */
+export const providerOf = (section: AnySection): GenericProvider | undefined => {
+  if (section.type !== "oauth2") return undefined
+  const { type, client_auth, scopes, authorize_params, pkce } = section
+  return {
+    type,
+    ...(client_auth !== undefined ? { client_auth } : {}),
+    ...(scopes !== undefined ? { scopes } : {}),
+    ...(authorize_params !== undefined ? { authorize_params } : {}),
+    ...(pkce !== undefined ? { pkce } : {})
+  }
+}
+
+const mergeSettings = (base: AnySection, over: AccountSettings | null): AccountSettings => {
+  const {
+    accounts: _accounts,
+    enabled: _enabled,
+    type: _type,
+    client_auth: _clientAuth,
+    scopes: _scopes,
+    authorize_params: _authorizeParams,
+    pkce: _pkce,
+    ...platformLevel
+  } = base
   if (over === null) return platformLevel
   // user tokens and their metadata belong to one account: never inherit them
   const {
@@ -26,7 +58,10 @@ const mergeSettings = (base: PlatformSection, over: AccountSettings | null): Acc
   return { ...inheritable, ...over, ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}) }
 }
 
-/** Every enabled connection, in platform order then account order (default first). */
+/**
+ * Every enabled connection, in platform order then account order (default first): the
+ * built-in platforms first, then the generic providers in file order.
+ */
 export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> => {
   const out: Array<Connection> = []
   // `auth.timeout_seconds` is the default a platform's own `timeout_seconds` overrides
@@ -35,17 +70,26 @@ export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> =
     settings.timeout_seconds === undefined && globalTimeout !== undefined
       ? { ...settings, timeout_seconds: globalTimeout }
       : settings
-  for (const platform of platformIds) {
-    if (config.platforms == null || !(platform in config.platforms)) continue
-    const section: PlatformSection = config.platforms[platform] ?? {}
+  for (const platform of [...platformIds, ...genericIdsOf(config)]) {
+    if (!isWritten(config, platform)) continue
+    const section: AnySection = sectionOf(config, platform) ?? {}
     if (section.enabled === false) continue
-    out.push({ platform, account: DEFAULT_ACCOUNT, settings: withTimeout(mergeSettings(section, null)), configPath: ["platforms", platform] })
+    const provider = providerOf(section)
+    const extra = provider !== undefined ? { provider } : {}
+    out.push({
+      platform,
+      account: DEFAULT_ACCOUNT,
+      settings: withTimeout(mergeSettings(section, null)),
+      configPath: ["platforms", platform],
+      ...extra
+    })
     for (const [account, over] of Object.entries(section.accounts ?? {})) {
       out.push({
         platform,
         account,
         settings: withTimeout(mergeSettings(section, over ?? {})),
-        configPath: ["platforms", platform, "accounts", account]
+        configPath: ["platforms", platform, "accounts", account],
+        ...extra
       })
     }
   }
@@ -99,7 +143,7 @@ export const parseTarget = (raw: string | undefined): Either.Either<Target, Usag
   if (text === "all" || text === "") return Either.right({ _tag: "All" })
   return Either.map(
     parseConnectionName(text, "refresh", (t) =>
-      `unknown target '${t}': expected 'all', a platform (${platformIds.join(", ")}) or platform:account (e.g. x:brand)`),
+      `unknown target '${t}': expected 'all', a platform (${platformIds.join(", ")}, or a generic provider's id) or platform:account (e.g. x:brand)`),
     ({ account, platform }): Target => (account === undefined ? { _tag: "Platform", platform } : { _tag: "Account", platform, account })
   )
 }
@@ -117,7 +161,14 @@ export const selectConnections = (
       const found = all.filter((c) => c.platform === target.platform)
       return found.length > 0
         ? Either.right(found)
-        : Either.left(new UsageError({ reason: `${target.platform} is not configured (or not enabled) in ${file}` }))
+        : Either.left(
+          new UsageError({
+            reason: isBuiltinPlatform(target.platform)
+              ? `${target.platform} is not configured (or not enabled) in ${file}`
+              : `${target.platform} is not configured (or not enabled) in ${file}; it is not a built-in platform ` +
+                `(${platformIds.join(", ")}): a generic OAuth 2.0 provider needs platforms.${target.platform} with type: oauth2 and endpoints.token`
+          })
+        )
     }
     case "Account": {
       const found = all.filter((c) => c.platform === target.platform && c.account === target.account)

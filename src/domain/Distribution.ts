@@ -6,13 +6,13 @@
 import * as Either from "effect/Either"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { DistributeTarget, HeraldConfig } from "./Config.js"
+import { type DistributeTarget, genericIdsOf, type HeraldConfig } from "./Config.js"
 import { connectionsOf, parseTarget, selectConnections, type Target } from "./Connection.js"
 import {
   type ConnectionId,
   connectionLabel,
   envName,
-  isPlatformId,
+  isBuiltinPlatform,
   isSecretKey,
   keychainAccount,
   type SecretKey,
@@ -137,7 +137,7 @@ export const distributeIssues = (config: HeraldConfig): ReadonlyArray<string> =>
     for (const [name, fileKey] of Object.entries(t.keys ?? {})) {
       const m = HERALD_NAME.exec(name)
       const known = m !== null
-        ? isPlatformId(m[1]!) && isSecretKey(m[3]!)
+        ? (isBuiltinPlatform(m[1]!) || genericIdsOf(config).includes(m[1]!)) && isSecretKey(m[3]!)
         : envNames.has(name)
       if (!known) {
         issues.push(

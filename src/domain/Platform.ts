@@ -1,9 +1,21 @@
 /** The platforms herald knows, and the names their secrets go by (DESIGN §1 "Secrets"). */
 
 export const platformIds = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
-export type PlatformId = (typeof platformIds)[number]
+export type BuiltinPlatformId = (typeof platformIds)[number]
 
-export const isPlatformId = (s: string): s is PlatformId => (platformIds as ReadonlyArray<string>).includes(s)
+/**
+ * A built-in platform, or the id of a generic OAuth 2.0 provider the config defines
+ * (`platforms.<id>.type: oauth2`, DESIGN §1): any id that is not built in.
+ */
+export type PlatformId = BuiltinPlatformId | (string & {})
+
+export const isBuiltinPlatform = (s: string): s is BuiltinPlatformId => (platformIds as ReadonlyArray<string>).includes(s)
+
+/** What a generic provider's id may look like: it becomes env names, keychain accounts and config keys. */
+export const GENERIC_ID = /^[a-z][a-z0-9_-]*$/
+
+/** A name that can denote a platform: a built-in one, or a generic provider's id. */
+export const isPlatformId = (s: string): s is PlatformId => isBuiltinPlatform(s) || GENERIC_ID.test(s)
 
 /** Every secret key any platform reads; lower case, as in the keychain and the config file. */
 export const secretKeys = [
@@ -35,7 +47,7 @@ export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "
  * made. Every other secret a call yields (TikTok's and X's short-lived access tokens) is
  * optional: written where its variable or secret exists, and named in the report where not.
  */
-export const essentialSecrets: Readonly<Record<PlatformId, ReadonlyArray<SecretKey>>> = {
+export const essentialSecrets: Readonly<Record<BuiltinPlatformId, ReadonlyArray<SecretKey>>> = {
   // a long-lived access token refreshes itself: it is the only credential there is
   instagram: ["access_token"],
   youtube: ["refresh_token"],
@@ -44,7 +56,13 @@ export const essentialSecrets: Readonly<Record<PlatformId, ReadonlyArray<SecretK
   x: ["refresh_token"]
 }
 
-export const isEssentialSecret = (platform: PlatformId, key: SecretKey): boolean => essentialSecrets[platform].includes(key)
+/** A generic provider's refresh grant needs its refresh token; the access token it mints is optional. */
+export const genericEssentialSecrets: ReadonlyArray<SecretKey> = ["refresh_token"]
+
+export const essentialSecretsOf = (platform: PlatformId): ReadonlyArray<SecretKey> =>
+  isBuiltinPlatform(platform) ? essentialSecrets[platform] : genericEssentialSecrets
+
+export const isEssentialSecret = (platform: PlatformId, key: SecretKey): boolean => essentialSecretsOf(platform).includes(key)
 
 export const DEFAULT_ACCOUNT = "default"
 

@@ -5,20 +5,30 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { HeraldConfig } from "./Config.js"
+import { genericIdsOf, HeraldConfig, sectionOf } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
 import { secretUrlTransportIssue, transportIssue } from "./net.js"
-import { platformIds } from "./Platform.js"
+import { type BuiltinPlatformId, isBuiltinPlatform, type PlatformId, platformIds } from "./Platform.js"
 
 /** Endpoint names each platform calls (DESIGN §1); `authorize` is the page `auth login` opens. */
-export const endpointNames: Readonly<Record<(typeof platformIds)[number], ReadonlyArray<string>>> = {
+export const endpointNames: Readonly<Record<BuiltinPlatformId, ReadonlyArray<string>>> = {
   instagram: ["refresh", "health", "authorize", "code", "exchange"],
   youtube: ["token", "health", "authorize"],
   tiktok: ["token", "health", "authorize"],
   linkedin: ["token", "introspect", "health", "authorize"],
   x: ["token", "health", "authorize"]
 }
+
+/** A generic OAuth 2.0 provider's endpoints (DESIGN §1): `token` is required, the rest optional. */
+export const genericEndpointNames: ReadonlyArray<string> = ["token", "authorize", "introspect", "health"]
+
+export const endpointNamesOf = (platform: PlatformId): ReadonlyArray<string> =>
+  isBuiltinPlatform(platform) ? endpointNames[platform] : genericEndpointNames
+
+const unknownPlatform = (id: string): string =>
+  `unknown platform '${id}' (expected one of ${platformIds.join(", ")}, or a generic OAuth 2.0 provider: ` +
+  "an id of lower-case letters, digits, '-' and '_' with type: oauth2 and endpoints.token)"
 
 /** A URL as it may be shown: without `user:password@`. Text that is not a URL loses anything that looks like userinfo. */
 export const withoutUserinfo = (url: string): string => {
@@ -37,11 +47,20 @@ const formatIssue = (issue: ParseResult.ArrayFormatterIssue): { readonly path: s
   if (issue._tag === "Unexpected") {
     const last = String(issue.path[issue.path.length - 1])
     if (issue.path.length === 2 && issue.path[0] === "platforms") {
-      return { path, text: `unknown platform '${last}' (expected one of ${platformIds.join(", ")})` }
+      return { path, text: unknownPlatform(last) }
     }
     return { path, text: `unknown key '${last}'` }
   }
-  if (issue._tag === "Missing") return { path, text: "is required" }
+  if (issue._tag === "Missing") {
+    // an id that is not built in is read as a generic provider: without `type` it is most likely a typo
+    if (issue.path.length === 3 && issue.path[0] === "platforms" && issue.path[2] === "type") {
+      return { path: issue.path.slice(0, 2).map(String).join("."), text: unknownPlatform(String(issue.path[1])) }
+    }
+    return { path, text: "is required" }
+  }
+  if (issue.path.length === 2 && issue.path[0] === "platforms" && !isBuiltinPlatform(String(issue.path[1]))) {
+    return { path, text: "a generic OAuth 2.0 provider is a mapping with type: oauth2 and endpoints.token" }
+  }
   return { path, text: issue.message.replace(/, actual .*/s, "").replace(/^Expected/, "expected") }
 }
 
@@ -65,19 +84,24 @@ const tidy = (issues: ReadonlyArray<{ readonly path: string; readonly text: stri
 
 const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
   const issues: Array<string> = []
-  for (const platform of platformIds) {
-    const section = config.platforms?.[platform]
-    if (section == null) continue
+  for (const platform of [...platformIds, ...genericIdsOf(config)]) {
+    const section = sectionOf(config, platform)
+    if (section === undefined) continue
+    const names = endpointNamesOf(platform)
+    if (!isBuiltinPlatform(platform) && section.endpoints?.["token"] === undefined) {
+      issues.push(
+        `platforms.${platform}.endpoints.token: is required for a generic OAuth 2.0 provider ` +
+          `(the URL its refresh grant is posted to, e.g. https://auth.example.com/oauth/token)`
+      )
+    }
     const scopes: Array<[string, Record<string, string> | undefined]> = [[`platforms.${platform}`, section.endpoints]]
     for (const [name, acct] of Object.entries(section.accounts ?? {})) {
       scopes.push([`platforms.${platform}.accounts.${name}`, acct?.endpoints])
     }
     for (const [prefix, endpoints] of scopes) {
       for (const [name, url] of Object.entries(endpoints ?? {})) {
-        if (!endpointNames[platform].includes(name)) {
-          issues.push(
-            `${prefix}.endpoints.${name}: unknown endpoint (${platform} calls ${endpointNames[platform].join(", ")})`
-          )
+        if (!names.includes(name)) {
+          issues.push(`${prefix}.endpoints.${name}: unknown endpoint (${platform} calls ${names.join(", ")})`)
           continue
         }
         const t = transportIssue(url)

@@ -19,6 +19,7 @@ import { call, decided, type Outcome, type Plan } from "../domain/Plan.js"
 import { connectionLabel } from "../domain/Platform.js"
 import type { Refresher } from "../services/Refreshers.js"
 import type { SecretBag } from "../services/Secrets.js"
+import { introspectedExpiry, IntrospectionAnswer } from "./oauth2/introspect.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "./policy.js"
 import { verifyLinkedIn } from "./healthChecks.js"
 import { classifyOAuthError, formPost, NonEmpty, providerCall } from "./providerCall.js"
@@ -60,17 +61,11 @@ export const accessLifetime = (body: { readonly expires_in?: number | undefined 
     ? { seconds: body.expires_in, assumed: false }
     : { seconds: defaults.accessLifetimeSeconds, assumed: true }
 
-const IntrospectionResponse = Schema.Struct({
-  active: Schema.Boolean,
-  // kept as a string: a status LinkedIn adds later must not make the whole answer unreadable
-  status: Schema.optional(Schema.String),
-  expires_at: Schema.optional(Schema.Number)
-})
 
 /** What introspection says about the access token; `inactive` is `active: false` without a known reason. */
 export type IntrospectionStatus = "active" | "expired" | "revoked" | "inactive"
 
-const statusOf = (body: typeof IntrospectionResponse.Type): IntrospectionStatus => {
+const statusOf = (body: IntrospectionAnswer): IntrospectionStatus => {
   if (body.active) return body.status === "expired" || body.status === "revoked" ? body.status : "active"
   return body.status === "expired" || body.status === "revoked" ? body.status : "inactive"
 }
@@ -254,15 +249,10 @@ export const make = Effect.gen(function*() {
         })
       ),
       classify,
-      success: IntrospectionResponse
+      // RFC 7662's reading (`exp`, or LinkedIn's `expires_at`); `status` is kept as a string
+      success: IntrospectionAnswer
     }).pipe(
-      Effect.map((body): Introspection => ({
-        _tag: "Known",
-        status: statusOf(body),
-        expiresAt: body.expires_at !== undefined && body.expires_at > 0
-          ? DateTime.make(body.expires_at * 1000).pipe(Option.map(DateTime.toUtc))
-          : Option.none()
-      })),
+      Effect.map((body): Introspection => ({ _tag: "Known", status: statusOf(body), expiresAt: introspectedExpiry(body) })),
       Effect.catchTags({
         // LinkedIn's dead-token answer about the token we asked about: it is not usable
         RefreshRejected: (): Effect.Effect<Introspection> =>

@@ -6,7 +6,6 @@
  * scheduled run would retry a dead token forever.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -15,11 +14,12 @@ import * as Schema from "effect/Schema"
 import { MalformedResponse } from "../domain/errors.js"
 import { call, type Outcome, type Plan } from "../domain/Plan.js"
 import type { Refresher } from "../services/Refreshers.js"
-import { formatInstant } from "./policy.js"
 import { verifyX } from "./healthChecks.js"
-import { classifyOAuthError, providerCall, type SingleUse } from "./providerCall.js"
+import type { ClientCredentials } from "./oauth2/clientAuth.js"
+import { refreshGrant, refreshOutcome } from "./oauth2/refresh.js"
+import { classifyOAuthError, type SingleUse } from "./providerCall.js"
 import { endpointOf } from "../domain/Connection.js"
-import { refreshResult, tokenAnswerFields } from "./tokenAnswer.js"
+import { tokenAnswerFields } from "./tokenAnswer.js"
 
 export const endpoints = {
   token: "https://api.x.com/2/oauth2/token",
@@ -68,38 +68,14 @@ export const outcomeOf = (
   now: DateTime.Utc,
   body: TokenResponse,
   sent: Option.Option<Redacted.Redacted<string>> = Option.none()
-): Outcome | undefined => {
-  const result = refreshResult(now, body, sent)
-  if (result === undefined) return undefined
-  const accessExpires = Option.map(result.accessExpires, formatInstant)
-  const expiry = Option.match(accessExpires, {
-    onNone: () => ({ metadata: {} }),
-    onSome: (at) => ({ metadata: { access_token_expires_at: at }, expiresAt: at })
+): Outcome | undefined => refreshOutcome(now, body, sent, "X")
+
+/** A client secret makes this a confidential client, which X only accepts with HTTP Basic. */
+export const clientOf = (id: Redacted.Redacted<string>, secret: Option.Option<Redacted.Redacted<string>>): ClientCredentials =>
+  Option.match(secret, {
+    onNone: () => ({ method: "none", id }),
+    onSome: (s) => ({ method: "client_secret_basic", id, secret: s })
   })
-  const said = (text: string) => [text, ...result.warnings].join("; ")
-  return result.rotated
-    ? {
-      action: "rotated",
-      secrets: result.secrets,
-      ...expiry,
-      detail: said(
-        Option.match(accessExpires, {
-          onNone: () => "refresh token rotated",
-          onSome: (at) => `refresh token rotated; the new access token expires ${at}`
-        })
-      )
-    }
-    : {
-      action: "refreshed",
-      secrets: result.secrets,
-      ...expiry,
-      detail: said(
-        body.refresh_token !== undefined
-          ? "access token refreshed; X sent the same refresh token back, so it is kept"
-          : "access token refreshed; X sent no new refresh token, so the current one is kept"
-      )
-    }
-}
 
 export const make = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
@@ -121,33 +97,12 @@ export const make = Effect.gen(function*() {
       Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
-        // a client secret makes this a confidential client, which X only accepts with HTTP Basic
-        const clientSecret = ctx.secrets.get("client_secret")
-        const url = endpointOf(ctx.connection, "token", endpoints.token)
-        const base = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson)
-        const request = Option.match(clientSecret, {
-          onNone: () =>
-            base.pipe(
-              HttpClientRequest.bodyUrlParams({
-                grant_type: "refresh_token",
-                refresh_token: Redacted.value(refreshToken),
-                client_id: Redacted.value(clientId)
-              })
-            ),
-          onSome: (secret) =>
-            base.pipe(
-              HttpClientRequest.basicAuth(clientId, secret),
-              HttpClientRequest.bodyUrlParams({
-                grant_type: "refresh_token",
-                refresh_token: Redacted.value(refreshToken)
-              })
-            )
-        })
-        const body = yield* providerCall(client, {
+        const body = yield* refreshGrant(client, {
           connection: ctx.connection,
-          request,
+          url: endpointOf(ctx.connection, "token", endpoints.token),
+          client: clientOf(clientId, ctx.secrets.get("client_secret")),
+          refreshToken,
           classify,
-          success: TokenResponse,
           singleUse,
           secure: ctx.secure
         })

@@ -5,7 +5,6 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -13,6 +12,8 @@ import * as Schema from "effect/Schema"
 import type { SecretMissing } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
 import type { HealthCheck, RefreshContext } from "../services/Refreshers.js"
+import { bearerGet } from "./oauth2/clientAuth.js"
+import { introspectedExpiry, IntrospectionAnswer } from "./oauth2/introspect.js"
 import { healthClassify, healthOf, healthRetryPolicy, probe } from "./health.js"
 import { dateOnly, formatInstant, parseInstant } from "./policy.js"
 import { type Classify, classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
@@ -28,8 +29,6 @@ const accessExpiry = (ctx: RefreshContext) => parseInstant(ctx.connection.settin
 const refreshHint = (ctx: RefreshContext) => `run herald auth refresh ${connectionLabel(ctx.connection)}`
 const loginHint = (ctx: RefreshContext) => `run herald auth login ${connectionLabel(ctx.connection)}`
 
-const bearerGet = (url: string, token: Redacted.Redacted<string>) =>
-  HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson, HttpClientRequest.bearerToken(token))
 
 /** X: `GET /2/users/me`; a 401 is all X says, so the recorded expiry tells expired from invalid. */
 export const verifyX = (client: HttpClient.HttpClient, ctx: RefreshContext, defaultUrl: string): Verify =>
@@ -109,11 +108,6 @@ export const verifyInstagram = (client: HttpClient.HttpClient, ctx: RefreshConte
     })
   })
 
-const Introspection = Schema.Struct({
-  active: Schema.Boolean,
-  status: Schema.optional(Schema.String),
-  expires_at: Schema.optional(Schema.Number)
-})
 
 /**
  * LinkedIn: introspection when the app credentials are at hand (it needs no member scope
@@ -142,14 +136,12 @@ export const verifyLinkedIn = (
           })
         ),
         classify,
-        success: Introspection,
+        success: IntrospectionAnswer,
         retry: healthRetryPolicy
       }).pipe(Effect.option)
       if (Option.isSome(found)) {
         const body = found.value
-        const at = body.expires_at !== undefined && body.expires_at > 0
-          ? DateTime.make(body.expires_at * 1000).pipe(Option.map(DateTime.toUtc))
-          : known
+        const at = Option.orElse(introspectedExpiry(body), () => known)
         const expiresAt = Option.match(at, { onNone: () => ({}), onSome: (d) => ({ expiresAt: formatInstant(d) }) })
         const status = body.status ?? (body.active ? "active" : "inactive")
         if (body.active && status === "active") {
@@ -181,14 +173,33 @@ export const verifyLinkedIn = (
 
 const Minted = Schema.Struct({ access_token: Schema.Redacted(NonEmpty) })
 
-/** Google's tokeninfo answers a bad token with HTTP 400 `invalid_token`. */
-const classifyTokenInfo: Classify = (status, body) => {
+/**
+ * Google's tokeninfo answers a bad token with HTTP 400 `invalid_token`. Only that (and
+ * `invalid_grant`) means the token is dead: any other 400 is a refused request (a probe
+ * the server does not take, a query token it will not read), which says nothing about it.
+ */
+export const classifyTokenInfo: Classify = (status, body) => {
   const error = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["error"] : undefined
-  if (status === 400 && typeof error === "string") {
-    const description = (body as Record<string, unknown>)["error_description"]
-    return { kind: "dead-token", reason: typeof description === "string" ? `${error}: ${description.slice(0, 120)}` : error }
-  }
-  return undefined
+  if (status !== 400) return undefined
+  const description = typeof error === "string" ? (body as Record<string, unknown>)["error_description"] : undefined
+  const reason = typeof error === "string"
+    ? typeof description === "string" ? `${error}: ${description.slice(0, 120)}` : error
+    : "HTTP 400"
+  return error === "invalid_token" || error === "invalid_grant"
+    ? { kind: "dead-token", reason }
+    : { kind: "client", reason: `${reason}; the health endpoint refused the check, which says nothing about the token` }
+}
+
+/**
+ * Where a connection's health call may go: its own `endpoints.health`, else the default;
+ * but a connection that overrides its token endpoint and not its health endpoint mints
+ * its tokens elsewhere, and they must not be sent to the platform's default host (none).
+ */
+export const healthTarget = (ctx: RefreshContext, defaultUrl: string): Option.Option<string> => {
+  const endpoints = ctx.connection.settings.endpoints ?? {}
+  const health = endpoints["health"]
+  if (health !== undefined) return Option.some(health)
+  return endpoints["token"] !== undefined ? Option.none() : Option.some(defaultUrl)
 }
 
 /**
@@ -223,10 +234,21 @@ export const verifyYouTube = (
     }).pipe(Effect.either)
     const words = { token: "refresh token", what: "Google", remedy: loginHint(ctx) }
     if (minted._tag === "Left") return healthOf({ _tag: "failed", error: minted.left }, knownRefresh, ctx.now, words)
+    const target = healthTarget(ctx, urls.health)
+    if (Option.isNone(target)) {
+      const expiry = Option.match(knownRefresh, { onNone: () => ({}), onSome: (at) => ({ expiresAt: formatInstant(at) }) })
+      return {
+        health: "ok",
+        ...expiry,
+        detail: "the refresh token works (the overridden endpoints.token minted an access token); no tokeninfo check, " +
+          `because endpoints.health is not overridden and the minted token is not sent to Google: set ` +
+          `platforms.${ctx.connection.platform}.endpoints.health to check it there`
+      } satisfies HealthCheck
+    }
     const checked = yield* probe(client, {
       connection: ctx.connection,
       // the minted token rides in the query: probe (providerCall) records no span of the URL
-      request: HttpClientRequest.get(healthUrl(ctx, urls.health)).pipe(
+      request: HttpClientRequest.get(target.value).pipe(
         HttpClientRequest.acceptJson,
         HttpClientRequest.setUrlParam("access_token", Redacted.value(minted.right.access_token))
       ),

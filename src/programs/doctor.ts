@@ -263,7 +263,7 @@ const secretsOf = (connection: Connection) =>
       const bag = bags[refresher.secretKeys.indexOf(key)]
       return bag !== undefined && bag._tag === "Right" ? bag.right.get(key) : Option.none()
     }
-    const required = new Set(refresher.requiredSecrets((key) => Option.isSome(found(key))))
+    const required = new Set(refresher.requiredSecrets((key) => Option.isSome(found(key)), connection))
     return refresher.secretKeys.map((key, i): SecretFinding => {
       const bag = bags[i]!
       if (bag._tag === "Left") {

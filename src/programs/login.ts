@@ -25,8 +25,8 @@ import {
   redirectUriFor,
   resolveScopes
 } from "../platforms/login/flow.js"
-import { challengeOf, makeState, makeVerifier } from "../platforms/login/pkce.js"
-import { loginSpecs } from "../platforms/login/registry.js"
+import { challengeOf, makeState, makeVerifier } from "../platforms/oauth2/pkce.js"
+import { loginSpecFor } from "../platforms/login/registry.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
@@ -84,8 +84,8 @@ const missingCredentials = (spec: LoginSpec, label: string, lines: ReadonlyArray
 export const login = (options: LoginOptions) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const spec = loginSpecs[options.platform]
     const connection = connectionFor(app.config, options.platform, options.account)
+    const spec = yield* Either.mapLeft(loginSpecFor(connection), (reason) => new UsageError({ reason }))
     const label = connectionLabel(connection)
     const { id: idKey, secret: secretKey } = spec.credentials
     const bag = yield* (yield* Secrets).lookup(connection, [idKey, secretKey, ...spec.stores])

@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { HeraldConfig } from "../domain/Config.js"
+import { type HeraldConfig, sectionOf } from "../domain/Config.js"
 import type { Connection } from "../domain/Connection.js"
 import type { Outcome } from "../domain/Plan.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
@@ -66,7 +66,7 @@ export const recordInConfig = (args: {
     const register = registrationEdits(args.config, args.connection, args.appId, inFile)
     yield* store.apply([...register, ...metadataEdits], { secret: false })
     const listed = isListed(args.config, args.connection) || inFile || register.length > 0
-    return listed || args.config.platforms?.[args.connection.platform]?.enabled === false
+    return listed || sectionOf(args.config, args.connection.platform)?.enabled === false
       ? Option.none<string>()
       : Option.some(
         `${store.file} does not list ${connectionLabel(args.connection)} yet, so herald auth refresh will not see it: ` +

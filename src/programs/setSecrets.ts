@@ -12,8 +12,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { UsageError } from "../domain/errors.js"
 import type { MetadataKey } from "../domain/Plan.js"
-import { appCredentialKeys, connectionLabel, type PlatformId, type SecretKey } from "../domain/Platform.js"
-import { loginSpecs } from "../platforms/login/registry.js"
+import { appCredentialKeys, type BuiltinPlatformId, connectionLabel, type PlatformId, type SecretKey } from "../domain/Platform.js"
+import type { AppCredentials } from "../platforms/login/flow.js"
+import { appCredentialsFor, loginSpecs } from "../platforms/login/registry.js"
 import { parseExpiry, parseSecretLines } from "../platforms/login/secretLines.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
@@ -38,8 +39,11 @@ export type SecretSource =
   | { readonly _tag: "Prompted"; readonly secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>> }
 
 /** Pure: the keys `auth set` takes for a platform: the app's credentials first, then what a refresh reads. */
-export const settableKeys = (platform: PlatformId, refresherKeys: ReadonlyArray<SecretKey>): ReadonlyArray<SecretKey> => {
-  const { id, secret } = loginSpecs[platform].credentials
+export const settableKeys = (
+  app: AppCredentials | BuiltinPlatformId,
+  refresherKeys: ReadonlyArray<SecretKey>
+): ReadonlyArray<SecretKey> => {
+  const { id, secret } = typeof app === "string" ? loginSpecs[app].credentials : app
   return [...new Set([id, secret, ...refresherKeys.filter((k) => appCredentialKeys.has(k)), ...refresherKeys])]
 }
 
@@ -51,7 +55,8 @@ export const setSecrets = <E, R>(
     const app = yield* AppConfig
     const connection = connectionFor(app.config, options.platform, options.account)
     const label = connectionLabel(connection)
-    const keys = settableKeys(options.platform, (yield* Refreshers).get(options.platform).secretKeys)
+    const credentials = yield* Either.mapLeft(appCredentialsFor(connection), (reason) => new UsageError({ reason }))
+    const keys = settableKeys(credentials, (yield* Refreshers).get(options.platform).secretKeys)
     const now = yield* DateTime.now
     const usage = (reason: string) => Effect.fail(new UsageError({ reason }))
 
@@ -98,7 +103,7 @@ export const setSecrets = <E, R>(
     yield* writeBack.preflight(connection, stored)
     const persisted = yield* writeBack.persist(connection, { secrets, metadata })
     const superseded = yield* supersedeJournal(connection, stored)
-    const id = loginSpecs[options.platform].credentials.id
+    const id = credentials.id
     const unlisted = yield* recordInConfig({
       config: app.config,
       connection,

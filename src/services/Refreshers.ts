@@ -29,7 +29,7 @@ export interface Refresher {
    * The keys a run cannot do without, given which keys are set (LinkedIn needs its client
    * credentials only beside a refresh token); `herald doctor` reports the rest as optional.
    */
-  readonly requiredSecrets: (isSet: (key: SecretKey) => boolean) => ReadonlyArray<SecretKey>
+  readonly requiredSecrets: (isSet: (key: SecretKey) => boolean, connection: Connection) => ReadonlyArray<SecretKey>
   /** the default URL of each endpoint, by the name `endpoints.<name>` overrides it under */
   readonly endpoints: Readonly<Record<string, string>>
   /** decide what to do; may make read-only calls (LinkedIn introspection), never writes */

@@ -276,3 +276,58 @@ describe("YouTube health check", () => {
       }))
   }
 })
+
+describe("YouTube verify (conformance fixes, issue 15)", () => {
+  const verify = (handler: Handler, settings: AccountSettings = {}) =>
+    Effect.gen(function*() {
+      const conn = connection("youtube", settings)
+      const http = makeMemoryHttp(handler)
+      const refresher = yield* YouTube.make.pipe(Effect.provide(http.layer))
+      const check = yield* refresher.verify({ connection: conn, secrets: secretBag(conn, allSecrets), now: yield* DateTime.now })
+      return { check, seen: http.seen }
+    })
+
+  it.effect("a 400 from the health probe that is not invalid_token is no dead token: unavailable, not invalid", () =>
+    Effect.gen(function*() {
+      yield* placeClock
+      const { check } = yield* verify((req) =>
+        req.url.pathname.endsWith("/token")
+          ? minted()
+          : json(400, { error: "invalid_request", error_description: "access tokens must not be provided via query parameter" })
+      )
+      assert.strictEqual(check.health, "unavailable")
+      assert.include(check.detail, "invalid_request")
+    }))
+
+  it.effect("tokeninfo's invalid_token is still a refused token", () =>
+    Effect.gen(function*() {
+      yield* placeClock
+      const { check } = yield* verify((req) =>
+        req.url.pathname.endsWith("/token") ? minted() : json(400, { error: "invalid_token", error_description: "Invalid Value" })
+      )
+      assert.strictEqual(check.health, "invalid")
+    }))
+
+  it.effect("overriding only endpoints.token sends the minted token nowhere else: no call to Google's tokeninfo", () =>
+    Effect.gen(function*() {
+      yield* placeClock
+      const { check, seen } = yield* verify(
+        (req) => (req.url.host === "127.0.0.1:9" ? minted() : json(200, { aud: "x" })),
+        { endpoints: { token: "http://127.0.0.1:9/token" } }
+      )
+      assert.deepStrictEqual(seen.map((r) => r.url.href), ["http://127.0.0.1:9/token"])
+      assert.strictEqual(check.health, "ok")
+      assert.include(check.detail, "endpoints.health")
+    }))
+
+  it.effect("with both overridden, the health override gets the check", () =>
+    Effect.gen(function*() {
+      yield* placeClock
+      const { check, seen } = yield* verify(
+        (req) => (req.url.pathname.endsWith("/token") ? minted() : json(200, { aud: "x" })),
+        { endpoints: { token: "http://127.0.0.1:9/token", health: "http://127.0.0.1:9/tokeninfo" } }
+      )
+      assert.deepStrictEqual(seen.map((r) => `${r.url.origin}${r.url.pathname}`), ["http://127.0.0.1:9/token", "http://127.0.0.1:9/tokeninfo"])
+      assert.strictEqual(check.health, "ok")
+    }))
+})

@@ -15,7 +15,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { PlatformId } from "../../src/domain/Platform.js"
+import type { BuiltinPlatformId as PlatformId } from "../../src/domain/Platform.js"
 import * as Instagram from "../../src/platforms/Instagram.js"
 import * as LinkedIn from "../../src/platforms/LinkedIn.js"
 import * as TikTok from "../../src/platforms/TikTok.js"

@@ -17,7 +17,8 @@ import { defaults, endpoints } from "../Instagram.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { type Classify, classifyGraphError, formPost, NonEmpty, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
-import { clientSecretOf, codeGrant } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 const ShortLived = Schema.Struct({

@@ -14,7 +14,8 @@ import { accessLifetime, classify, defaults, endpoints, TokenResponse } from "..
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { formPost, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
-import { clientSecretOf, codeGrant } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }

@@ -14,7 +14,8 @@ import { classifyOAuthError, formPost, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
 import { endpoints, TokenResponse } from "../TikTok.js"
 import type { TokenResponse as TokenAnswer } from "../TikTok.js"
-import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }

@@ -5,16 +5,14 @@
  * endpoint; a public client sends its client_id in the body.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import { formatInstant, plusSeconds } from "../policy.js"
-import { formPost, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
-import { classify, endpoints, TokenResponse } from "../X.js"
-import { codeGrant, keptOrFailed } from "./exchange.js"
+import { classify, clientOf, endpoints, TokenResponse } from "../X.js"
+import { exchangeCode } from "../oauth2/login.js"
+import { keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 /** Pure: what a successful exchange at `now` stores. */
@@ -49,11 +47,7 @@ export const login: LoginSpec = {
       const client = yield* HttpClient.HttpClient
       const url = endpointOf(input.connection, "token", endpoints.token)
       // a confidential client authenticates with HTTP Basic; a public one names itself in the body
-      const request = Option.match(input.clientSecret, {
-        onNone: () => formPost(url, { ...codeGrant(input), client_id: input.clientId }),
-        onSome: (secret) => formPost(url, codeGrant(input)).pipe(HttpClientRequest.basicAuth(input.clientId, secret))
-      })
-      const body = yield* providerCall(client, { connection: input.connection, request, classify, success: TokenResponse })
+      const body = yield* exchangeCode(client, input, url, clientOf(input.clientId, input.clientSecret), classify)
       return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

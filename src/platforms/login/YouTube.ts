@@ -13,7 +13,8 @@ import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { formPost, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
 import { classifyGoogle, endpoints, TokenResponse } from "../YouTube.js"
-import { clientSecretOf, codeGrant, keptOrFailed } from "./exchange.js"
+import { codeGrant } from "../oauth2/login.js"
+import { clientSecretOf, keptOrFailed } from "./exchange.js"
 import type { LoginResult, LoginSpec } from "./flow.js"
 
 export { TokenResponse }

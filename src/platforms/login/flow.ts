@@ -13,7 +13,7 @@ import type { RefreshError } from "../../domain/errors.js"
 import type { LoginFailed } from "../../domain/loginErrors.js"
 import type { MetadataKey } from "../../domain/Plan.js"
 import type { PlatformId, SecretKey } from "../../domain/Platform.js"
-import type { ChallengeEncoding } from "./pkce.js"
+import type { ChallengeEncoding } from "../oauth2/pkce.js"
 
 /** Which secrets identify the platform app, and whether the secret half is optional. */
 export interface AppCredentials {

@@ -4,25 +4,33 @@
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { HeraldConfig } from "../../domain/Config.js"
+import { type HeraldConfig, sectionOf } from "../../domain/Config.js"
 import { type Connection, connectionsOf, parseConnectionName } from "../../domain/Connection.js"
 import { UsageError } from "../../domain/errors.js"
-import { DEFAULT_ACCOUNT, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_ACCOUNT, isBuiltinPlatform, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
 import { type ConfigEdit, editsFor } from "../../services/ConfigStore.js"
 
 const ACCOUNT = /^[a-z0-9][a-z0-9_-]*$/i
 
-/** Pure: `tiktok`, `x:brand`, or `x` with `--account brand`. */
+/**
+ * Pure: `tiktok`, `x:brand`, or `x` with `--account brand`. `generic` are the generic
+ * providers the config defines: one must be defined (its endpoints) before a login.
+ */
 export const parseLoginTarget = (
   raw: string,
   accountFlag: Option.Option<string>,
-  command: string
+  command: string,
+  generic: ReadonlyArray<string> = []
 ): Either.Either<{ readonly platform: PlatformId; readonly account: string }, UsageError> => {
   const usage = (reason: string) => Either.left(new UsageError({ reason }))
-  const named = parseConnectionName(raw, command, (text) =>
-    `unknown platform '${text}': expected one of ${platformIds.join(", ")} (or platform:account)`)
+  const unknownPlatform = (text: string) =>
+    `unknown platform '${text}': expected one of ${[...platformIds, ...generic].join(", ")} (or platform:account); ` +
+    "a generic OAuth 2.0 provider is first defined in the config (platforms.<id> with type: oauth2 and endpoints)"
+  const named = parseConnectionName(raw, command, unknownPlatform)
   if (Either.isLeft(named)) return Either.left(named.left)
   const { account: inline, platform } = named.right
+  // a generic id is a platform only once the config defines it
+  if (!(isBuiltinPlatform(platform) || generic.includes(platform))) return usage(unknownPlatform(raw.trim()))
   const flag = Option.getOrUndefined(accountFlag)
   if (inline !== undefined && flag !== undefined && inline !== flag) {
     return usage(`two accounts given ('${inline}' and --account ${flag}); give one`)
@@ -38,7 +46,7 @@ export const parseLoginTarget = (
  * endpoints) inherited exactly as `connectionsOf` does.
  */
 export const connectionFor = (config: HeraldConfig, platform: PlatformId, account: string): Connection => {
-  const section = config.platforms?.[platform] ?? {}
+  const section = sectionOf(config, platform) ?? {}
   const accounts = section.accounts ?? {}
   const listed: HeraldConfig = {
     platforms: {
@@ -72,7 +80,7 @@ export const registrationEdits = (
   appId: Option.Option<{ readonly key: SecretKey; readonly value: string }>,
   metadataWritten: boolean
 ): ReadonlyArray<ConfigEdit> =>
-  isListed(config, connection) || metadataWritten || config.platforms?.[connection.platform]?.enabled === false
+  isListed(config, connection) || metadataWritten || sectionOf(config, connection.platform)?.enabled === false
     ? []
     : Option.match(appId, {
       onNone: () => [],
@@ -81,6 +89,6 @@ export const registrationEdits = (
 
 /** Pure: what to say when the platform is switched off in the config. */
 export const disabledNote = (config: HeraldConfig, platform: PlatformId): Option.Option<string> =>
-  config.platforms?.[platform]?.enabled === false
+  sectionOf(config, platform)?.enabled === false
     ? Option.some(`platforms.${platform}.enabled is false: herald auth refresh skips ${platform} until you set it to true`)
     : Option.none()

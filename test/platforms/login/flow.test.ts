@@ -14,7 +14,7 @@ import {
   redirectUriFor,
   resolveScopes
 } from "../../../src/platforms/login/flow.js"
-import { challengeOf } from "../../../src/platforms/login/pkce.js"
+import { challengeOf } from "../../../src/platforms/oauth2/pkce.js"
 import { loginSpecs } from "../../../src/platforms/login/registry.js"
 import {
   connectionFor,

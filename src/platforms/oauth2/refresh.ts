@@ -1,0 +1,85 @@
+/**
+ * The standard refresh grant (RFC 6749 §6) and what its answer means. The answer is read
+ * leniently and its refresh token journaled first (tokenAnswer.ts, RefreshContext.secure);
+ * a returned refresh token that differs from the one sent is a rotation, the same one or
+ * none is a refresh that keeps the old one (the merge rule).
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as DateTime from "effect/DateTime"
+import type * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type { Connection } from "../../domain/Connection.js"
+import type { RefreshError } from "../../domain/errors.js"
+import type { Outcome } from "../../domain/Plan.js"
+import { formatInstant } from "../policy.js"
+import { type Classify, classifyOAuthError, providerCall, type SingleUse } from "../providerCall.js"
+import { refreshResult, TokenAnswer } from "../tokenAnswer.js"
+import { authenticatedPost, type ClientCredentials } from "./clientAuth.js"
+
+/** RFC 6749 §5.2 error classes; no server-specific dead-token wording. */
+export const classifyStandard: Classify = classifyOAuthError(() => false)
+
+export interface RefreshGrant {
+  readonly connection: Connection
+  readonly url: string
+  readonly client: ClientCredentials
+  readonly refreshToken: Redacted.Redacted<string>
+  readonly classify?: Classify
+  readonly singleUse?: SingleUse
+  readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
+}
+
+/** POST `grant_type=refresh_token` with the client's authentication; the lenient answer. */
+export const refreshGrant = (http: HttpClient.HttpClient, grant: RefreshGrant): Effect.Effect<TokenAnswer, RefreshError> =>
+  providerCall(http, {
+    connection: grant.connection,
+    request: authenticatedPost(grant.url, { grant_type: "refresh_token", refresh_token: grant.refreshToken }, grant.client),
+    classify: grant.classify ?? classifyStandard,
+    success: TokenAnswer,
+    ...(grant.singleUse !== undefined ? { singleUse: grant.singleUse } : {}),
+    secure: grant.secure
+  })
+
+/**
+ * Pure: the outcome of a successful refresh at `now`, given the refresh token sent;
+ * undefined when the answer held no token at all (the caller says so). `title` names the
+ * provider in the report.
+ */
+export const refreshOutcome = (
+  now: DateTime.Utc,
+  answer: TokenAnswer,
+  sent: Option.Option<Redacted.Redacted<string>>,
+  title: string
+): Outcome | undefined => {
+  const result = refreshResult(now, answer, sent)
+  if (result === undefined) return undefined
+  const accessExpires = Option.map(result.accessExpires, formatInstant)
+  const expiry = Option.match(accessExpires, {
+    onNone: () => ({ metadata: {} }),
+    onSome: (at) => ({ metadata: { access_token_expires_at: at }, expiresAt: at })
+  })
+  const said = (text: string) => [text, ...result.warnings].join("; ")
+  return result.rotated
+    ? {
+      action: "rotated",
+      secrets: result.secrets,
+      ...expiry,
+      detail: said(
+        Option.match(accessExpires, {
+          onNone: () => "refresh token rotated",
+          onSome: (at) => `refresh token rotated; the new access token expires ${at}`
+        })
+      )
+    }
+    : {
+      action: "refreshed",
+      secrets: result.secrets,
+      ...expiry,
+      detail: said(
+        answer.refresh_token !== undefined
+          ? `access token refreshed; ${title} sent the same refresh token back, so it is kept`
+          : `access token refreshed; ${title} sent no new refresh token, so the current one is kept`
+      )
+    }
+}
