@@ -10,7 +10,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
 import { UsageError } from "../domain/errors.js"
-import { connectionLabel, isPlatformId, type PlatformId, platformIds } from "../domain/Platform.js"
+import { connectionLabel, isBuiltinPlatform, type PlatformId, platformIds } from "../domain/Platform.js"
 import { starterConfig } from "../domain/starterConfig.js"
 import { type ConfigLocation, discover } from "../layers/config/ConfigFile.js"
 import { createConfigFile, fileExists } from "../layers/config/initFile.js"
@@ -49,10 +49,14 @@ export const makeConfigCommands = (
   }, (args) =>
     startUp(
       Effect.gen(function*() {
-        const unknown = args.platform.filter((p) => !isPlatformId(p))
+        // a generic OAuth 2.0 provider needs its endpoints: it is written by hand, not by init
+        const unknown = args.platform.filter((p) => !isBuiltinPlatform(p))
         if (unknown.length > 0) {
           return yield* Effect.fail(
-            new UsageError({ reason: `--platform ${unknown.join(", ")}: expected one of ${platformIds.join(", ")}` })
+            new UsageError({
+              reason: `--platform ${unknown.join(", ")}: expected one of ${platformIds.join(", ")} ` +
+                "(a generic OAuth 2.0 provider is added by hand: platforms.<id> with type: oauth2 and its endpoints, see the README)"
+            })
           )
         }
         const location = yield* discover(args.config)

@@ -1,6 +1,6 @@
 /** Issue 15: a generic provider's config mistakes stop every command at start-up (exit 2), naming the key. */
 import { beforeAll, describe, expect, it } from "vitest"
-import { assertBuilt, describeRun, makeWorkspace, stripAnsi } from "./support/runHerald.js"
+import { assertBuilt, describeRun, makeWorkspace, startFailureOf, stripAnsi } from "./support/runHerald.js"
 
 beforeAll(assertBuilt)
 
@@ -35,7 +35,8 @@ describe("generic provider: bad config", { timeout: 30_000 }, () => {
       const run = await ws.herald(["auth", "refresh", "--json"])
       expect(run.code, describeRun(run)).toBe(2)
       expect(stripAnsi(run.stderr)).toContain(c.says)
-      expect(run.stdout).toBe("")
+      // under --json a run that could not start says so on stdout too, as one JSON object
+      expect(stripAnsi(startFailureOf(run))).toContain(c.says)
       expect(await ws.readConfigText()).toBe(c.yaml)
     })
   }
