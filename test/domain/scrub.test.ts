@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { makeScrub, MIN_SCRUB_LENGTH, SCRUBBED, scrubReport } from "../../src/domain/scrub.js"
+import { makeScrub, makeScrubIndex, MIN_SCRUB_LENGTH, SCRUBBED, scrubReport } from "../../src/domain/scrub.js"
 import type { Report } from "../../src/domain/Status.js"
 
 const SENTINEL = "SENTINEL-rt/+ &\"x=1"
@@ -49,5 +49,18 @@ describe("makeScrub", () => {
       notification: { backend: "webhook", notified: false, sent: [], held: [`x: ${SENTINEL}`], detail: `HTTP 400: ${SENTINEL}` }
     }
     expect(JSON.stringify(scrubReport(report, makeScrub([SENTINEL])))).not.toContain("SENTINEL")
+  })
+})
+
+describe("makeScrubIndex", () => {
+  it("scrubs values added after it was first used, and thousands of them at once, longest form first", () => {
+    const index = makeScrubIndex()
+    index.add("SENTINEL-short-1")
+    expect(index.scrub("a SENTINEL-short-1 b")).toBe("a <redacted> b")
+    for (let i = 0; i < 2000; i++) index.add(`SENTINEL-rt-${i}-abcdefghijkl`)
+    index.add("SENTINEL-short-1-and-longer")
+    expect(index.scrub("x SENTINEL-rt-1999-abcdefghijkl y SENTINEL-short-1-and-longer z")).toBe("x <redacted> y <redacted> z")
+    expect(index.scrub("cut at SENTINEL-rt-7-abc… here")).toBe("cut at <redacted>… here")
+    expect(index.scrub("nothing secret here")).toBe("nothing secret here")
   })
 })

@@ -1,27 +1,24 @@
-/** The run's Scrubber: a set of values and the scrub function built from them, rebuilt only when the set grows. */
+/**
+ * The run's Scrubber: the values it knows, indexed as they are registered (no rebuild per
+ * value: a run of thousands of connections registers tens of thousands).
+ */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { makeScrub, MIN_SCRUB_LENGTH } from "../../domain/scrub.js"
+import { makeScrubIndex } from "../../domain/scrub.js"
 import { Scrubber } from "../../services/Scrubber.js"
 
 export const make = (): Scrubber["Type"] => {
-  const known = new Set<string>()
-  let scrub: ((text: string) => string) | undefined = undefined
-  const current = Effect.sync(() => (scrub ??= makeScrub(known)))
+  const index = makeScrubIndex()
   return {
-    current,
+    current: Effect.succeed(index.scrub),
     register: (values) =>
       Effect.sync(() => {
         for (const v of values) {
-          if (v === undefined) continue
-          const raw = Redacted.isRedacted(v) ? Redacted.value(v) : v
-          if (raw.length < MIN_SCRUB_LENGTH || known.has(raw)) continue
-          known.add(raw)
-          scrub = undefined
+          if (v !== undefined) index.add(Redacted.isRedacted(v) ? Redacted.value(v) : v)
         }
       }),
-    scrub: (text) => Effect.map(current, (f) => f(text))
+    scrub: (text) => Effect.sync(() => index.scrub(text))
   }
 }
 
