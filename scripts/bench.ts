@@ -65,7 +65,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else throw new Error(`unknown argument ${a}; usage: tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST]`)
   }
   if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a positive integer")
-  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000]), concurrencies }
+  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000, 5000]), concurrencies }
 }
 
 // ---- running a process -----------------------------------------------------------------
@@ -323,6 +323,28 @@ const nodeArgs = (process.env["HERALD_BENCH_NODE_ARGS"] ?? "").split(" ").filter
 const herald = (bin: string, w: World, args: ReadonlyArray<string>) =>
   run(process.execPath, [...nodeArgs, bin, ...args, "--json", "--config", w.config], { env: w.env, rss: true })
 
+/** What a run wrote to and read from the world's files (config, journal, lock), and its fsyncs (scripts/io-count.cjs). */
+interface FileIo {
+  readonly written: number
+  readonly read: number
+  readonly fsyncs: number
+  /** bytes written, by file (a temp file's random part left out) */
+  readonly byFile?: Readonly<Record<string, number>>
+}
+
+/** `herald` with scripts/io-count.cjs preloaded: the run and its file I/O. */
+const heraldCounted = async (bin: string, w: World, args: ReadonlyArray<string>) => {
+  const out = join(w.dir, "..", `${w.dir.split("/").at(-1)}-io.json`)
+  const r = await run(
+    process.execPath,
+    ["--require", join(root, "scripts", "io-count.cjs"), ...nodeArgs, bin, ...args, "--json", "--config", w.config],
+    { env: { ...w.env, HERALD_BENCH_IO_DIR: w.dir, HERALD_BENCH_IO_OUT: out }, rss: true }
+  )
+  const text = await readFile(out, "utf8").catch(() => undefined)
+  await rm(out, { force: true })
+  return { ...r, io: text === undefined ? undefined : JSON.parse(text) as FileIo }
+}
+
 // ---- the measurements ------------------------------------------------------------------
 
 interface ColdStart {
@@ -396,6 +418,10 @@ interface ScaleRow {
   readonly cpuMs: number | undefined
   /** scripts/floor.mjs in the same world: the least any Node tool must spend on this run */
   readonly floorMs: number
+  /** the config's size before the run, bytes */
+  readonly configBytes: number
+  /** file I/O of the median run (by wall), when it could be counted */
+  readonly io: FileIo | undefined
 }
 
 const scale = async (
@@ -414,11 +440,16 @@ const scale = async (
   const lasts: Array<number> = []
   const cpus: Array<number> = []
   const floors: Array<number> = []
+  const ios: Array<FileIo> = []
+  let configBytes = 0
   for (let i = 0; i < runs; i++) {
     const w = await makeWorld(connections, latencyMs)
     try {
-      const r = await herald(bin, w, ["auth", "refresh", "all", "--concurrency", String(concurrency)])
+      configBytes = (await readFile(w.config)).byteLength
+      const r = await heraldCounted(bin, w, ["auth", "refresh", "all", "--concurrency", String(concurrency)])
+      if (r.io !== undefined) ios.push(r.io)
       problems.push(...(await verify(w, r, connections, false)).map((p) => `N=${connections} c=${concurrency}: ${p}`))
+      if (process.env["HERALD_BENCH_IO_DETAIL"] !== undefined && r.io !== undefined) process.stderr.write(`N=${connections} c=${concurrency} file I/O: ${JSON.stringify(r.io)}\n`)
       walls.push(r.wallMs)
       const arrivals = fakesOf(w).flatMap((fk) => fk.requests.map((q) => q.at - r.startedAt))
       firsts.push(Math.min(...arrivals))
@@ -447,7 +478,10 @@ const scale = async (
     firstCallMs: median(firsts),
     lastCallMs: median(lasts),
     cpuMs: cpus.length > 0 ? median(cpus) : undefined,
-    floorMs: median(floors)
+    floorMs: median(floors),
+    configBytes,
+    // one run's counts are all alike (the same writes); the median by bytes written
+    io: ios.length > 0 ? [...ios].sort((a, b) => a.written - b.written)[Math.floor(ios.length / 2)] : undefined
   }
 }
 
@@ -455,6 +489,8 @@ const scale = async (
 
 const ms = (x: number): string => `${Math.round(x)} ms`
 const mb = (x: number | undefined): string => (x === undefined ? "n/a" : `${x.toFixed(0)} MB`)
+const bytes = (x: number): string =>
+  x >= 2 ** 30 ? `${(x / 2 ** 30).toFixed(2)} GB` : x >= 2 ** 20 ? `${(x / 2 ** 20).toFixed(1)} MB` : `${(x / 1024).toFixed(0)} KB`
 const verdict = (ok: boolean): string => (ok ? "met" : "**missed**")
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
@@ -493,8 +529,30 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       "machine allows at all: where the floor itself is far above the ideal, so is herald.",
     ""
   )
+  out.push(
+    "*Written* / *read back*: bytes herald wrote to and read from the files of the run's folder (the config, its " +
+      "temp copies, the journal, its room and the lock), counted in-process by `scripts/io-count.cjs` (a preload); " +
+      "*fsyncs*: every fsync the process made (files and folders).",
+    ""
+  )
   out.push(table(
-    ["N", "concurrency", "wall", "ideal", "wall / ideal", "floor (plain Node)", "floor / ideal", "CPU", "peak RSS", "first / last call at", "calls / connection"],
+    [
+      "N",
+      "concurrency",
+      "wall",
+      "ideal",
+      "wall / ideal",
+      "floor (plain Node)",
+      "floor / ideal",
+      "CPU",
+      "peak RSS",
+      "first / last call at",
+      "calls / connection",
+      "config size",
+      "written (× config)",
+      "read back",
+      "fsyncs"
+    ],
     rows.map((r) => [
       String(r.connections),
       String(r.concurrency),
@@ -506,7 +564,11 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       r.cpuMs === undefined ? "n/a" : ms(r.cpuMs),
       mb(r.peakRssMb),
       `${ms(r.firstCallMs)} / ${ms(r.lastCallMs)}`,
-      r.callsPerConnection.toFixed(2)
+      r.callsPerConnection.toFixed(2),
+      bytes(r.configBytes),
+      r.io === undefined ? "n/a" : `${bytes(r.io.written)} (${(r.io.written / r.configBytes).toFixed(1)}×)`,
+      r.io === undefined ? "n/a" : bytes(r.io.read),
+      r.io === undefined ? "n/a" : String(r.io.fsyncs)
     ])
   ), "")
 
@@ -539,6 +601,15 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       "time linear in N (time over ideal per connection, N = 100 → 1,000)",
       linear.map((l) => `c=${l.c}: ${l.a.toFixed(2)} → ${l.b.toFixed(2)} ms`).join("; "),
       verdict(ok)
+    ])
+  }
+  const widest = rows.filter((r) => r.io !== undefined && r.concurrency === 8).sort((a, b) => b.connections - a.connections)[0]
+  if (widest?.io !== undefined) {
+    const x = widest.io.written / widest.configBytes
+    targets.push([
+      `bytes written to config + journal, N = ${widest.connections}, c = 8: ≤ 10× the config's size`,
+      `${bytes(widest.io.written)} = ${x.toFixed(1)}× ${bytes(widest.configBytes)}; ${widest.io.fsyncs} fsyncs`,
+      verdict(x <= 10)
     ])
   }
   out.push("### Targets", "")
