@@ -37,6 +37,8 @@ type Entries = Record<string, JournalEntry>
 export const ENTRY_ROOM = 16 * 1024
 /** Room for the file system's own bookkeeping of the new journal (a block, an inode). */
 export const BASE_ROOM = 16 * 1024
+/** The room grows in steps of this many bytes (eight entries). */
+export const ROOM_STEP = 8 * ENTRY_ROOM
 
 export interface JournalOptions {
   /** journals older versions left for this store, merged in and removed */
@@ -107,7 +109,9 @@ export const make = (file: string, options: JournalOptions = {}) =>
         ))
 
     const removeBallast = () => fsSync.rmSync(ballast, { force: true })
-    const roomNeeded = () => sizeOf(file) + BASE_ROOM + ENTRY_ROOM * reserved.size
+    // rounded up to ROOM_STEP: a run's preflights grow (and fsync) the room once per step,
+    // not once per connection
+    const roomNeeded = () => Math.ceil((sizeOf(file) + BASE_ROOM + ENTRY_ROOM * reserved.size) / ROOM_STEP) * ROOM_STEP
 
     /**
      * Give back as much of the room as a write of `bytes` takes (all of it when it holds no
