@@ -65,7 +65,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else throw new Error(`unknown argument ${a}; usage: tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST]`)
   }
   if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a positive integer")
-  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000]), concurrencies }
+  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000, 5000]), concurrencies }
 }
 
 // ---- running a process -----------------------------------------------------------------
@@ -323,6 +323,28 @@ const nodeArgs = (process.env["HERALD_BENCH_NODE_ARGS"] ?? "").split(" ").filter
 const herald = (bin: string, w: World, args: ReadonlyArray<string>) =>
   run(process.execPath, [...nodeArgs, bin, ...args, "--json", "--config", w.config], { env: w.env, rss: true })
 
+/** What a run wrote to and read from the world's files (config, journal, lock), and its fsyncs (scripts/io-count.cjs). */
+interface FileIo {
+  readonly written: number
+  readonly read: number
+  readonly fsyncs: number
+  /** bytes written, by file (a temp file's random part left out) */
+  readonly byFile?: Readonly<Record<string, number>>
+}
+
+/** `herald` with scripts/io-count.cjs preloaded: the run and its file I/O. */
+const heraldCounted = async (bin: string, w: World, args: ReadonlyArray<string>) => {
+  const out = join(w.dir, "..", `${w.dir.split("/").at(-1)}-io.json`)
+  const r = await run(
+    process.execPath,
+    ["--require", join(root, "scripts", "io-count.cjs"), ...nodeArgs, bin, ...args, "--json", "--config", w.config],
+    { env: { ...w.env, HERALD_BENCH_IO_DIR: w.dir, HERALD_BENCH_IO_OUT: out }, rss: true }
+  )
+  const text = await readFile(out, "utf8").catch(() => undefined)
+  await rm(out, { force: true })
+  return { ...r, io: text === undefined ? undefined : JSON.parse(text) as FileIo }
+}
+
 // ---- the measurements ------------------------------------------------------------------
 
 interface ColdStart {
@@ -330,10 +352,21 @@ interface ColdStart {
   readonly nodeMs: number
   readonly heraldMs: number
   readonly ratio: number
+  readonly startRounds: number
+  /** every start measured, with NODE_EXTRA_CA_CERTS as this machine sets it and without it */
+  readonly starts: ReadonlyArray<{ readonly env: string; readonly label: string; readonly ms: number; readonly ratio: number }>
 }
 
+/** The starts measured side by side: herald's fast paths and the app's, against `node -e 0`. */
+const startCommands = (emptyConfig: string): ReadonlyArray<{ readonly label: string; readonly args: ReadonlyArray<string> }> => [
+  { label: "`node -e 0`", args: ["-e", "0"] },
+  { label: "`herald --version`", args: ["--version"] },
+  { label: "`herald --help`", args: ["--help"] },
+  { label: "`herald auth status` (empty config)", args: ["auth", "status", "--config", emptyConfig] }
+]
+
 /** `herald --help` against `node -e 0`, interleaved so drift hits both alike. */
-const coldStart = async (bin: string, runs: number): Promise<ColdStart> => {
+const coldStart = async (bin: string, runs: number, startRounds: number): Promise<ColdStart> => {
   const node: Array<number> = []
   const help: Array<number> = []
   // one unmeasured pair: the first run also pays for reading the files from disk
@@ -347,7 +380,35 @@ const coldStart = async (bin: string, runs: number): Promise<ColdStart> => {
   }
   const nodeMs = median(node)
   const heraldMs = median(help)
-  return { runs, nodeMs, heraldMs, ratio: heraldMs / nodeMs }
+  // every command in both environments, interleaved round by round
+  const dir = await mkdtemp(join(os.tmpdir(), "herald-bench-start-"))
+  const empty = join(dir, "herald.yaml")
+  await writeFile(empty, "", { mode: 0o600 })
+  const withCa: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", HERALD_KEYCHAIN: "off", XDG_STATE_HOME: join(dir, "state") }
+  const withoutCa: NodeJS.ProcessEnv = { ...withCa }
+  delete withoutCa["NODE_EXTRA_CA_CERTS"]
+  const envs = [
+    { env: process.env["NODE_EXTRA_CA_CERTS"] === undefined ? "NODE_EXTRA_CA_CERTS unset (as here)" : "NODE_EXTRA_CA_CERTS set (as here)", vars: withCa },
+    ...(process.env["NODE_EXTRA_CA_CERTS"] === undefined ? [] : [{ env: "NODE_EXTRA_CA_CERTS unset", vars: withoutCa }])
+  ]
+  const commands = startCommands(empty)
+  const times = envs.map(() => commands.map((): Array<number> => []))
+  for (let i = 0; i < startRounds; i++) {
+    for (const [e, env] of envs.entries()) {
+      for (const [c, command] of commands.entries()) {
+        const argv = c === 0 ? command.args : [bin, ...command.args]
+        const r = await run(process.execPath, argv, { env: env.vars })
+        if (r.code !== 0) throw new Error(`${command.label} exited ${r.code}: ${r.stderr}`)
+        times[e]![c]!.push(r.wallMs)
+      }
+    }
+  }
+  await rm(dir, { recursive: true, force: true })
+  const starts = envs.flatMap((env, e) => {
+    const base = median(times[e]![0]!)
+    return commands.map((command, c) => ({ env: env.env, label: command.label, ms: median(times[e]![c]!), ratio: median(times[e]![c]!) / base }))
+  })
+  return { runs, startRounds, nodeMs, heraldMs, ratio: heraldMs / nodeMs, starts }
 }
 
 interface Overlap {
@@ -396,6 +457,10 @@ interface ScaleRow {
   readonly cpuMs: number | undefined
   /** scripts/floor.mjs in the same world: the least any Node tool must spend on this run */
   readonly floorMs: number
+  /** the config's size before the run, bytes */
+  readonly configBytes: number
+  /** file I/O of the median run (by wall), when it could be counted */
+  readonly io: FileIo | undefined
 }
 
 const scale = async (
@@ -414,11 +479,16 @@ const scale = async (
   const lasts: Array<number> = []
   const cpus: Array<number> = []
   const floors: Array<number> = []
+  const ios: Array<FileIo> = []
+  let configBytes = 0
   for (let i = 0; i < runs; i++) {
     const w = await makeWorld(connections, latencyMs)
     try {
-      const r = await herald(bin, w, ["auth", "refresh", "all", "--concurrency", String(concurrency)])
+      configBytes = (await readFile(w.config)).byteLength
+      const r = await heraldCounted(bin, w, ["auth", "refresh", "all", "--concurrency", String(concurrency)])
+      if (r.io !== undefined) ios.push(r.io)
       problems.push(...(await verify(w, r, connections, false)).map((p) => `N=${connections} c=${concurrency}: ${p}`))
+      if (process.env["HERALD_BENCH_IO_DETAIL"] !== undefined && r.io !== undefined) process.stderr.write(`N=${connections} c=${concurrency} file I/O: ${JSON.stringify(r.io)}\n`)
       walls.push(r.wallMs)
       const arrivals = fakesOf(w).flatMap((fk) => fk.requests.map((q) => q.at - r.startedAt))
       firsts.push(Math.min(...arrivals))
@@ -447,7 +517,10 @@ const scale = async (
     firstCallMs: median(firsts),
     lastCallMs: median(lasts),
     cpuMs: cpus.length > 0 ? median(cpus) : undefined,
-    floorMs: median(floors)
+    floorMs: median(floors),
+    configBytes,
+    // one run's counts are all alike (the same writes); the median by bytes written
+    io: ios.length > 0 ? [...ios].sort((a, b) => a.written - b.written)[Math.floor(ios.length / 2)] : undefined
   }
 }
 
@@ -455,6 +528,8 @@ const scale = async (
 
 const ms = (x: number): string => `${Math.round(x)} ms`
 const mb = (x: number | undefined): string => (x === undefined ? "n/a" : `${x.toFixed(0)} MB`)
+const bytes = (x: number): string =>
+  x >= 2 ** 30 ? `${(x / 2 ** 30).toFixed(2)} GB` : x >= 2 ** 20 ? `${(x / 2 ** 20).toFixed(1)} MB` : `${(x / 1024).toFixed(0)} KB`
 const verdict = (ok: boolean): string => (ok ? "met" : "**missed**")
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
@@ -472,6 +547,8 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
     ["`herald --help`", ms(cold.heraldMs)],
     ["ratio", `${cold.ratio.toFixed(2)}×`]
   ]), "")
+  out.push(`Each start against \`node -e 0\` in the same environment (median of ${cold.startRounds} round(s), each running every command in turn):`, "")
+  out.push(table(["environment", "command", "median", "/ `node -e 0`"], cold.starts.map((s) => [s.env, s.label, ms(s.ms), `${s.ratio.toFixed(2)}×`])), "")
   const extra = ov.realMs - ov.dryMs
   out.push(`### Five platforms, each answering in ${ov.latencyMs} ms`, "")
   out.push(table(["run", `median of ${ov.runs}`], [
@@ -493,8 +570,30 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       "machine allows at all: where the floor itself is far above the ideal, so is herald.",
     ""
   )
+  out.push(
+    "*Written* / *read back*: bytes herald wrote to and read from the files of the run's folder (the config, its " +
+      "temp copies, the journal, its room and the lock), counted in-process by `scripts/io-count.cjs` (a preload); " +
+      "*fsyncs*: every fsync the process made (files and folders).",
+    ""
+  )
   out.push(table(
-    ["N", "concurrency", "wall", "ideal", "wall / ideal", "floor (plain Node)", "floor / ideal", "CPU", "peak RSS", "first / last call at", "calls / connection"],
+    [
+      "N",
+      "concurrency",
+      "wall",
+      "ideal",
+      "wall / ideal",
+      "floor (plain Node)",
+      "floor / ideal",
+      "CPU",
+      "peak RSS",
+      "first / last call at",
+      "calls / connection",
+      "config size",
+      "written (× config)",
+      "read back",
+      "fsyncs"
+    ],
     rows.map((r) => [
       String(r.connections),
       String(r.concurrency),
@@ -506,11 +605,24 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       r.cpuMs === undefined ? "n/a" : ms(r.cpuMs),
       mb(r.peakRssMb),
       `${ms(r.firstCallMs)} / ${ms(r.lastCallMs)}`,
-      r.callsPerConnection.toFixed(2)
+      r.callsPerConnection.toFixed(2),
+      bytes(r.configBytes),
+      r.io === undefined ? "n/a" : `${bytes(r.io.written)} (${(r.io.written / r.configBytes).toFixed(1)}×)`,
+      r.io === undefined ? "n/a" : bytes(r.io.read),
+      r.io === undefined ? "n/a" : String(r.io.fsyncs)
     ])
   ), "")
 
   const targets: Array<Array<string>> = [["cold start ≤ 3× `node -e 0`", `${cold.ratio.toFixed(2)}×`, verdict(cold.ratio <= 3)]]
+  for (const [label, goal] of [["`herald --version`", 1.3], ["`herald --help`", 2.0], ["`herald auth status` (empty config)", 2.5]] as const) {
+    const found = cold.starts.filter((s) => s.label === label)
+    if (found.length === 0) continue
+    targets.push([
+      `${label} ≤ ${goal}× \`node -e 0\``,
+      found.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; "),
+      verdict(found.every((s) => s.ratio <= goal))
+    ])
+  }
   const big = rows.find((r) => r.connections === 1000 && r.concurrency === 64)
   if (big !== undefined) {
     const q = big.wallMs / big.idealMs
@@ -539,6 +651,15 @@ const render = (args: Args, cold: ColdStart, ov: Overlap, rows: ReadonlyArray<Sc
       "time linear in N (time over ideal per connection, N = 100 → 1,000)",
       linear.map((l) => `c=${l.c}: ${l.a.toFixed(2)} → ${l.b.toFixed(2)} ms`).join("; "),
       verdict(ok)
+    ])
+  }
+  const widest = rows.filter((r) => r.io !== undefined && r.concurrency === 8).sort((a, b) => b.connections - a.connections)[0]
+  if (widest?.io !== undefined) {
+    const x = widest.io.written / widest.configBytes
+    targets.push([
+      `bytes written to config + journal, N = ${widest.connections}, c = 8: ≤ 10× the config's size`,
+      `${bytes(widest.io.written)} = ${x.toFixed(1)}× ${bytes(widest.configBytes)}; ${widest.io.fsyncs} fsyncs`,
+      verdict(x <= 10)
     ])
   }
   out.push("### Targets", "")
@@ -576,7 +697,7 @@ const main = async (): Promise<number> => {
   const log = (s: string) => process.stderr.write(`${s}\n`)
 
   log(`cold start (${args.smoke ? 3 : 11} runs each)…`)
-  const cold = await coldStart(args.bin, args.smoke ? 3 : 11)
+  const cold = await coldStart(args.bin, args.smoke ? 3 : 11, args.smoke ? 1 : 11)
   log("five platforms at 700 ms…")
   const ov = await overlap(args.bin, args.smoke ? 1 : 3, problems)
   const rows: Array<ScaleRow> = []

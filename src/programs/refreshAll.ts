@@ -3,6 +3,7 @@
  * connection concurrently → one report → what to tell (./notifyRun.ts).
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
@@ -18,12 +19,13 @@ import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
 import { credentialStatus, DEFAULT_CREDENTIAL_WARN_DAYS } from "../domain/Credential.js"
-import { nowUtc } from "./statusOfError.js"
+import type { WriteBackFailed } from "../domain/errors.js"
+import { nowUtc, statusOfError } from "./statusOfError.js"
 import { scrubReport } from "../domain/scrub.js"
 import { guardTransport } from "../http/guards.js"
 import { loadAlertMemory, notifyRun } from "./notifyRun.js"
 import { refusalGuard } from "./refusalGuard.js"
-import { persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
+import { type Later, persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import { unlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
 
@@ -162,9 +164,31 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const memory = yield* loadAlertMemory
     const guard = yield* refusalGuard(memory.state)
     // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
-    const connectionStatuses = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored })), {
+    // write-back shares its commits: the connections hand over what is still to be made durable
+    const settling: Array<{ readonly connection: Connection; readonly later: Later; readonly fiber: Fiber.RuntimeFiber<void, WriteBackFailed> }> = []
+    // each finish starts now: a journal entry is cleared as soon as the commit holding its token lands
+    // in the run's scope: a fiber forked by the connection's own would end with it
+    const runScope = yield* Effect.scope
+    const settleLater = (connection: Connection, later: Later) =>
+      Effect.map(Effect.forkIn(later.finish, runScope), (fiber) => void settling.push({ connection, later, fiber }))
+    const ran = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored, settleLater })), {
       concurrency: concurrencyFor(app, options.concurrency)
     }).pipe(Effect.provideService(Refreshers, guard.refreshers))
+    // before anything is reported or distributed: a connection whose commit failed says so
+    // (its token is still in the journal), never "stored"
+    const notStored = new Map<string, Status>()
+    const keyOf = (x: { readonly platform: string; readonly account: string }) => `${x.platform}\n${x.account}`
+    for (const { connection, later, fiber } of settling) {
+      // the first commits whatever is still queued; the rest find it done
+      yield* later.commitNow
+      const failed = yield* Effect.flip(Fiber.join(fiber)).pipe(Effect.option)
+      if (Option.isSome(failed)) notStored.set(keyOf(connection), statusOfError(connection, failed.value, yield* nowUtc))
+    }
+    const connectionStatuses = notStored.size === 0 ? ran : ran.map((s) => notStored.get(keyOf(s)) ?? s)
+    if (notStored.size > 0) {
+      const kept = stored.filter((d) => !notStored.has(keyOf(d.connection)))
+      stored.splice(0, stored.length, ...kept)
+    }
     // asked after the connections: GitHub's answers to them already carried the token's expiry
     const own = yield* ownCredentialStatus
     const statuses = own === undefined ? connectionStatuses : [...connectionStatuses, own]

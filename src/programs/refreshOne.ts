@@ -28,6 +28,21 @@ export interface RunOptions {
    * hands them to distribution without putting them in the Status.
    */
   readonly onStored?: (connection: Connection, secrets: Outcome["secrets"]) => Effect.Effect<void>
+  /**
+   * Where given, write-back may queue a connection's values for a commit shared with the
+   * other connections (ConfigStore.stage) and hand them over: `finish` waits for that commit
+   * and then clears the journal entry (the caller starts it at once, so the entry goes as
+   * soon as the commit lands); `commitNow` commits what is still queued. The caller waits
+   * for `finish` before it reports anything, and a failure of it is that connection's
+   * status. Absent: each connection is stored before it returns.
+   */
+  readonly settleLater?: (connection: Connection, later: Later) => Effect.Effect<void>
+}
+
+/** A connection's values queued for a shared commit (RunOptions.settleLater). */
+export interface Later {
+  readonly finish: Effect.Effect<void, WriteBackFailed>
+  readonly commitNow: Effect.Effect<void, WriteBackFailed>
 }
 
 const persistRetry = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
@@ -38,7 +53,11 @@ const hasSecrets = (o: Pick<Outcome, "secrets">) => Object.keys(o.secrets).lengt
  * Persist first (DESIGN §2 rule 2): the journal has the new secret before write-back is
  * tried, and keeps it when write-back fails after its retries.
  */
-export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "secrets" | "metadata">) =>
+export const persistOutcome = (
+  connection: Connection,
+  outcome: Pick<Outcome, "secrets" | "metadata">,
+  settleLater?: RunOptions["settleLater"]
+) =>
   Effect.gen(function*() {
     const writeBack = yield* WriteBack
     const journal = yield* Journal
@@ -50,18 +69,32 @@ export const persistOutcome = (connection: Connection, outcome: Pick<Outcome, "s
       : false
     // the new values are secrets too: a backend's error text may quote them
     yield* (yield* Scrubber).register(Object.values(outcome.secrets))
-    const persisted = yield* writeBack.persist(connection, outcome).pipe(
-      Effect.retry(persistRetry),
-      Effect.mapError((e) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e))
-    )
-    if (journaled) {
-      // in a CI job, the job's environment still holds the old value: its later runs need this one
-      const job = writeBack.staleEnvironment
-      const done = job !== undefined && journal.settle !== undefined ? journal.settle(connection, job) : journal.clear(connection)
-      yield* done.pipe(
-        Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`))
-      )
+    const withRecovery = (e: WriteBackFailed) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e)
+    const persistNow = writeBack.persist(connection, outcome).pipe(Effect.retry(persistRetry), Effect.mapError(withRecovery))
+    const persisted = settleLater === undefined
+      ? yield* persistNow
+      : yield* writeBack.persist(connection, outcome, { later: true }).pipe(Effect.retry(persistRetry), Effect.mapError(withRecovery))
+    // only once the store holds the values: clearing first would leave them only in memory
+    const clearJournal = journaled
+      ? Effect.suspend(() => {
+        // in a CI job, the job's environment still holds the old value: its later runs need this one
+        const job = writeBack.staleEnvironment
+        return job !== undefined && journal.settle !== undefined ? journal.settle(connection, job) : journal.clear(connection)
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`)))
+      : Effect.void
+    if (persisted.durable === undefined) {
+      yield* clearJournal
+      return persisted
     }
+    const durable = persisted.durable
+    const finish = (wait: Effect.Effect<void, WriteBackFailed>) =>
+      wait.pipe(
+        // the shared commit failed: written on its own, with persist's own retries
+        Effect.catchAll(() => Effect.asVoid(persistNow)),
+        Effect.zipRight(clearJournal)
+      )
+    if (settleLater === undefined) yield* finish(durable.commitNow)
+    else yield* settleLater(connection, { finish: finish(durable.committed), commitNow: Effect.ignore(durable.commitNow) })
     return persisted
   })
 
@@ -169,14 +202,22 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       const { _tag, metadata, ...decided } = plan
       if (!options.dryRun && metadata !== undefined && Object.keys(metadata).length > 0) {
         // metadata only: failing to record it must not turn a good answer into an alert
-        yield* writeBack.persist(connection, { secrets: {}, metadata }).pipe(
-          Effect.catchAll((e) =>
-            Effect.flatMap(
-              scrubber.scrub(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`),
-              (text) => Effect.logWarning(text)
-            )
+        const warn = (e: WriteBackFailed) =>
+          Effect.flatMap(
+            scrubber.scrub(`could not record ${Object.keys(metadata).join(", ")}: ${e.reason}`),
+            (text) => Effect.logWarning(text)
           )
+        const later = options.settleLater
+        const persisted = yield* writeBack.persist(connection, { secrets: {}, metadata }, { later: later !== undefined }).pipe(
+          Effect.map((p) => p.durable),
+          Effect.catchAll((e) => Effect.as(warn(e), undefined))
         )
+        if (persisted !== undefined) {
+          const finish = (wait: Effect.Effect<void, WriteBackFailed>) => Effect.catchAll(wait, warn)
+          yield* later === undefined
+            ? finish(persisted.commitNow)
+            : later(connection, { finish: finish(persisted.committed), commitNow: Effect.ignore(persisted.commitNow) })
+        }
       }
       return { ...base, ...decided } satisfies Status
     }
@@ -189,7 +230,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
     if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
-      const persisted = yield* persistOutcome(connection, outcome)
+      const persisted = yield* persistOutcome(connection, outcome, options.settleLater)
       if (hasSecrets(outcome) && options.onStored !== undefined) yield* options.onStored(connection, outcome.secrets)
       if (hasSecrets(outcome)) {
         details.push(persisted.where)

@@ -12,6 +12,14 @@ export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("Co
   }
 }
 
+/** The waits for values queued for a later commit (ConfigStore.stage, Persisted.durable). */
+export interface Durable<E> {
+  /** succeeds once the commit holding them is durable; fails as it does */
+  readonly committed: Effect.Effect<void, E>
+  /** the same, but commits what is queued first where no commit has taken them yet */
+  readonly commitNow: Effect.Effect<void, E>
+}
+
 export interface ConfigEdit {
   readonly path: ReadonlyArray<string>
   readonly value: string
@@ -31,6 +39,18 @@ export class ConfigStore extends Context.Tag("herald/ConfigStore")<ConfigStore, 
   readonly check: Effect.Effect<void, ConfigWriteError>
   /** apply edits in one atomic write; `secret` makes the file 0600 */
   readonly apply: (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) => Effect.Effect<void, ConfigWriteError>
+  /**
+   * Queue edits for the store's next commit instead of writing now: many connections'
+   * edits then share one write (a timer commits what is queued, and so does any `apply`).
+   * Returns two waits for them, each succeeding once a commit holding them is durable:
+   * `committed` only waits, `commitNow` commits what is queued first if nothing has yet.
+   * Until then the edits are not stored: a caller says so only after the wait (a rotated
+   * token stays in the journal until then). Absent: `apply` is used.
+   */
+  readonly stage?: (
+    edits: ReadonlyArray<ConfigEdit>,
+    options: { readonly secret: boolean }
+  ) => Effect.Effect<Durable<ConfigWriteError>>
   /**
    * delete the keys at these paths in one atomic write (`herald auth logout`); returns the
    * paths that were there. Left out by a store that cannot delete.

@@ -5,6 +5,7 @@ import type { OwnCredential } from "../domain/Credential.js"
 import type { PreflightFailed, WriteBackFailed } from "../domain/errors.js"
 import type { Outcome } from "../domain/Plan.js"
 import type { SecretKey } from "../domain/Platform.js"
+import type { Durable } from "./ConfigStore.js"
 
 export interface Persisted {
   /** one line for the report, e.g. "stored in the OS keychain"; never a value */
@@ -13,6 +14,12 @@ export interface Persisted {
   readonly warnings: ReadonlyArray<string>
   /** the store the secrets went to, when there were any: "keychain", "config-file", "gitlab", "github" (Status.storedIn) */
   readonly storedIn?: string
+  /**
+   * Present when the values were queued for a later commit rather than written (persist's
+   * `later`): they are stored once this succeeds, and not before — `where` says what will be
+   * true then. Fails as that commit does.
+   */
+  readonly durable?: Durable<WriteBackFailed>
 }
 
 /** Where a new secret lands so that the next run, and the posting tools, read it. */
@@ -37,10 +44,16 @@ export class WriteBack extends Context.Tag("herald/WriteBack")<WriteBack, {
    * only for the essential keys (`isEssentialSecret`); the others are written where they exist.
    */
   readonly preflight: (connection: Connection, keys: ReadonlyArray<SecretKey>) => Effect.Effect<void, PreflightFailed>
-  /** persist the secrets and metadata of a successful call */
+  /**
+   * persist the secrets and metadata of a successful call. With `later`, a backend may
+   * queue them for a commit it shares with other connections and return at once, with
+   * `Persisted.durable` to wait for that commit; without it (or where a backend cannot),
+   * it returns once they are stored.
+   */
   readonly persist: (
     connection: Connection,
-    update: Pick<Outcome, "secrets" | "metadata">
+    update: Pick<Outcome, "secrets" | "metadata">,
+    options?: { readonly later?: boolean }
   ) => Effect.Effect<Persisted, WriteBackFailed>
   /**
    * herald's own credential for this backend and its expiry, where it has one (GITLAB_TOKEN,

@@ -19,6 +19,7 @@ import { RunLock } from "../../src/services/RunLock.js"
 import type { Report } from "../../src/domain/Status.js"
 import { connectionLabel } from "../../src/domain/Platform.js"
 import type { Handler } from "./memoryHttp.js"
+import * as GroupCommit from "../../src/layers/fs/groupCommit.js"
 import { makeMemoryHttp } from "./memoryHttp.js"
 
 export interface MemoryWorld {
@@ -48,6 +49,11 @@ export interface WorldOptions {
   readonly keychainUnavailable?: string
   /** with keychainUnavailable: the keychain is there but does not answer (locked), rather than absent */
   readonly keychainPresent?: boolean
+  /**
+   * the config store stages edits for shared commits (ConfigStore.stage, as the file store
+   * does); each commit is told to `onCommit` first, with the edits it holds
+   */
+  readonly sharedCommits?: { readonly onCommit?: (edits: ReadonlyArray<ConfigEdit>) => void }
 }
 
 export const makeWorld = (options: WorldOptions) => {
@@ -101,18 +107,40 @@ export const makeWorld = (options: WorldOptions) => {
     })
   )
 
-  const store = Layer.succeed(ConfigStore, {
-    file,
-    check: Effect.suspend(() =>
-      world.files.configWritable ? Effect.void : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
-    ),
-    apply: (edits: ReadonlyArray<ConfigEdit>) =>
-      Effect.suspend(() =>
-        world.files.configWritable && !world.files.applyFails
-          ? Effect.sync(() => void world.edits.push(...edits))
-          : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
+  const applyNow = (edits: ReadonlyArray<ConfigEdit>) =>
+    Effect.suspend(() =>
+      world.files.configWritable && !world.files.applyFails
+        ? Effect.sync(() => void world.edits.push(...edits))
+        : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
+    )
+  const shared = options.sharedCommits
+  const store = shared === undefined
+    ? Layer.succeed(ConfigStore, {
+      file,
+      check: Effect.suspend(() =>
+        world.files.configWritable ? Effect.void : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
+      ),
+      apply: applyNow
+    })
+    : Layer.effect(
+      ConfigStore,
+      Effect.map(
+        GroupCommit.make((batch: ReadonlyArray<ReadonlyArray<ConfigEdit>>) =>
+          Effect.suspend(() => {
+            shared.onCommit?.(batch.flat())
+            return Effect.as(applyNow(batch.flat()), batch.map(() => undefined))
+          })
+        ),
+        (writer) => ({
+          file,
+          check: Effect.suspend(() =>
+            world.files.configWritable ? Effect.void : Effect.fail(new ConfigWriteError({ file, reason: "EACCES" }))
+          ),
+          apply: (edits: ReadonlyArray<ConfigEdit>) => writer.submit(edits),
+          stage: (edits: ReadonlyArray<ConfigEdit>) => writer.stage(edits)
+        })
       )
-  })
+    )
 
   const journal = Layer.succeed(Journal, {
     file: "/memory/state/journal.json",

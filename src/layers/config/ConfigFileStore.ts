@@ -3,16 +3,23 @@
  * flow/block style survive.
  *
  * Writers are group-committed (../fs/groupCommit.ts): edits that arrive while a write is
- * under way go out together in the next one, so a run over a thousand connections rewrites
- * the file a handful of times, not once per connection. Each write re-reads the file; when
- * it is still what herald last wrote, the parsed document is reused and changed values are
- * patched into the text where they stand — parsing and re-printing a large YAML file costs
- * far more than the write itself. Anything else (a new key, an unusual scalar, a file
- * changed by someone else) goes through the whole Document.
+ * under way go out together in the next one. A run's connections `stage` their edits
+ * instead of waiting for a write each: what is staged is committed once `commitAt` edits
+ * wait, on a timer (COMMIT_EVERY), and when the run waits for it at its end — a few dozen
+ * writes for thousands of connections (a rotated token is safe meanwhile: it is in the
+ * fsync'd journal, cleared only once the commit holding it is durable).
+ *
+ * Before each write the file is looked at (device, inode, size, mtime, ctime): when it is
+ * still what herald last wrote, the parsed document is reused without reading the file, and
+ * changed values are patched into the text where they stand — parsing and re-printing a
+ * large YAML file costs far more than the write itself. A file that changed is read again;
+ * anything else (a new key, an unusual scalar, a file changed by someone else) goes through
+ * the whole Document.
  */
 import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as YAML from "yaml"
@@ -148,6 +155,24 @@ interface Pending {
   readonly secret: boolean
 }
 
+/**
+ * How many staged edits are committed at once, for a file of `size` bytes. Each commit
+ * rewrites the whole file; meanwhile each staged rotation waits in the journal, which is
+ * rewritten (a few hundred bytes per entry in it) with every record. Committing every
+ * √(size / 64) edits keeps the two costs about even, so neither grows with the square of N.
+ */
+export const commitAt = (size: number): number => Math.min(1024, Math.max(16, Math.ceil(Math.sqrt(size / 64))))
+
+/** What says a file changed without reading it: its identity, size and times (ns). */
+const signatureOf = (file: string): string | undefined => {
+  try {
+    const st = fsSync.statSync(file, { bigint: true })
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+  } catch {
+    return undefined
+  }
+}
+
 const currentMode = (file: string) =>
   Effect.promise(() => fs.stat(file).then((s) => s.mode & 0o777, () => undefined))
 
@@ -156,6 +181,8 @@ export const make = (file: string) =>
     const fail = (reason: string) => new ConfigWriteError({ file, reason })
     // the document as herald last wrote it; dropped whenever its offsets may not match the file
     let parsed: Parsed | undefined
+    // the file's signature right after that write: the same signature, the same text
+    let signature: string | undefined
 
     // writable once is writable until a write says otherwise: every rotation's preflight
     // asks, and a thousand need not each ask the file system
@@ -210,10 +237,12 @@ export const make = (file: string) =>
 
     const commit = (batch: ReadonlyArray<Pending>) =>
       Effect.gen(function*() {
-        const onDisk = yield* read
-        const current = parsed !== undefined && parsed.text === onDisk ? parsed : parse(onDisk)
+        const unchanged = parsed !== undefined && signature !== undefined && signatureOf(file) === signature
+        const onDisk = unchanged ? undefined : yield* read
+        const current = parsed !== undefined && (unchanged || parsed.text === onDisk) ? parsed : parse(onDisk ?? "")
         // until this write has landed, the in-memory document may be ahead of the file
         parsed = undefined
+        signature = undefined
         const next = yield* Effect.try({
           try: () => edit(current, batch),
           catch: () => fail("the YAML document could not be edited")
@@ -233,6 +262,9 @@ export const make = (file: string) =>
         if (!next.whole) {
           current.text = next.text
           parsed = current
+          // a signature taken after someone else's write would vouch for their text: the size must be ours
+          const now = signatureOf(file)
+          if (now !== undefined && now.split(":")[2] === String(Buffer.byteLength(next.text))) signature = now
         }
         return next.errors
       })
@@ -241,6 +273,14 @@ export const make = (file: string) =>
 
     const apply = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
       edits.length === 0 ? Effect.void : writer.submit({ edits, secret: options.secret })
+
+    // enough staged: committed now, by the caller that staged the last of them
+    const stage = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
+      edits.length === 0 ? Effect.succeed({ committed: Effect.void, commitNow: Effect.void }) : writer.stage({ edits, secret: options.secret }).pipe(
+        Effect.tap(() =>
+          Effect.flatMap(writer.queued, (n) => (n >= commitAt(parsed?.text.length ?? 0) ? Effect.ignore(writer.flush) : Effect.void))
+        )
+      )
 
     // `herald auth logout` removes while it holds the run lock, when no run's edits are in flight
     const remove = (paths: ReadonlyArray<ReadonlyArray<string>>) =>
@@ -251,17 +291,37 @@ export const make = (file: string) =>
         if (there.length === 0) return there
         for (const p of there) doc.deleteIn(p)
         parsed = undefined
+        signature = undefined
         yield* atomicWrite(file, doc.toString(), (yield* currentMode(file)) ?? SECRET_MODE).pipe(
           Effect.mapError((e) => fail(fsReason(e)))
         )
         return there
       })
 
-    return { file, check, apply, remove } satisfies ConfigStore["Type"]
+    return { file, check, apply, stage, remove, flush: writer.flush, staged: writer.queued } satisfies ConfigStore["Type"] & {
+      readonly flush: Effect.Effect<void, ConfigWriteError>
+      readonly staged: Effect.Effect<number>
+    }
+  })
+
+/** How often staged edits are committed while a run goes on. */
+export const COMMIT_EVERY = Duration.seconds(2)
+
+/**
+ * The store with its timer: what is staged is committed every `every`, and once more when
+ * the scope closes (a commit's failure goes to the callers waiting for it).
+ */
+export const scoped = (file: string, every: Duration.DurationInput = COMMIT_EVERY) =>
+  Effect.gen(function*() {
+    const store = yield* make(file)
+    const commitStaged = Effect.flatMap(store.staged, (n) => (n === 0 ? Effect.void : Effect.ignore(store.flush)))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(every), commitStaged)))
+    yield* Effect.addFinalizer(() => commitStaged)
+    return store
   })
 
 /** The store for the loaded config file. */
-export const layer: Layer.Layer<ConfigStore, never, AppConfig> = Layer.effect(
+export const layer: Layer.Layer<ConfigStore, never, AppConfig> = Layer.scoped(
   ConfigStore,
-  Effect.flatMap(AppConfig, (c) => make(c.file))
+  Effect.flatMap(AppConfig, (c) => scoped(c.file))
 )

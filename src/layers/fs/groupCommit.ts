@@ -9,6 +9,11 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 
+export interface Staged<E> {
+  readonly committed: Effect.Effect<void, E>
+  readonly commitNow: Effect.Effect<void, E>
+}
+
 export interface GroupCommit<A, E> {
   /** Queue `item`; succeeds once a commit that includes it has succeeded. */
   readonly submit: (item: A) => Effect.Effect<void, E>
@@ -17,8 +22,17 @@ export interface GroupCommit<A, E> {
    * for changes whose loss in a crash is harmless (clearing what is stored elsewhere).
    */
   readonly defer: (item: A) => Effect.Effect<void>
+  /**
+   * Queue `item` without writing it now: it goes out with the next commit (another caller's
+   * submit, `flush`, a timer's flush). Returns two waits for it, each succeeding once a
+   * commit holding the item has succeeded: `committed` only waits; `commitNow` first commits
+   * the queue if no commit has taken the item yet.
+   */
+  readonly stage: (item: A) => Effect.Effect<Staged<E>>
   /** Commit whatever is queued now (deferred items included); fails as that commit does. */
   readonly flush: Effect.Effect<void, E>
+  /** How many items wait for a commit. */
+  readonly queued: Effect.Effect<number>
 }
 
 /**
@@ -54,15 +68,19 @@ export const make = <A, E>(
         ))
     })
 
+    /** Commit the queue unless a commit has already taken `done`'s item; then wait for it. */
+    const commitUnlessDone = (done: Deferred.Deferred<void, E>) =>
+      lock.withPermits(1)(
+        // a batch, once taken, is finished even if its leader is interrupted: others wait on it
+        Effect.uninterruptible(Effect.flatMap(Deferred.isDone(done), (already) => (already ? Effect.void : commitQueued)))
+      )
+
     const submit = (item: A): Effect.Effect<void, E> =>
       Effect.gen(function*() {
         const done = yield* Deferred.make<void, E>()
         const waiting: Waiting = { item, done }
         queue.push(waiting)
-        yield* lock.withPermits(1)(
-          // a batch, once taken, is finished even if its leader is interrupted: others wait on it
-          Effect.uninterruptible(Effect.flatMap(Deferred.isDone(done), (already) => (already ? Effect.void : commitQueued)))
-        ).pipe(
+        yield* commitUnlessDone(done).pipe(
           // given up before any commit took it: take the change back
           Effect.onInterrupt(() =>
             Effect.sync(() => {
@@ -79,5 +97,13 @@ export const make = <A, E>(
       Effect.flatMap((exit) => Effect.asVoid(exit))
     )
 
-    return { submit, defer, flush }
+    const stage = (item: A): Effect.Effect<Staged<E>> =>
+      Effect.map(Deferred.make<void, E>(), (done) => {
+        queue.push({ item, done })
+        return { committed: Deferred.await(done), commitNow: Effect.zipRight(commitUnlessDone(done), Deferred.await(done)) }
+      })
+
+    const queued = Effect.sync(() => queue.length)
+
+    return { submit, defer, stage, flush, queued }
   })

@@ -10,8 +10,9 @@
  * Room for the answer (DESIGN §2 rule 1): before a rotation is sent, `preflight` makes
  * sure the journal's folder takes a new file and a rename, and grows a ballast file
  * (`<journal>.room`) by enough for the journal to be rewritten with one more entry. The
- * ballast is released just before each journal write, so a disk that filled up meanwhile
- * still has room for the token; a disk already full fails the preflight, nothing sent.
+ * ballast is released just before each journal write (as much of it as the write takes), so
+ * a disk that filled up meanwhile still has room for the token; a disk already full fails
+ * the preflight, nothing sent.
  *
  * Journals older versions kept in the state dir are merged in by the first write or read
  * (and then removed): an entry an older run left there is replayed, never stranded.
@@ -36,6 +37,8 @@ type Entries = Record<string, JournalEntry>
 export const ENTRY_ROOM = 16 * 1024
 /** Room for the file system's own bookkeeping of the new journal (a block, an inode). */
 export const BASE_ROOM = 16 * 1024
+/** The room grows in steps of this many bytes (eight entries). */
+export const ROOM_STEP = 8 * ENTRY_ROOM
 
 export interface JournalOptions {
   /** journals older versions left for this store, merged in and removed */
@@ -106,16 +109,42 @@ export const make = (file: string, options: JournalOptions = {}) =>
         ))
 
     const removeBallast = () => fsSync.rmSync(ballast, { force: true })
-    const roomNeeded = () => sizeOf(file) + BASE_ROOM + ENTRY_ROOM * reserved.size
+    // rounded up to ROOM_STEP: a run's preflights grow (and fsync) the room once per step,
+    // not once per connection
+    const roomNeeded = () => Math.ceil((sizeOf(file) + BASE_ROOM + ENTRY_ROOM * reserved.size) / ROOM_STEP) * ROOM_STEP
+
+    /**
+     * Give back as much of the room as a write of `bytes` takes (all of it when it holds no
+     * more): the rest stays reserved, so that regrowing it afterwards writes only what this
+     * write used, not the whole room again.
+     */
+    const releaseFor = (bytes: number) => {
+      const keep = sizeOf(ballast) - bytes - BASE_ROOM
+      if (keep <= 0) return removeBallast()
+      try {
+        // never through a symlink planted in its place
+        const fd = fsSync.openSync(ballast, O_WRONLY | (O_NOFOLLOW ?? 0))
+        try {
+          fsSync.ftruncateSync(fd, keep)
+        } finally {
+          fsSync.closeSync(fd)
+        }
+      } catch {
+        removeBallast()
+      }
+    }
 
     const write = (entries: Entries) =>
       Object.keys(entries).length === 0
         ? Effect.tryPromise({ try: () => fs.rm(file, { force: true }), catch: fail })
-        : Effect.tryPromise({ try: () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail }).pipe(
-          // the room kept for this write is given back just before it
-          Effect.zipRight(Effect.sync(removeBallast)),
-          Effect.zipRight(atomicWrite(file, JSON.stringify(entries, null, 2) + "\n", 0o600).pipe(Effect.mapError(fail)))
-        )
+        : Effect.suspend(() => {
+          const text = JSON.stringify(entries, null, 2) + "\n"
+          return Effect.tryPromise({ try: () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail }).pipe(
+            // the room kept for this write is given back just before it
+            Effect.zipRight(Effect.sync(() => releaseFor(Buffer.byteLength(text)))),
+            Effect.zipRight(atomicWrite(file, text, 0o600).pipe(Effect.mapError(fail)))
+          )
+        })
 
     /** After a write, keep room for those still to record (best effort: their preflight had it). */
     const regrow = Effect.sync(() => {

@@ -55,7 +55,8 @@ export const make = Effect.gen(function*() {
 
   const persist = Effect.fnUntraced(function*(
     connection: Connection,
-    update: Pick<Outcome, "secrets" | "metadata">
+    update: Pick<Outcome, "secrets" | "metadata">,
+    options?: { readonly later?: boolean }
   ) {
     const failed = (reason: string) =>
       new WriteBackFailed({ platform: connection.platform, account: connection.account, reason })
@@ -114,6 +115,20 @@ export const make = Effect.gen(function*() {
       }
     }
     const holdsSecret = edits.length > Object.keys(update.metadata).length
+    // a keychain entry to remove must wait for the file's write: those are written now
+    if (options?.later === true && store.stage !== undefined && displaced.length === 0 && edits.length > 0) {
+      const wait = yield* store.stage(edits, { secret: holdsSecret })
+      if (secrets.length === 0) where = `expiry recorded in ${store.file}`
+      return {
+        where,
+        warnings,
+        ...(storedIn === undefined ? {} : { storedIn }),
+        durable: {
+          committed: wait.committed.pipe(Effect.mapError((e) => failed(e.message))),
+          commitNow: wait.commitNow.pipe(Effect.mapError((e) => failed(e.message)))
+        }
+      } satisfies Persisted
+    }
     yield* store.apply(edits, { secret: holdsSecret }).pipe(Effect.mapError((e) => failed(e.message)))
     // only once the file holds the new values: removing first would leave them nowhere
     for (const key of displaced) {

@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as TestClock from "effect/TestClock"
 import * as YAML from "yaml"
 import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
 import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
@@ -192,5 +193,54 @@ describe("anchored values", () => {
       const store = yield* ConfigFileStore.make(file)
       yield* store.apply([{ path: ["platforms", "tiktok", "accounts", "shop", "refresh_token"], value: "shop-1" }], { secret: true })
       assert.deepStrictEqual(valuesOf(yield* read(file)), { main: "SENTINEL-shared-rt-0", brand: "SENTINEL-shared-rt-0", shop: "shop-1" })
+    }))
+
+  it.scoped("staged edits are not written until a commit; one commit writes them all, and each wait then succeeds (issue 20)", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      const inode = () => Effect.promise(() => fs.stat(file).then((st) => st.ino))
+      const before = yield* inode()
+      const waits = yield* Effect.forEach(rotations(1), (e) => store.stage([e], { secret: true }))
+      assert.strictEqual(yield* read(file), original, "nothing written while the edits are staged")
+      yield* waits[0]!.commitNow
+      const after = yield* inode()
+      assert.notStrictEqual(after, before)
+      assert.strictEqual(yield* read(file), ConfigFileStore.applyEdits(original, rotations(1)))
+      // every other wait finds its edits in that same commit: no further write
+      yield* Effect.forEach(waits, (w) => w.commitNow, { discard: true })
+      assert.strictEqual(yield* inode(), after)
+    }))
+
+  it.scoped("enough staged edits commit themselves, and the timer commits the rest (issue 20)", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.scoped(file, "1 second")
+      const at = ConfigFileStore.commitAt(original.length)
+      const edits = Array.from({ length: at }, (_, i): ConfigEdit => ({ path: ["platforms", "x", "access_token"], value: `a-${i}` }))
+      for (const e of edits.slice(0, at - 1)) yield* store.stage([e], { secret: true })
+      assert.strictEqual(yield* read(file), original)
+      yield* store.stage([edits[at - 1]!], { secret: true })
+      assert.include(yield* read(file), `access_token: "a-${at - 1}"`, "committed by the stage that reached commitAt")
+      const last = yield* store.stage([{ path: ["platforms", "x", "refresh_token"], value: "plain-9" }], { secret: true })
+      assert.notInclude(yield* read(file), "plain-9")
+      yield* TestClock.adjust("1 second")
+      yield* last.committed
+      assert.include(yield* read(file), "refresh_token: plain-9")
+    }))
+
+  it.scoped("a same-size edit made in place by someone else between two writes is kept (issue 20: the file is not re-read when unchanged)", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.make(file)
+      yield* store.apply([{ path: ["platforms", "x", "access_token"], value: "a-1" }], { secret: true })
+      const text = yield* read(file)
+      // same length, same inode: only the contents and the times change
+      yield* Effect.promise(() => fs.writeFile(file, text.replace("# my herald config", "# MY HERALD CONFIG")))
+      yield* store.apply([{ path: ["platforms", "x", "refresh_token"], value: "plain-2" }], { secret: true })
+      const now = yield* read(file)
+      assert.include(now, "# MY HERALD CONFIG")
+      assert.include(now, "refresh_token: plain-2")
+      assert.include(now, 'access_token: "a-1"')
     }))
 })

@@ -1,0 +1,79 @@
+/**
+ * A preload for the bench (`node --require scripts/io-count.cjs …`): counts what the process
+ * writes to and reads from files under $HERALD_BENCH_IO_DIR (the bench world's folder: the
+ * config, its temp files, the journal and the lock beside it) and how many fsyncs it makes,
+ * and writes `{"written":…,"read":…,"fsyncs":…}` to $HERALD_BENCH_IO_OUT at exit.
+ *
+ * It wraps the synchronous calls herald's file writes use (open, write, writeFile, fsync)
+ * and fs.promises.readFile (how the config is read back), then re-syncs the ES-module view
+ * of the built-ins so the bundled ESM code sees the wrapped functions. A measuring aid
+ * only: never loaded by herald itself.
+ */
+"use strict"
+const fs = require("node:fs")
+const path = require("node:path")
+const { syncBuiltinESMExports } = require("node:module")
+
+const dir = process.env.HERALD_BENCH_IO_DIR
+const out = process.env.HERALD_BENCH_IO_OUT
+if (dir !== undefined && out !== undefined) {
+  const root = path.resolve(dir)
+  const inside = (p) => typeof p === "string" && path.resolve(p).startsWith(root + path.sep)
+  /** fd → the file's name, with a temp file's random part left out */
+  const tracked = new Map()
+  const counts = { written: 0, read: 0, fsyncs: 0, byFile: {} }
+  const nameOf = (p) => path.relative(root, path.resolve(p)).replace(/^\.(.*)\.[A-Za-z0-9_-]+\.tmp$/, "$1 (temp)")
+  const add = (name, n) => {
+    counts.written += n
+    counts.byFile[name] = (counts.byFile[name] ?? 0) + n
+  }
+  const sizeOf = (data, length) =>
+    typeof length === "number" ? length : typeof data === "string" ? Buffer.byteLength(data) : (data?.byteLength ?? 0)
+
+  const { openSync, closeSync, writeSync, writeFileSync, fsyncSync, fdatasyncSync, readFileSync } = fs
+  fs.openSync = function(p, ...rest) {
+    const fd = openSync.call(this, p, ...rest)
+    if (inside(p)) tracked.set(fd, nameOf(p))
+    return fd
+  }
+  fs.closeSync = function(fd) {
+    tracked.delete(fd)
+    return closeSync.call(this, fd)
+  }
+  fs.writeSync = function(fd, data, ...rest) {
+    const n = writeSync.call(this, fd, data, ...rest)
+    if (tracked.has(fd)) add(tracked.get(fd), n)
+    return n
+  }
+  fs.writeFileSync = function(target, data, ...rest) {
+    const r = writeFileSync.call(this, target, data, ...rest)
+    if (typeof target === "number" ? tracked.has(target) : inside(target)) {
+      add(typeof target === "number" ? tracked.get(target) : nameOf(target), sizeOf(data))
+    }
+    return r
+  }
+  // every fsync the process makes counts (a directory's too): that is what a slow disk pays for
+  fs.fsyncSync = function(fd) {
+    counts.fsyncs++
+    return fsyncSync.call(this, fd)
+  }
+  fs.fdatasyncSync = function(fd) {
+    counts.fsyncs++
+    return fdatasyncSync.call(this, fd)
+  }
+  fs.readFileSync = function(target, ...rest) {
+    const r = readFileSync.call(this, target, ...rest)
+    if (typeof target === "string" && inside(target)) counts.read += sizeOf(r)
+    return r
+  }
+  const promisesReadFile = fs.promises.readFile
+  fs.promises.readFile = async function(target, ...rest) {
+    const r = await promisesReadFile.call(this, target, ...rest)
+    if (typeof target === "string" && inside(target)) counts.read += sizeOf(r)
+    return r
+  }
+  syncBuiltinESMExports()
+  process.on("exit", () => {
+    writeFileSync(out, JSON.stringify(counts))
+  })
+}
