@@ -5,7 +5,7 @@ export type BuiltinPlatformId = (typeof platformIds)[number]
 
 /**
  * A built-in platform, or the id of a generic OAuth 2.0 provider the config defines
- * (`platforms.<id>.type: oauth2`, DESIGN §1): any id that is not built in.
+ * (`platforms.<id>.type: oauth2`, DESIGN §1), for every id that is not built in.
  */
 export type PlatformId = BuiltinPlatformId | (string & {})
 

@@ -175,7 +175,7 @@ const Minted = Schema.Struct({ access_token: Schema.Redacted(NonEmpty) })
 
 /**
  * Google's tokeninfo answers a bad token with HTTP 400 `invalid_token`. Only that (and
- * `invalid_grant`) means the token is dead: any other 400 is a refused request (a probe
+ * `invalid_grant`) means the token is dead; every other 400 is a refused request (a probe
  * the server does not take, a query token it will not read), which says nothing about it.
  */
 export const classifyTokenInfo: Classify = (status, body) => {
