@@ -91,6 +91,9 @@ export interface GitLabFake {
 
 export const variableId = (key: string, scope = "*"): string => `${key}@${scope}`
 
+/** A variable as a CI secret is usually kept: protected and masked, the rest as GitLab defaults it. */
+export const maskedVariable = (key: string, value: string): SeedVariable => ({ key, value, protected: true, masked: true })
+
 const seed = (v: SeedVariable): Variable => ({
   variable_type: "env_var",
   protected: false,

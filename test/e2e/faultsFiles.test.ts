@@ -10,34 +10,16 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
-import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
+import { TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { LockFile } from "../../src/index.js"
 import { besideConfig } from "../../src/layers/journal/storeFiles.js"
 import { storeKey } from "../../src/layers/journal/stateDir.js"
 import { mountTmpfs } from "../support/tmpfs.js"
 import { chownTree, runHerald, whyNoOtherUser } from "./support/filesHelpers.js"
-import { describeRun, e2eFile, type Finished, makeWorkspace, modeOf, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, TIKTOK_CLIENT, type Finished, modeOf, sentinelsIn, type Workspace } from "./support/safetyHelpers.js"
 
-const { cleanups } = e2eFile()
-
-const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
-
-const tiktokFake = async (latencyMs = 0): Promise<TikTokFake> => {
-  const fake = await startTikTokFake({
-    clientKey: CLIENT.TIKTOK_CLIENT_KEY,
-    clientSecret: CLIENT.TIKTOK_CLIENT_SECRET,
-    tokenPrefix: "SENTINEL-tiktok",
-    latencyMs
-  })
-  cleanups.push(() => fake.close())
-  return fake
-}
-
-const workspace = (): Workspace => {
-  const ws = makeWorkspace()
-  cleanups.push(() => ws.cleanup())
-  return ws
-}
+const { cleanups, tiktokFake, workspace } = e2eFile()
+const CLIENT = TIKTOK_CLIENT
 
 const configText = (fake: TikTokFake, refreshToken: string, extra = "") =>
   `# herald for the blog\nplatforms:\n  tiktok:\n    refresh_token: ${refreshToken}\n    endpoints: { token: "${fake.url(TIKTOK_TOKEN_PATH)}" }\n${extra}`

@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { type GitLabFake, startGitLabFake, type Variable } from "../../sandbox/fakes/gitlab.js"
+import { type GitLabFake, maskedVariable, startGitLabFake } from "../../sandbox/fakes/gitlab.js"
 import { startTikTokFake, TIKTOK_TOKEN_PATH } from "../../sandbox/fakes/tiktok.js"
 import { storeKey } from "../../src/layers/journal/stateDir.js"
 import { describeRun, e2eFile, makeWorkspace, sentinelsIn } from "./support/safetyHelpers.js"
@@ -17,17 +17,6 @@ const { cleanups } = e2eFile()
 const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 const GITLAB_TOKEN = "SENTINEL-glpat-recover-0001"
 
-const variable = (key: string, value: string): Variable => ({
-  key,
-  value,
-  variable_type: "env_var",
-  protected: true,
-  masked: true,
-  hidden: false,
-  raw: false,
-  environment_scope: "*",
-  description: null
-})
 
 describe("auth recover, then auth refresh, in one GitLab CI job", () => {
   it("the refresh presents the recovered token; the spent one from the job's environment is never sent", async () => {
@@ -39,7 +28,7 @@ describe("auth recover, then auth refresh, in one GitLab CI job", () => {
     const rt1 = tiktok.issueRefreshToken()
     const gitlab: GitLabFake = await startGitLabFake({
       tokens: { [GITLAB_TOKEN]: { scopes: ["api"], role: "maintainer" } },
-      variables: [variable("TIKTOK_REFRESH_TOKEN", rt0), variable("TIKTOK_ACCESS_TOKEN", "SENTINEL-old-access-token")]
+      variables: [maskedVariable("TIKTOK_REFRESH_TOKEN", rt0), maskedVariable("TIKTOK_ACCESS_TOKEN", "SENTINEL-old-access-token")]
     })
     cleanups.push(() => gitlab.close())
     const ws = makeWorkspace()

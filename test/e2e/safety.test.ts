@@ -11,31 +11,13 @@ import * as os from "node:os"
 import { spawnSync } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
-import { type GitLabFake, startGitLabFake, type Variable } from "../../sandbox/fakes/gitlab.js"
-import { startTikTokFake, TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
+import { type GitLabFake, maskedVariable, type SeedVariable, startGitLabFake } from "../../sandbox/fakes/gitlab.js"
+import { TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { besideConfig } from "../../src/layers/journal/storeFiles.js"
-import { describeRun, e2eFile, type Finished, makeWorkspace, modeOf, sentinelsIn, sleep, waitFor, type Workspace } from "./support/safetyHelpers.js"
+import { describeRun, e2eFile, TIKTOK_CLIENT, type Finished, modeOf, sentinelsIn, sleep, waitFor, type Workspace } from "./support/safetyHelpers.js"
 
-const { cleanups } = e2eFile()
-
-const CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
-
-const tiktokFake = async (latencyMs = 0): Promise<TikTokFake> => {
-  const fake = await startTikTokFake({
-    clientKey: CLIENT.TIKTOK_CLIENT_KEY,
-    clientSecret: CLIENT.TIKTOK_CLIENT_SECRET,
-    tokenPrefix: "SENTINEL-tiktok",
-    latencyMs
-  })
-  cleanups.push(() => fake.close())
-  return fake
-}
-
-const workspace = (): Workspace => {
-  const ws = makeWorkspace()
-  cleanups.push(() => ws.cleanup())
-  return ws
-}
+const { cleanups, tiktokFake, workspace } = e2eFile()
+const CLIENT = TIKTOK_CLIENT
 
 const tokenRequests = (fake: TikTokFake) => fake.requestsTo(TIKTOK_TOKEN_PATH)
 const presented = (fake: TikTokFake) => tokenRequests(fake).map((r) => r.form["refresh_token"])
@@ -150,29 +132,17 @@ describe("one run at a time", () => {
 describe("crash safety", () => {
   const GITLAB_TOKEN = "SENTINEL-glpat-0123456789"
 
-  const gitlabFake = async (variables: ReadonlyArray<Variable>): Promise<GitLabFake> => {
+  const gitlabFake = async (variables: ReadonlyArray<SeedVariable>): Promise<GitLabFake> => {
     const fake = await startGitLabFake({ tokens: { [GITLAB_TOKEN]: { scopes: ["api"], role: "maintainer" } }, variables })
     cleanups.push(() => fake.close())
     return fake
   }
 
-  const secretVariable = (key: string, value: string): Variable => ({
-    key,
-    value,
-    variable_type: "env_var",
-    protected: true,
-    masked: true,
-    hidden: false,
-    raw: false,
-    environment_scope: "*",
-    description: null
-  })
-
   it("SIGKILL after the platform rotated and before write-back finished: the next run recovers the token from the journal and rotates on", async () => {
     const tiktok = await tiktokFake()
     const rt0 = tiktok.issueRefreshToken()
     const at0 = tiktok.issueAccessToken()
-    const gitlab = await gitlabFake([secretVariable("TIKTOK_REFRESH_TOKEN", rt0), secretVariable("TIKTOK_ACCESS_TOKEN", at0)])
+    const gitlab = await gitlabFake([maskedVariable("TIKTOK_REFRESH_TOKEN", rt0), maskedVariable("TIKTOK_ACCESS_TOKEN", at0)])
     // GitLab is struggling: every update answers 503, so write-back retries slowly
     gitlab.fail({ method: "PUT", status: 503, times: Number.POSITIVE_INFINITY })
     const ws = workspace()

@@ -9,6 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, beforeAll } from "vitest"
+import { startTikTokFake, type TikTokFake } from "../../../sandbox/fakes/tiktok.js"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.js")
@@ -25,8 +26,28 @@ export const e2eFile = () => {
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
-  return { cleanups }
+  /** A workspace ended after the test. */
+  const workspace = (): Workspace => {
+    const ws = makeWorkspace()
+    cleanups.push(() => ws.cleanup())
+    return ws
+  }
+  /** The TikTok fake for TIKTOK_CLIENT, every token a sentinel, closed after the test. */
+  const tiktokFake = async (latencyMs = 0): Promise<TikTokFake> => {
+    const fake = await startTikTokFake({
+      clientKey: TIKTOK_CLIENT.TIKTOK_CLIENT_KEY,
+      clientSecret: TIKTOK_CLIENT.TIKTOK_CLIENT_SECRET,
+      tokenPrefix: "SENTINEL-tiktok",
+      latencyMs
+    })
+    cleanups.push(() => fake.close())
+    return fake
+  }
+  return { cleanups, workspace, tiktokFake }
 }
+
+/** TikTok app credentials for the environment of a run (sentinels: none may be printed). */
+export const TIKTOK_CLIENT = { TIKTOK_CLIENT_KEY: "SENTINEL-client-key", TIKTOK_CLIENT_SECRET: "SENTINEL-client-secret" }
 
 export interface Finished {
   readonly code: number | null
