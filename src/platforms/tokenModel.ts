@@ -328,6 +328,8 @@ export interface TokenModel<S extends ModelState, O> {
   readonly grant: (state: S, now: number) => Granted
   /** How the platform says "slow down" (its 429, with the headers it sends). */
   readonly rateLimited: (state: S, now: number) => ModelReply
+  /** How long tokens it issues live by default, ms (undefined: no fixed expiry); for seeding. */
+  readonly lifetimes: (state: S) => { readonly access: number | undefined; readonly refresh: number | undefined }
   /** Bodies the platform sends when it refuses: a dead grant and bad client credentials. */
   readonly errorBodies: { readonly deadToken: unknown; readonly invalidClient: unknown }
 }

@@ -234,6 +234,7 @@ export const model: TokenModel<InstagramState, InstagramModelOptions> = {
   grant: (s, now) => ({ access: s.tokens.issue("access", undefined, { issuedAt: now, expiresAt: now + s.lifetimeMs }) }),
   // Business Use Case throttling: Graph code 4, "Application request limit reached"
   rateLimited: (s) => graphError(s, "Application request limit reached", 4, undefined, 429),
+  lifetimes: (s) => ({ access: s.lifetimeMs, refresh: undefined }),
   errorBodies: {
     deadToken: { error: { message: "Error validating access token: Session has expired", type: "OAuthException", code: 190, error_subcode: 463 } },
     invalidClient: { error: { message: "Invalid parameter", type: "OAuthException", code: 100 } }

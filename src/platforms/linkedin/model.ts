@@ -252,6 +252,7 @@ export const model: TokenModel<LinkedInState, LinkedInModelOptions> = {
   grant: (s, now) => consentTokens(s, now),
   // LinkedIn documents 429 for quota and infrastructure protection, without Retry-After
   rateLimited: () => json(429, { message: "Resource level throttle limit for calls to this resource is reached.", status: 429 }),
+  lifetimes: (s) => ({ access: s.accessMs, refresh: s.refreshMs }),
   errorBodies: {
     deadToken: { error: "invalid_request", error_description: DEAD_REQUEST },
     invalidClient: { error: "invalid_client", error_description: "Client authentication failed" }

@@ -201,6 +201,7 @@ export const model: TokenModel<OAuth2State, OAuth2ModelOptions> = {
     return refresh === undefined ? { access } : { access, refresh }
   },
   rateLimited: () => error(429, "slow_down", "too many requests"),
+  lifetimes: (s) => ({ access: s.accessExpiresIn * SECOND, refresh: s.refreshExpiresIn === undefined ? undefined : s.refreshExpiresIn * SECOND }),
   errorBodies: {
     deadToken: { error: "invalid_grant", error_description: "grant request is invalid" },
     invalidClient: { error: "invalid_client", error_description: "client authentication failed" }

@@ -182,6 +182,7 @@ export const model: TokenModel<TikTokState, TikTokModelOptions> = {
   grant: (s, now): Granted => pair(s, now, s.tokens.newFamily()),
   rateLimited: (_s, now) =>
     json(429, { data: {}, error: { code: "rate_limit_exceeded", message: "Too many requests.", log_id: logId(now) } }),
+  lifetimes: (s) => ({ access: s.accessExpiresIn * SECOND, refresh: s.refreshExpiresIn * SECOND }),
   errorBodies: {
     deadToken: { error: "invalid_grant", error_description: "Refresh token is invalid or expired.", log_id: "20260101000000ABCDEF" },
     invalidClient: { error: "invalid_client", error_description: "Client key or secret is invalid.", log_id: "20260101000000ABCDEF" }

@@ -213,6 +213,7 @@ export const model: TokenModel<XState, XModelOptions> = {
       "x-rate-limit-remaining": "0",
       "x-rate-limit-reset": String(epochSeconds(now + WINDOW_MS))
     }),
+  lifetimes: () => ({ access: ACCESS_SECONDS * SECOND, refresh: undefined }),
   errorBodies: {
     deadToken: { error: "invalid_request", error_description: DEAD_TOKEN },
     invalidClient: { error: "unauthorized_client", error_description: "Missing valid authorization header" }

@@ -252,6 +252,8 @@ export const model: TokenModel<YouTubeState, YouTubeModelOptions> = {
   grant: (s, now) => consentTokens(s, now, true),
   // Google documents no token-endpoint limit; its front ends answer 429 with a JSON error
   rateLimited: () => json(429, { error: "rate_limit_exceeded", error_description: "Rate Limit Exceeded" }),
+  // a Testing-mode death is reckoned from the issue time as the mode is now (refreshUsable)
+  lifetimes: () => ({ access: ACCESS_SECONDS * SECOND, refresh: undefined }),
   errorBodies: {
     deadToken: { error: "invalid_grant", error_description: REVOKED },
     invalidClient: { error: "invalid_client", error_description: "The OAuth client was not found." }
