@@ -3,9 +3,14 @@
  * and a herald config that points at them with every secret in the file itself.
  */
 import { join } from "node:path"
+import { model as instagramModel } from "../src/platforms/instagram/model.js"
+import { model as linkedinModel } from "../src/platforms/linkedin/model.js"
+import { model as tiktokModel } from "../src/platforms/tiktok/model.js"
+import { model as xModel } from "../src/platforms/x/model.js"
+import { model as youtubeModel } from "../src/platforms/youtube/model.js"
 import { type InstagramFake, startInstagramFake } from "./fakes/instagram.js"
 import { type LinkedInFake, startLinkedInFake } from "./fakes/linkedin.js"
-import { DAY, epochSeconds, type Fake, HOUR } from "./fakes/server.js"
+import { type CommonOptions, DAY, epochSeconds, type Fake, HOUR } from "./fakes/server.js"
 import { startTikTokFake, type TikTokFake } from "./fakes/tiktok.js"
 import { startXFake, type XFake } from "./fakes/x.js"
 import { startYouTubeFake, type YouTubeFake } from "./fakes/youtube.js"
@@ -49,26 +54,91 @@ export interface Sandbox {
 /** RFC 3339 in whole seconds, as herald writes it. */
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 
-export const credentials = {
+export const credentials: SandboxCredentials = {
   instagram: { app_secret: "sandbox-instagram-app-secret" },
   youtube: { client_id: "sandbox-youtube-client.apps.googleusercontent.com", client_secret: "sandbox-youtube-client-secret" },
   tiktok: { client_key: "sandbox-tiktok-client-key", client_secret: "sandbox-tiktok-client-secret" },
   linkedin: { client_id: "sandbox-linkedin-client-id", client_secret: "sandbox-linkedin-client-secret" },
   x: { client_id: "sandbox-x-client-id", client_secret: "sandbox-x-client-secret" }
-} as const
+}
+
+/** App credentials of each fake, as the config's keys name them. */
+export type SandboxCredentials = { readonly [P in keyof SandboxFakes]: Readonly<Record<string, string>> }
+
+/**
+ * The platforms the sandbox serves: how each fake starts from its model (the fake files
+ * are thin adapters over src/platforms/<id>/model.ts), and which of the model's paths the
+ * config names as endpoints. A platform with a model and no extra seeding API can be
+ * served with `serveModel(model, options)` directly.
+ */
+export const sandboxPlatforms: {
+  readonly [P in keyof SandboxFakes]: {
+    readonly paths: Readonly<Record<string, string>>
+    readonly endpoints: ReadonlyArray<keyof SandboxEndpoints[P] & string>
+    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>) => Promise<SandboxFakes[P]>
+  }
+} = {
+  instagram: {
+    paths: instagramModel.paths,
+    endpoints: ["refresh", "health"],
+    start: (common, c) => startInstagramFake({ ...common, ...(c["app_secret"] !== undefined ? { appSecret: c["app_secret"] } : {}) })
+  },
+  youtube: {
+    paths: youtubeModel.paths,
+    endpoints: ["token", "health"],
+    start: (common, c) => startYouTubeFake({ ...common, clientId: c["client_id"] ?? "", clientSecret: c["client_secret"] ?? "" })
+  },
+  tiktok: {
+    paths: tiktokModel.paths,
+    endpoints: ["token", "health"],
+    start: (common, c) => startTikTokFake({ ...common, clientKey: c["client_key"] ?? "", clientSecret: c["client_secret"] ?? "" })
+  },
+  linkedin: {
+    paths: linkedinModel.paths,
+    endpoints: ["token", "introspect", "health"],
+    start: (common, c) => startLinkedInFake({ ...common, clientId: c["client_id"] ?? "", clientSecret: c["client_secret"] ?? "" })
+  },
+  x: {
+    paths: xModel.paths,
+    endpoints: ["token", "health"],
+    start: (common, c) =>
+      startXFake({ ...common, clientId: c["client_id"] ?? "", clientSecret: c["client_secret"] ?? "", confidential: true })
+  }
+}
+
+export const sandboxPlatformIds = Object.keys(sandboxPlatforms) as ReadonlyArray<keyof SandboxFakes>
+
+/**
+ * Start every fake of the table, token values prefixed `<prefix>-<platform>`; all or none:
+ * when one does not start, the others are closed again.
+ */
+export const startFakes = async (
+  creds: SandboxCredentials,
+  options: { readonly latencyMs?: number; readonly prefix: (platform: keyof SandboxFakes) => string }
+): Promise<SandboxFakes> => {
+  const common = (p: keyof SandboxFakes): CommonOptions => ({
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    tokenPrefix: options.prefix(p)
+  })
+  const started = await Promise.allSettled(sandboxPlatformIds.map((p) => sandboxPlatforms[p].start(common(p), creds[p])))
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
+  if (failed !== undefined) {
+    await Promise.all(started.flatMap((s) => (s.status === "fulfilled" ? [(s.value as Fake).close()] : [])))
+    throw new Error(`sandbox: a fake platform did not start: ${String(failed.reason)}`)
+  }
+  return Object.fromEntries(
+    sandboxPlatformIds.map((p, i) => [p, (started[i] as PromiseFulfilledResult<Fake>).value])
+  ) as unknown as SandboxFakes
+}
 
 /** Where each fake answers, as the config's `endpoints` keys name them. */
-export const endpointsOf = (fakes: SandboxFakes): SandboxEndpoints => ({
-  instagram: { refresh: fakes.instagram.url("/refresh_access_token"), health: fakes.instagram.url("/me") },
-  youtube: { token: fakes.youtube.url("/token"), health: fakes.youtube.url("/tokeninfo") },
-  tiktok: { token: fakes.tiktok.url("/v2/oauth/token/"), health: fakes.tiktok.url("/v2/user/info/") },
-  linkedin: {
-    token: fakes.linkedin.url("/oauth/v2/accessToken"),
-    introspect: fakes.linkedin.url("/oauth/v2/introspectToken"),
-    health: fakes.linkedin.url("/v2/userinfo")
-  },
-  x: { token: fakes.x.url("/2/oauth2/token"), health: fakes.x.url("/2/users/me") }
-})
+export const endpointsOf = (fakes: SandboxFakes): SandboxEndpoints =>
+  Object.fromEntries(
+    sandboxPlatformIds.map((p) => {
+      const entry = sandboxPlatforms[p]
+      return [p, Object.fromEntries(entry.endpoints.map((name) => [name, fakes[p].url(entry.paths[name] ?? "/")]))]
+    })
+  ) as unknown as SandboxEndpoints
 
 /**
  * The user's environment minus anything herald would read a secret or a config from, with
@@ -89,45 +159,10 @@ export const isolatedEnv = (tmp: string): NodeJS.ProcessEnv => {
 }
 
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
-  const common = options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}
-  const started = await Promise.allSettled([
-    startInstagramFake({ ...common, tokenPrefix: "sandbox-instagram", appSecret: credentials.instagram.app_secret }),
-    startYouTubeFake({
-      ...common,
-      tokenPrefix: "sandbox-youtube",
-      clientId: credentials.youtube.client_id,
-      clientSecret: credentials.youtube.client_secret
-    }),
-    startTikTokFake({
-      ...common,
-      tokenPrefix: "sandbox-tiktok",
-      clientKey: credentials.tiktok.client_key,
-      clientSecret: credentials.tiktok.client_secret
-    }),
-    startLinkedInFake({
-      ...common,
-      tokenPrefix: "sandbox-linkedin",
-      clientId: credentials.linkedin.client_id,
-      clientSecret: credentials.linkedin.client_secret
-    }),
-    startXFake({
-      ...common,
-      tokenPrefix: "sandbox-x",
-      clientId: credentials.x.client_id,
-      clientSecret: credentials.x.client_secret,
-      confidential: true
-    })
-  ])
-  const [ig, yt, tt, li, x] = started
-  if (
-    ig.status === "rejected" || yt.status === "rejected" || tt.status === "rejected" ||
-    li.status === "rejected" || x.status === "rejected"
-  ) {
-    await Promise.all(started.flatMap((s) => (s.status === "fulfilled" ? [(s.value as Fake).close()] : [])))
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
-    throw new Error(`sandbox: a fake platform did not start: ${String(failed?.reason)}`)
-  }
-  const fakes: SandboxFakes = { instagram: ig.value, youtube: yt.value, tiktok: tt.value, linkedin: li.value, x: x.value }
+  const fakes = await startFakes(credentials, {
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    prefix: (p) => `sandbox-${p}`
+  })
   const now = Date.now()
 
   // Instagram: a long-lived token 30 days into its 60, so a run refreshes it
@@ -187,7 +222,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       "# Secrets live in this file so the sandbox never touches a real keychain.",
       "platforms:"
     ]
-    for (const platform of ["instagram", "youtube", "tiktok", "linkedin", "x"] as const) {
+    for (const platform of sandboxPlatformIds) {
       lines.push(`  ${platform}:`, `    # ${notes[platform]}`, "    enabled: true")
       for (const [key, value] of Object.entries(seeds[platform])) lines.push(`    ${key}: ${q(value)}`)
       if (platform === "linkedin") lines.push("    reauth_warn_days: 14")

@@ -1,13 +1,13 @@
 /**
- * The authorization-code half of the fake platforms: a consent page that answers at once
- * (the test is the browser and the user), one-time codes bound to client, redirect URI and
- * PKCE challenge, and the checks a real token endpoint makes when a code is redeemed.
+ * The authorization-code half of the fake platforms: one-time codes bound to client,
+ * redirect URI and PKCE challenge, and the checks a real token endpoint makes when a code
+ * is redeemed. The consent pages themselves are in the platforms' models.
  */
 import { createHash, randomBytes } from "node:crypto"
-import type { FakeResponse } from "./server.js"
+import type { CodePort, Consent } from "../../src/platforms/tokenModel.js"
 
 /** What the fake "user" does on the consent page; settable on each fake as `fake.consent`. */
-export type Consent = "approve" | "deny"
+export type { Consent }
 
 /** RFC 7636 S256 as base64url, or TikTok's hex rendering of the same hash. */
 export type ChallengeEncoding = "base64url" | "hex"
@@ -37,7 +37,8 @@ export type RedeemFailure = "unknown-code" | "used" | "expired" | "client" | "re
 /** Authorization codes live 10 minutes (RFC 6749 §4.1.2 recommends no more) and are single-use. */
 export const CODE_LIFETIME_MS = 10 * 60 * 1000
 
-export class AuthorizationCodes {
+/** The code store a model's consent page and token endpoint use (random values, so not in the model). */
+export class AuthorizationCodes implements CodePort {
   private readonly codes = new Map<string, IssuedCode>()
   /** every authorize request the fake answered, approved or not, in order */
   readonly requests: Array<Readonly<Record<string, string>>> = []
@@ -98,23 +99,4 @@ export class AuthorizationCodes {
   }
 }
 
-/** A 302 to `redirectUri` with `params` added to its query (and an optional fragment, as Instagram adds `#_`). */
-export const redirectTo = (redirectUri: string, params: Readonly<Record<string, string>>, fragment = ""): FakeResponse => {
-  const url = new URL(redirectUri)
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
-  return { status: 302, text: "", headers: { location: `${url.toString()}${fragment}` } }
-}
-
-/** A consent page that cannot redirect (unknown client, bad redirect URI): real platforms show an error page. */
-export const errorPage = (text: string): FakeResponse => ({
-  status: 400,
-  text: `<!DOCTYPE html><html><body><h1>Something went wrong</h1><p>${text}</p></body></html>`,
-  headers: { "content-type": "text/html; charset=utf-8" }
-})
-
-/** Only loopback http or any https redirect URIs are valid here, as on the platforms for desktop apps. */
-export const validRedirect = (uri: string | undefined): uri is string => {
-  if (uri === undefined || !URL.canParse(uri)) return false
-  const u = new URL(uri)
-  return u.protocol === "https:" || (u.protocol === "http:" && (u.hostname === "127.0.0.1" || u.hostname === "localhost"))
-}
+export { errorPage, redirectTo, validRedirect } from "../../src/platforms/tokenModel.js"

@@ -1,10 +1,20 @@
 /**
  * The shared half of every loopback fake platform: a node:http server on 127.0.0.1 with an
  * ephemeral port, per-request latency, a scripted fault queue, a request log, counters, a
- * clock the test can drive, and a small token store the platform fakes keep their state in.
+ * clock the test can drive; and `serveModel`, which serves a platform's token model
+ * (src/platforms/<id>/model.ts) through it.
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import {
+  type Consent,
+  type ModelReply,
+  type ModelState,
+  type TokenKind,
+  type TokenModel,
+  type TokenStore
+} from "../../src/platforms/tokenModel.js"
+import { AuthorizationCodes, type ChallengeEncoding } from "./authorize.js"
 
 // ---- faults ------------------------------------------------------------------------------
 
@@ -94,9 +104,7 @@ export const manualClock = (startMs: number = Date.now()): ManualClock => {
   }
 }
 
-export const SECOND = 1000
-export const HOUR = 3600 * SECOND
-export const DAY = 24 * HOUR
+export { DAY, HOUR, SECOND } from "../../src/platforms/tokenModel.js"
 
 // ---- the server --------------------------------------------------------------------------
 
@@ -110,12 +118,8 @@ export interface FakeRequest {
   readonly now: number
 }
 
-export interface FakeResponse {
-  readonly status: number
-  readonly json?: unknown
-  readonly text?: string
-  readonly headers?: Readonly<Record<string, string>>
-}
+/** What a handler answers: a model's reply (its `event` is for counters, never sent). */
+export type FakeResponse = ModelReply
 
 export type Handler = (request: FakeRequest) => FakeResponse | Promise<FakeResponse>
 
@@ -148,8 +152,7 @@ export interface Fake {
   close(): Promise<void>
 }
 
-export const json = (status: number, body: unknown, headers?: Readonly<Record<string, string>>): FakeResponse =>
-  headers === undefined ? { status, json: body } : { status, json: body, headers }
+export { json } from "../../src/platforms/tokenModel.js"
 
 const flattenHeaders = (raw: http.IncomingHttpHeaders): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -366,149 +369,102 @@ export const startFakeServer = async (
   return fake
 }
 
-// ---- token state -------------------------------------------------------------------------
+// ---- token state and the helpers the models share (src/platforms/tokenModel.ts) -------
 
-export type TokenKind = "access" | "refresh"
-/** `spent`: rotated away (single-use); `revoked`: killed by the test or the platform. */
-export type TokenStatus = "active" | "spent" | "revoked"
+export {
+  basicAuth,
+  basicAuthMatches,
+  bearer,
+  epochSeconds,
+  type IssueOptions,
+  methodNotAllowed,
+  notFound,
+  secondsUntil,
+  type TokenKind,
+  type TokenRecord,
+  type TokenStatus,
+  TokenStore
+} from "../../src/platforms/tokenModel.js"
 
-export interface TokenRecord {
-  readonly value: string
-  readonly kind: TokenKind
-  issuedAt: number
-  /** epoch ms; undefined = no expiry */
-  expiresAt: number | undefined
-  status: TokenStatus
-  /** tokens descended from one consent share a family */
-  readonly family: number
-  /** for an access token: the refresh token that minted it */
-  readonly parent: string | undefined
-  /** per-token error description for a revoked token, where a platform varies it */
-  description?: string
+// ---- a platform served from its token model ------------------------------------------
+
+/** The token API every model-served fake offers, whatever the platform. */
+export interface ModelFake<S extends ModelState> extends Fake {
+  /** the model's state: settings a test may change, the token store */
+  readonly state: S
+  readonly tokens: TokenStore
+  /** settable: whether the next consent is approved or denied */
+  consent: Consent
+  /** the authorization codes the consent page issued (and the authorize requests it saw) */
+  readonly codes: AuthorizationCodes
+  /** Seed a refresh token herald may start from (expiry: the platform's default lifetime); returns its value. */
+  issueRefreshToken(value?: string, options?: SeedOptions): string
+  issueAccessToken(value?: string, options?: SeedOptions): string
+  /** The newest refresh token still usable, if any. */
+  currentRefreshToken(): string | undefined
+  liveRefreshTokens(): Array<string>
+  liveAccessTokens(): Array<string>
+  revoke(token: string): void
 }
 
-export interface IssueOptions {
+export interface SeedOptions {
+  /** epoch ms (default: now) */
   readonly issuedAt?: number
+  /** epoch ms (default: issuedAt + the platform's lifetime for that kind) */
   readonly expiresAt?: number
-  readonly family?: number
-  readonly parent?: string
 }
 
-/** Every token a fake has issued, by value. */
-export class TokenStore {
-  private readonly records = new Map<string, TokenRecord>()
-  private seq = 0
-  private families = 0
-
-  constructor(private readonly prefix: string, private readonly now: () => number) {}
-
-  /** A fresh, never-issued value such as `fake-tiktok-refresh-3`. */
-  nextValue(kind: TokenKind): string {
-    let value: string
-    do {
-      value = `${this.prefix}-${kind}-${++this.seq}`
-    } while (this.records.has(value))
-    return value
+/**
+ * Serve `model` on loopback: the one adapter from node:http to a platform's token model.
+ * Counters follow what the model did (`refreshed`, `rotated`); faults, latency and the log
+ * are the server's.
+ */
+export const serveModel = async <S extends ModelState, O>(
+  model: TokenModel<S, O>,
+  options: CommonOptions & O,
+  extras: { readonly challenge?: ChallengeEncoding } = {}
+): Promise<ModelFake<S>> => {
+  const now = options.now ?? Date.now
+  const prefix = options.tokenPrefix ?? `fake-${model.id}`
+  const codes = new AuthorizationCodes(prefix, now, extras.challenge)
+  const state = model.init(options, { prefix, now, codes })
+  const base = await startFakeServer(model.id, options, (req) => {
+    const reply = model.answer(state, req, req.now)
+    if (reply.event === "refreshed" || reply.event === "rotated") base.counters.refreshes++
+    if (reply.event === "rotated") base.counters.rotations++
+    return reply
+  })
+  const seed = (kind: TokenKind) => (value?: string, o: SeedOptions = {}): string => {
+    const issuedAt = o.issuedAt ?? now()
+    const lifetime = model.lifetimes(state)[kind]
+    const expiresAt = o.expiresAt ?? (lifetime === undefined ? undefined : issuedAt + lifetime)
+    return state.tokens.issue(kind, value, { issuedAt, ...(expiresAt !== undefined ? { expiresAt } : {}) }).value
   }
-
-  newFamily(): number {
-    return ++this.families
-  }
-
-  issue(kind: TokenKind, value: string | undefined, options: IssueOptions = {}): TokenRecord {
-    const v = value ?? this.nextValue(kind)
-    const record: TokenRecord = {
-      value: v,
-      kind,
-      issuedAt: options.issuedAt ?? this.now(),
-      expiresAt: options.expiresAt,
-      status: "active",
-      family: options.family ?? this.newFamily(),
-      parent: options.parent
+  const served = Object.assign(base, {
+    state,
+    tokens: state.tokens,
+    codes,
+    issueRefreshToken: seed("refresh"),
+    issueAccessToken: seed("access"),
+    currentRefreshToken: () => state.tokens.liveValues("refresh").at(-1),
+    liveRefreshTokens: () => state.tokens.liveValues("refresh"),
+    liveAccessTokens: () => state.tokens.liveValues("access"),
+    revoke: (t: string) => {
+      state.tokens.revoke(t)
     }
-    this.records.set(v, record)
-    return record
-  }
-
-  get(value: string | undefined): TokenRecord | undefined {
-    return value === undefined ? undefined : this.records.get(value)
-  }
-
-  isExpired(record: TokenRecord, at: number = this.now()): boolean {
-    return record.expiresAt !== undefined && at >= record.expiresAt
-  }
-
-  /** The record when the token is active and unexpired. */
-  live(value: string | undefined, kind: TokenKind): TokenRecord | undefined {
-    const r = this.get(value)
-    return r !== undefined && r.kind === kind && r.status === "active" && !this.isExpired(r) ? r : undefined
-  }
-
-  /** Live values of one kind, oldest first. */
-  liveValues(kind: TokenKind): Array<string> {
-    return [...this.records.values()]
-      .filter((r) => r.kind === kind && r.status === "active" && !this.isExpired(r))
-      .map((r) => r.value)
-  }
-
-  all(): Array<TokenRecord> {
-    return [...this.records.values()]
-  }
-
-  revoke(value: string, description?: string): boolean {
-    const r = this.records.get(value)
-    if (r === undefined) return false
-    r.status = "revoked"
-    if (description !== undefined) r.description = description
-    return true
-  }
-
-  /** Revoke every token of a family (refresh and access). */
-  revokeFamily(family: number): void {
-    for (const r of this.records.values()) if (r.family === family) r.status = "revoked"
-  }
+  })
+  const fake: ModelFake<S> = settable(served, state, "consent")
+  return fake
 }
 
-// ---- small helpers the platform fakes share --------------------------------------------
+/** Forward a settable field of the model's state as a property of the fake. */
+export const settable = <T extends object, S extends object, K extends keyof S>(target: T, state: S, key: K): T & Record<K, S[K]> =>
+  Object.defineProperty(target, key, {
+    get: () => state[key],
+    set: (v: S[K]) => {
+      state[key] = v
+    },
+    enumerable: true,
+    configurable: true
+  }) as T & Record<K, S[K]>
 
-export const bearer = (headers: Readonly<Record<string, string>>): string | undefined => {
-  const m = /^Bearer\s+(.+)$/i.exec(headers["authorization"] ?? "")
-  return m?.[1]?.trim()
-}
-
-export const basicAuth = (headers: Readonly<Record<string, string>>): { id: string; secret: string } | undefined => {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(headers["authorization"] ?? "")
-  if (m?.[1] === undefined) return undefined
-  const decoded = Buffer.from(m[1], "base64").toString("utf8")
-  const i = decoded.indexOf(":")
-  if (i < 0) return undefined
-  return { id: decoded.slice(0, i), secret: decoded.slice(i + 1) }
-}
-
-/** Basic credentials match whether or not the client form-encoded them first (RFC 6749 §2.3.1). */
-export const basicAuthMatches = (headers: Readonly<Record<string, string>>, id: string, secret: string): boolean => {
-  const got = basicAuth(headers)
-  if (got === undefined) return false
-  return (got.id === id || safeDecode(got.id) === id) && (got.secret === secret || safeDecode(got.secret) === secret)
-}
-
-// RFC 6749 §2.3.1 form-encodes id and secret before Base64; most clients don't bother
-const safeDecode = (s: string): string => {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, " "))
-  } catch {
-    return s
-  }
-}
-
-export const epochSeconds = (ms: number): number => Math.floor(ms / 1000)
-
-/** Whole seconds from `now` until `at`, never negative. */
-export const secondsUntil = (now: number, at: number): number => Math.max(0, Math.floor((at - now) / 1000))
-
-export const logId = (): string =>
-  `${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}${Math.random().toString(16).slice(2, 14).toUpperCase()}`
-
-export const notFound = (path: string): FakeResponse => ({ status: 404, text: `no route for ${path}` })
-
-export const methodNotAllowed = (method: string): FakeResponse => ({ status: 405, text: `method ${method} not allowed` })

@@ -3,13 +3,8 @@
  * "sentinel" sandbox: the same five fakes seeded with secrets that are easy to spot in
  * output (`SENTINEL-TIKTOK-REFRESH-…`), so a leak of any secret — initial or rotated — shows.
  */
-import { startInstagramFake } from "../../../sandbox/fakes/instagram.js"
-import { startLinkedInFake } from "../../../sandbox/fakes/linkedin.js"
 import { DAY, epochSeconds, type Fake, HOUR } from "../../../sandbox/fakes/server.js"
-import { startTikTokFake } from "../../../sandbox/fakes/tiktok.js"
-import { startXFake } from "../../../sandbox/fakes/x.js"
-import { startYouTubeFake } from "../../../sandbox/fakes/youtube.js"
-import { endpointsOf, type SandboxEndpoints, type SandboxFakes, type SandboxSeeds } from "../../../sandbox/index.js"
+import { endpointsOf, type SandboxEndpoints, type SandboxFakes, type SandboxSeeds, startFakes } from "../../../sandbox/index.js"
 
 export const platforms = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
 export type PlatformName = (typeof platforms)[number]
@@ -90,35 +85,10 @@ export interface SentinelOptions {
 }
 
 export const startSentinelSandbox = async (options: SentinelOptions = {}): Promise<SentinelSandbox> => {
-  const common = { ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) }
-  const fakes: SandboxFakes = {
-    instagram: await startInstagramFake({ ...common, tokenPrefix: "SENTINEL-INSTAGRAM", appSecret: creds.instagram.app_secret }),
-    youtube: await startYouTubeFake({
-      ...common,
-      tokenPrefix: "SENTINEL-YOUTUBE",
-      clientId: creds.youtube.client_id,
-      clientSecret: creds.youtube.client_secret
-    }),
-    tiktok: await startTikTokFake({
-      ...common,
-      tokenPrefix: "SENTINEL-TIKTOK",
-      clientKey: creds.tiktok.client_key,
-      clientSecret: creds.tiktok.client_secret
-    }),
-    linkedin: await startLinkedInFake({
-      ...common,
-      tokenPrefix: "SENTINEL-LINKEDIN",
-      clientId: creds.linkedin.client_id,
-      clientSecret: creds.linkedin.client_secret
-    }),
-    x: await startXFake({
-      ...common,
-      tokenPrefix: "SENTINEL-X",
-      clientId: creds.x.client_id,
-      clientSecret: creds.x.client_secret,
-      confidential: true
-    })
-  }
+  const fakes = await startFakes(creds, {
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    prefix: (p) => `SENTINEL-${p.toUpperCase()}`
+  })
   const now = Date.now()
   const igIssued = now - 30 * DAY
   const liExpires = now + (options.linkedinDaysLeft ?? 40) * DAY + HOUR
