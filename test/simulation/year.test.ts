@@ -70,7 +70,7 @@ const whyDead = (platforms: SimulatedPlatforms, value: string | undefined, at: n
   if (value === undefined) return "nothing is stored"
   const r = platforms.token(value)
   if (r === undefined) return "the stored value is unknown to the platform"
-  if (r.spentAt !== undefined && r.spentAt <= at) return `it was rotated away at ${iso(r.spentAt)} (single-use)`
+  if (r.status !== "active" && r.endedAt !== undefined && r.endedAt <= at) return `it was rotated away at ${iso(r.endedAt)} (single-use)`
   if (r.expiresAt !== undefined && r.expiresAt <= at) return `it expired at ${iso(r.expiresAt)} (issued ${iso(r.issuedAt)})`
   return `it was unused since ${iso(r.lastUsedAt)}`
 }
