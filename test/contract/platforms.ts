@@ -70,7 +70,7 @@ const kindOf = (key: Key): TokenKind => (key === "refresh_token" ? "refresh" : "
 export const sentinel = (name: string, what: string) => `SENTINEL-${name}-${what}`
 
 /** An entry over a model: `seed` puts the section's tokens into a fresh state. */
-const entry = <S extends ModelState, O>(spec: {
+export const contractEntry = <S extends ModelState, O>(spec: {
   readonly name: string
   readonly platform: PlatformId
   readonly model: TokenModel<S, O>
@@ -122,7 +122,7 @@ const s = sentinel
 // the clock starts at 1970-01-01 (TestClock): dates are relative to that
 
 export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
-  entry({
+  contractEntry({
     name: "instagram",
     platform: "instagram",
     model: Instagram.model,
@@ -135,7 +135,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     rotates: false,
     normal: { action: "refreshed", store: { access_token: "new" } }
   }),
-  entry({
+  contractEntry({
     name: "youtube",
     platform: "youtube",
     model: YouTube.model,
@@ -147,7 +147,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     rotates: false,
     normal: { action: "healthy", store: { refresh_token: "old" } }
   }),
-  entry({
+  contractEntry({
     name: "tiktok",
     platform: "tiktok",
     model: TikTok.model,
@@ -169,7 +169,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
     unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
   }),
-  entry({
+  contractEntry({
     name: "linkedin",
     platform: "linkedin",
     model: LinkedIn.model,
@@ -192,7 +192,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     // LinkedIn repeats the same refresh token: never a rotation
     normal: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
   }),
-  entry({
+  contractEntry({
     name: "x",
     platform: "x",
     model: X.model,
@@ -209,7 +209,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
     unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
   }),
-  entry({
+  contractEntry({
     name: "generic-rotating",
     platform: "generic-rotating",
     model: OAuth2.model,
@@ -230,7 +230,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
     unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
   }),
-  entry({
+  contractEntry({
     name: "generic-static",
     platform: "generic-static",
     model: OAuth2.model,
