@@ -27,6 +27,8 @@ interface Expect extends Outcome {
   readonly calls: number
   /** words the status detail must hold */
   readonly says?: string
+  /** further words the detail must hold */
+  readonly saysToo?: string
   /** the refresh token must not be written (the platform did not replace it) */
   readonly refreshUntouched?: boolean
 }
@@ -102,7 +104,7 @@ const cases: ReadonlyArray<Case> = [
     label: "malformed body (HTML with 200)",
     applies: () => true,
     reply: () => ({ status: 200, text: htmlPage, headers: { "content-type": "text/html" } }),
-    expect: (p) => failed(p, 1, "the stored token was not changed")
+    expect: (p) => ({ ...failed(p, 1, "the stored token was not changed"), saysToo: "HTML" })
   },
   {
     id: "503-then-ok",
@@ -237,6 +239,7 @@ describe("contract suite: every platform × the answers any platform can give", 
             assert.deepStrictEqual(got.journal, {}, "nothing left in the journal")
             assert.isFalse(got.lost, "the token the next run needs is stored")
             if (want.says !== undefined) assert.include(got.status.detail, want.says)
+            if (want.saysToo !== undefined) assert.include(got.status.detail, want.saysToo)
             if (want.refreshUntouched === true) assert.strictEqual(got.refreshEdits, 0, "the refresh token was not rewritten")
             assert.deepStrictEqual(got.leaks, [], "secrets printed")
           }))
