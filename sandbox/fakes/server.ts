@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net"
 import {
   type Consent,
   type ModelReply,
+  type ModelRequest,
   type ModelState,
   type TokenKind,
   type TokenModel,
@@ -54,15 +55,8 @@ export interface Fault {
 /** What became of a request: the HTTP status sent, or how the connection ended. */
 export type Outcome = number | "reset" | "hung" | "pending"
 
-export interface LoggedRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: Readonly<Record<string, string>>
-  /** lower-case names; repeated headers joined with ", " */
-  readonly headers: Readonly<Record<string, string>>
-  /** the body's fields when it was sent form-encoded, else empty */
-  readonly form: Readonly<Record<string, string>>
-  readonly body: string
+/** A request as the fake received it (lower-case header names; repeated headers joined with ", "). */
+export interface LoggedRequest extends ModelRequest {
   /** the fake's clock when the request arrived (ms) */
   readonly at: number
   fault?: Fault
@@ -108,13 +102,8 @@ export { DAY, HOUR, SECOND } from "../../src/platforms/tokenModel.js"
 
 // ---- the server --------------------------------------------------------------------------
 
-export interface FakeRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: Readonly<Record<string, string>>
-  readonly headers: Readonly<Record<string, string>>
-  readonly form: Readonly<Record<string, string>>
-  readonly body: string
+/** What a handler is given: the request and the fake's clock when it is handled. */
+export interface FakeRequest extends ModelRequest {
   readonly now: number
 }
 

@@ -135,6 +135,35 @@ export class TokenStore {
     return record
   }
 
+  /**
+   * The tokens one grant gives at `at`: an access token and, unless `refresh` is false, a
+   * refresh token it descends from (else it descends from `parent`, a refresh token kept).
+   */
+  issuePair(
+    at: number,
+    o: {
+      readonly family: number
+      readonly accessExpiresAt: number | undefined
+      readonly refresh: false | { readonly expiresAt?: number | undefined; readonly idleLimitMs?: number | undefined }
+      readonly parent?: string
+    }
+  ): { readonly access: TokenRecord; readonly refresh?: TokenRecord } {
+    const refresh = o.refresh === false ? undefined : this.issue("refresh", undefined, {
+      issuedAt: at,
+      family: o.family,
+      ...(o.refresh.expiresAt !== undefined ? { expiresAt: o.refresh.expiresAt } : {}),
+      ...(o.refresh.idleLimitMs !== undefined ? { idleLimitMs: o.refresh.idleLimitMs } : {})
+    })
+    const parent = refresh?.value ?? o.parent
+    const access = this.issue("access", undefined, {
+      issuedAt: at,
+      family: o.family,
+      ...(o.accessExpiresAt !== undefined ? { expiresAt: o.accessExpiresAt } : {}),
+      ...(parent !== undefined ? { parent } : {})
+    })
+    return refresh === undefined ? { access } : { access, refresh }
+  }
+
   get(value: string | undefined): TokenRecord | undefined {
     return value === undefined ? undefined : this.records.get(value)
   }
@@ -301,7 +330,63 @@ export const validRedirect = (uri: string | undefined): uri is string => {
   return u.protocol === "https:" || (u.protocol === "http:" && (u.hostname === "127.0.0.1" || u.hostname === "localhost"))
 }
 
+/** How one platform's consent page reads an authorize request. */
+export interface ConsentPageSpec {
+  /** the query parameter naming the client (TikTok's is `client_key`; default `client_id`) */
+  readonly clientParam?: string
+  readonly clientId: string
+  /** the error page texts for an unknown client and an unusable redirect URI */
+  readonly refuse: { readonly client: string; readonly redirect: string }
+  /** the platform's further checks, in order: the first text one returns is the error page */
+  readonly checks: ReadonlyArray<(query: Readonly<Record<string, string>>) => string | undefined>
+  /** the redirect's parameters when the user denies */
+  readonly denied: Readonly<Record<string, string>>
+  /** parameters the redirect carries beside the code */
+  readonly approved?: (query: Readonly<Record<string, string>>) => Readonly<Record<string, string>>
+  /** a fragment the redirect ends with (Instagram's `#_`) */
+  readonly fragment?: string
+}
+
+/**
+ * The consent page: the caller is the browser and `state.consent` the user. An unusable
+ * request gets an error page (platforms do not redirect those); otherwise the redirect
+ * carries a one-time code, or the denial, and the `state` sent.
+ */
+export const consentPage = (s: ModelState, query: Readonly<Record<string, string>>, spec: ConsentPageSpec): ModelReply => {
+  s.codes.requests.push(query)
+  if (query[spec.clientParam ?? "client_id"] !== spec.clientId) return errorPage(spec.refuse.client)
+  const redirectUri = query["redirect_uri"]
+  if (!validRedirect(redirectUri)) return errorPage(spec.refuse.redirect)
+  for (const check of spec.checks) {
+    const refused = check(query)
+    if (refused !== undefined) return errorPage(refused)
+  }
+  const state = query["state"] !== undefined ? { state: query["state"] } : {}
+  if (s.consent === "deny") return redirectTo(redirectUri, { ...spec.denied, ...state })
+  const code = s.codes.issue(query, spec.clientId)
+  return redirectTo(redirectUri, { code: code.value, ...spec.approved?.(query), ...state }, spec.fragment)
+}
+
 // ---- the model ---------------------------------------------------------------------
+
+/** What a model's state is made from besides its options. */
+export interface ModelEnv {
+  /** generated token values start with this */
+  readonly prefix: string
+  /** the clock issue times default to */
+  readonly now: () => number
+  /** the authorization-code store (none: every code is refused) */
+  readonly codes?: CodePort
+  /** zero-pad generated token numbers to this width */
+  readonly pad?: number
+}
+
+/** The part of every model's state that is not the platform's own. */
+export const baseState = (consent: Consent | undefined, env: ModelEnv): ModelState => ({
+  tokens: new TokenStore(env.prefix, env.now, env.pad),
+  codes: env.codes ?? noCodes,
+  consent: consent ?? "approve"
+})
 
 /** What every model's state holds; each platform adds its settings and extras. */
 export interface ModelState {
@@ -322,7 +407,7 @@ export interface TokenModel<S extends ModelState, O> {
   /** endpoint name (as `platforms.<id>.endpoints` names it) → path on the platform's host */
   readonly paths: Readonly<Record<string, string>>
   /** A state from options (defaults filled in); `tokens` numbered from `prefix`. */
-  readonly init: (options: O, env: { readonly prefix: string; readonly now: () => number; readonly codes?: CodePort; readonly pad?: number }) => S
+  readonly init: (options: O, env: ModelEnv) => S
   readonly answer: (state: S, request: ModelRequest, now: number) => ModelReply
   /** A fresh consent at `now`: a new token family, as a login gives. */
   readonly grant: (state: S, now: number) => Granted

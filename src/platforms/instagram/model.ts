@@ -12,24 +12,21 @@
  * accepts a version prefix (`/v21.0/me`).
  */
 import {
+  baseState,
   bearer,
   type Consent,
+  consentPage,
   DAY,
-  errorPage,
   HOUR,
   json,
   methodNotAllowed,
   type ModelReply,
   type ModelState,
-  noCodes,
   notFound,
-  redirectTo,
   SECOND,
   secondsUntil,
   type TokenModel,
   type TokenRecord,
-  TokenStore,
-  validRedirect,
   withEvent
 } from "../tokenModel.js"
 
@@ -135,24 +132,14 @@ const refresh = (s: InstagramState, query: Readonly<Record<string, string>>, at:
   )
 }
 
-/** The consent page: the caller is the browser, `state.consent` is the user. */
-const authorize = (s: InstagramState, query: Readonly<Record<string, string>>): ModelReply => {
-  s.codes.requests.push(query)
-  if (query["client_id"] !== s.clientId) return errorPage("Invalid platform app")
-  if (!validRedirect(query["redirect_uri"])) return errorPage("Invalid redirect_uri")
-  if (query["response_type"] !== "code" || !query["scope"]) return errorPage("Invalid request: response_type and scope are required")
-  const state = query["state"] !== undefined ? { state: query["state"] } : {}
-  if (s.consent === "deny") {
-    return redirectTo(query["redirect_uri"], {
-      error: "access_denied",
-      error_reason: "user_denied",
-      error_description: "Permissions error",
-      ...state
-    })
-  }
-  const code = s.codes.issue(query, s.clientId)
-  return redirectTo(query["redirect_uri"], { code: code.value, ...state }, "#_")
-}
+const authorize = (s: InstagramState, query: Readonly<Record<string, string>>): ModelReply =>
+  consentPage(s, query, {
+    clientId: s.clientId,
+    refuse: { client: "Invalid platform app", redirect: "Invalid redirect_uri" },
+    checks: [(q) => (q["response_type"] !== "code" || !q["scope"] ? "Invalid request: response_type and scope are required" : undefined)],
+    denied: { error: "access_denied", error_reason: "user_denied", error_description: "Permissions error" },
+    fragment: "#_"
+  })
 
 /** api.instagram.com's own error shape, not Graph's */
 const oauthException = (message: string): ModelReply => json(400, { error_type: "OAuthException", code: 400, error_message: message })
@@ -200,9 +187,7 @@ export const model: TokenModel<InstagramState, InstagramModelOptions> = {
   id: "instagram",
   paths,
   init: (o, env) => ({
-    tokens: new TokenStore(env.prefix, env.now, env.pad),
-    codes: env.codes ?? noCodes,
-    consent: o.consent ?? "approve",
+    ...baseState(o.consent, env),
     appSecret: o.appSecret,
     rotateString: o.rotateString ?? true,
     graceMs: o.oldTokenGraceMs ?? 0,

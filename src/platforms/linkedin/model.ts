@@ -10,24 +10,21 @@
  * `grant_type=authorization_code`: a 60-day access token, plus a refresh token for partners.
  */
 import {
+  baseState,
   bearer,
   type Consent,
+  consentPage,
   DAY,
   epochSeconds,
-  errorPage,
   json,
   methodNotAllowed,
   type ModelReply,
   type ModelState,
-  noCodes,
   notFound,
-  redirectTo,
   SECOND,
   secondsUntil,
   type TokenModel,
   type TokenRecord,
-  TokenStore,
-  validRedirect,
   withEvent
 } from "../tokenModel.js"
 
@@ -81,35 +78,19 @@ const badClient = (): ModelReply => json(401, { error: "invalid_client", error_d
 export const statusOf = (s: LinkedInState, r: TokenRecord, at: number): IntrospectionStatus =>
   r.status !== "active" ? "revoked" : s.forced.get(r.value) ?? (s.tokens.live(r.value, r.kind, at) === undefined ? "expired" : "active")
 
-/** The consent page: the caller is the browser, `state.consent` is the user. */
-const authorize = (s: LinkedInState, query: Readonly<Record<string, string>>): ModelReply => {
-  s.codes.requests.push(query)
-  if (query["client_id"] !== s.clientId) return errorPage("The application is not authorized (invalid client_id)")
-  if (!validRedirect(query["redirect_uri"])) return errorPage("The redirect_uri does not match the registered value")
-  if (query["response_type"] !== "code") return errorPage("invalid response_type")
-  const state = query["state"] !== undefined ? { state: query["state"] } : {}
-  if (s.consent === "deny") {
-    return redirectTo(query["redirect_uri"], {
-      error: "user_cancelled_authorize",
-      error_description: "The user cancelled the authorization",
-      ...state
-    })
-  }
-  const code = s.codes.issue(query, s.clientId)
-  return redirectTo(query["redirect_uri"], { code: code.value, ...state })
-}
-
-const consentTokens = (s: LinkedInState, at: number) => {
-  const family = s.tokens.newFamily()
-  const refresh = s.partner ? s.tokens.issue("refresh", undefined, { issuedAt: at, expiresAt: at + s.refreshMs, family }) : undefined
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: at + s.accessMs,
-    family,
-    ...(refresh !== undefined ? { parent: refresh.value } : {})
+const authorize = (s: LinkedInState, query: Readonly<Record<string, string>>): ModelReply =>
+  consentPage(s, query, {
+    clientId: s.clientId,
+    refuse: {
+      client: "The application is not authorized (invalid client_id)",
+      redirect: "The redirect_uri does not match the registered value"
+    },
+    checks: [(q) => (q["response_type"] !== "code" ? "invalid response_type" : undefined)],
+    denied: { error: "user_cancelled_authorize", error_description: "The user cancelled the authorization" }
   })
-  return refresh === undefined ? { access } : { access, refresh }
-}
+
+const consentTokens = (s: LinkedInState, at: number) =>
+  s.tokens.issuePair(at, { family: s.tokens.newFamily(), accessExpiresAt: at + s.accessMs, refresh: s.partner && { expiresAt: at + s.refreshMs } })
 
 const exchangeCode = (s: LinkedInState, form: Readonly<Record<string, string>>, at: number): ModelReply => {
   for (const name of ["code", "client_id", "client_secret", "redirect_uri"]) {
@@ -153,10 +134,10 @@ const token = (s: LinkedInState, form: Readonly<Record<string, string>>, at: num
   }
   // both die together near day 365: a new access token never outlives its refresh token
   const refreshEnd = refresh.expiresAt ?? at + s.refreshMs
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: Math.min(at + s.accessMs, refreshEnd),
+  const { access } = s.tokens.issuePair(at, {
     family: refresh.family,
+    accessExpiresAt: Math.min(at + s.accessMs, refreshEnd),
+    refresh: false,
     parent: refresh.value
   })
   return withEvent(
@@ -222,9 +203,7 @@ export const model: TokenModel<LinkedInState, LinkedInModelOptions> = {
   id: "linkedin",
   paths,
   init: (o, env) => ({
-    tokens: new TokenStore(env.prefix, env.now, env.pad),
-    codes: env.codes ?? noCodes,
-    consent: o.consent ?? "approve",
+    ...baseState(o.consent, env),
     clientId: o.clientId,
     clientSecret: o.clientSecret,
     deadTokenError: o.deadTokenError ?? "invalid_request",

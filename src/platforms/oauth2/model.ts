@@ -11,6 +11,7 @@
  * `exp`; a Bearer-only resource at `GET /userinfo` as the health probe.
  */
 import {
+  baseState,
   basicAuth,
   bearer,
   epochSeconds,
@@ -20,11 +21,9 @@ import {
   type ModelReply,
   type ModelRequest,
   type ModelState,
-  noCodes,
   notFound,
   SECOND,
   type TokenModel,
-  TokenStore,
   withEvent
 } from "../tokenModel.js"
 
@@ -92,22 +91,14 @@ const authenticate = (s: OAuth2State, req: ModelRequest): ModelReply | undefined
   }
 }
 
-const issuePair = (s: OAuth2State, at: number, family: number, refreshValue: "new" | string | undefined) => {
-  const refresh = refreshValue === "new"
-    ? s.tokens.issue("refresh", undefined, {
-      issuedAt: at,
-      family,
-      ...(s.refreshExpiresIn !== undefined ? { expiresAt: at + s.refreshExpiresIn * SECOND } : {})
-    })
-    : undefined
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: at + s.accessExpiresIn * SECOND,
+/** New tokens in `family`: a new refresh token too, or an access token under the one `kept`. */
+const issuePair = (s: OAuth2State, at: number, family: number, kept?: string) =>
+  s.tokens.issuePair(at, {
     family,
-    ...(refresh !== undefined ? { parent: refresh.value } : typeof refreshValue === "string" ? { parent: refreshValue } : {})
+    accessExpiresAt: at + s.accessExpiresIn * SECOND,
+    refresh: kept === undefined && { expiresAt: s.refreshExpiresIn === undefined ? undefined : at + s.refreshExpiresIn * SECOND },
+    ...(kept !== undefined ? { parent: kept } : {})
   })
-  return { access, refresh }
-}
 
 const token = (s: OAuth2State, req: ModelRequest, at: number): ModelReply => {
   if (req.headers["content-type"]?.toLowerCase().includes("application/x-www-form-urlencoded") !== true) {
@@ -129,7 +120,7 @@ const token = (s: OAuth2State, req: ModelRequest, at: number): ModelReply => {
   }
   const rotate = s.refreshAnswer === "rotate"
   if (rotate) s.tokens.spend(record, at)
-  const { access, refresh } = issuePair(s, at, record.family, rotate ? "new" : record.value)
+  const { access, refresh } = issuePair(s, at, record.family, rotate ? undefined : record.value)
   const refreshToken = rotate ? refresh?.value : s.refreshAnswer === "same" ? record.value : undefined
   return withEvent(
     json(200, {
@@ -172,9 +163,7 @@ export const model: TokenModel<OAuth2State, OAuth2ModelOptions> = {
   id: "oauth2",
   paths,
   init: (o, env) => ({
-    tokens: new TokenStore(env.prefix, env.now, env.pad),
-    codes: env.codes ?? noCodes,
-    consent: "approve",
+    ...baseState(undefined, env),
     clientId: o.clientId,
     clientSecret: o.clientSecret,
     clientAuth: o.clientAuth ?? "client_secret_basic",
@@ -196,10 +185,7 @@ export const model: TokenModel<OAuth2State, OAuth2ModelOptions> = {
         return notFound(req.path)
     }
   },
-  grant: (s, now) => {
-    const { access, refresh } = issuePair(s, now, s.tokens.newFamily(), "new")
-    return refresh === undefined ? { access } : { access, refresh }
-  },
+  grant: (s, now) => issuePair(s, now, s.tokens.newFamily()),
   rateLimited: () => error(429, "slow_down", "too many requests"),
   lifetimes: (s) => ({ access: s.accessExpiresIn * SECOND, refresh: s.refreshExpiresIn === undefined ? undefined : s.refreshExpiresIn * SECOND }),
   errorBodies: {

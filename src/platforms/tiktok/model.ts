@@ -8,23 +8,20 @@
  * PKCE S256 hex-encoded) and `grant_type=authorization_code`, which checks the verifier.
  */
 import {
+  baseState,
   bearer,
   type Consent,
-  errorPage,
+  consentPage,
   type Granted,
   json,
   methodNotAllowed,
   type ModelReply,
   type ModelRequest,
   type ModelState,
-  noCodes,
   notFound,
-  redirectTo,
   SECOND,
   secondsUntil,
   type TokenModel,
-  TokenStore,
-  validRedirect,
   withEvent
 } from "../tokenModel.js"
 
@@ -71,24 +68,20 @@ const oauthError = (s: TikTokState, now: number, error: string, description: str
   json(s.oauthErrorStatus, { error, error_description: description, log_id: logId(now) })
 
 /** A new refresh + access pair in `family`. */
-const pair = (s: TikTokState, at: number, family: number) => {
-  const refresh = s.tokens.issue("refresh", undefined, { issuedAt: at, expiresAt: at + s.refreshExpiresIn * SECOND, family })
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: at + s.accessExpiresIn * SECOND,
+const pair = (s: TikTokState, at: number, family: number): Granted =>
+  s.tokens.issuePair(at, {
     family,
-    parent: refresh.value
+    accessExpiresAt: at + s.accessExpiresIn * SECOND,
+    refresh: { expiresAt: at + s.refreshExpiresIn * SECOND }
   })
-  return { refresh, access }
-}
 
-const tokenBody = (s: TikTokState, at: number, p: ReturnType<typeof pair>, scope: string) => ({
+const tokenBody = (s: TikTokState, at: number, p: Granted, scope: string) => ({
   open_id: s.openId,
   scope,
-  access_token: p.access.value,
+  access_token: p.access?.value,
   expires_in: s.accessExpiresIn,
-  refresh_token: p.refresh.value,
-  refresh_expires_in: secondsUntil(at, p.refresh.expiresAt ?? at),
+  refresh_token: p.refresh?.value,
+  refresh_expires_in: secondsUntil(at, p.refresh?.expiresAt ?? at),
   token_type: "Bearer"
 })
 
@@ -112,25 +105,19 @@ const token = (s: TikTokState, form: Readonly<Record<string, string>>, at: numbe
   return withEvent(json(200, tokenBody(s, at, p, s.scope)), "rotated")
 }
 
-/** The consent page: the caller is the browser, `state.consent` is the user. */
-const authorize = (s: TikTokState, query: Readonly<Record<string, string>>): ModelReply => {
-  s.codes.requests.push(query)
-  // TikTok shows an error page naming the parameter instead of redirecting
-  if (query["client_key"] !== s.clientKey) return errorPage("client_key")
-  if (!validRedirect(query["redirect_uri"])) return errorPage("redirect_uri")
-  if (query["response_type"] !== "code") return errorPage("response_type")
-  if (!query["code_challenge"] || query["code_challenge_method"] !== "S256") return errorPage("code_challenge")
-  const state = query["state"] !== undefined ? { state: query["state"] } : {}
-  if (s.consent === "deny") {
-    return redirectTo(query["redirect_uri"], {
-      error: "access_denied",
-      error_description: "The user denied the authorization request.",
-      ...state
-    })
-  }
-  const code = s.codes.issue(query, s.clientKey)
-  return redirectTo(query["redirect_uri"], { code: code.value, scopes: query["scope"] ?? "", ...state })
-}
+// TikTok shows an error page naming the parameter instead of redirecting
+const authorize = (s: TikTokState, query: Readonly<Record<string, string>>): ModelReply =>
+  consentPage(s, query, {
+    clientParam: "client_key",
+    clientId: s.clientKey,
+    refuse: { client: "client_key", redirect: "redirect_uri" },
+    checks: [
+      (q) => (q["response_type"] !== "code" ? "response_type" : undefined),
+      (q) => (!q["code_challenge"] || q["code_challenge_method"] !== "S256" ? "code_challenge" : undefined)
+    ],
+    denied: { error: "access_denied", error_description: "The user denied the authorization request." },
+    approved: (q) => ({ scopes: q["scope"] ?? "" })
+  })
 
 /** A code from the consent page becomes a new token family (a fresh consent). */
 const exchangeCode = (s: TikTokState, form: Readonly<Record<string, string>>, at: number): ModelReply => {
@@ -155,9 +142,7 @@ export const model: TokenModel<TikTokState, TikTokModelOptions> = {
   id: "tiktok",
   paths,
   init: (o, env) => ({
-    tokens: new TokenStore(env.prefix, env.now, env.pad),
-    codes: env.codes ?? noCodes,
-    consent: o.consent ?? "approve",
+    ...baseState(o.consent, env),
     clientKey: o.clientKey,
     clientSecret: o.clientSecret,
     oauthErrorStatus: o.oauthErrorStatus ?? 400,

@@ -8,24 +8,21 @@
  * which issues a refresh token only when `offline.access` was granted.
  */
 import {
+  baseState,
   basicAuthMatches,
   bearer,
   type Consent,
+  consentPage,
   epochSeconds,
-  errorPage,
   type Granted,
   json,
   methodNotAllowed,
   type ModelReply,
   type ModelRequest,
   type ModelState,
-  noCodes,
   notFound,
-  redirectTo,
   SECOND,
   type TokenModel,
-  TokenStore,
-  validRedirect,
   withEvent
 } from "../tokenModel.js"
 
@@ -94,16 +91,8 @@ const tooMany = (headers: Readonly<Record<string, string>>): ModelReply =>
 const unauthorized = (): ModelReply => json(401, { error: "unauthorized_client", error_description: "Missing valid authorization header" })
 const invalidRequest = (description: string): ModelReply => json(400, { error: "invalid_request", error_description: description })
 
-const pair = (s: XState, at: number, family: number, withRefresh: boolean) => {
-  const refresh = withRefresh ? s.tokens.issue("refresh", undefined, { issuedAt: at, family }) : undefined
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: at + ACCESS_SECONDS * SECOND,
-    family,
-    ...(refresh !== undefined ? { parent: refresh.value } : {})
-  })
-  return refresh === undefined ? { access } : { access, refresh }
-}
+const pair = (s: XState, at: number, family: number, withRefresh: boolean): Granted =>
+  s.tokens.issuePair(at, { family, accessExpiresAt: at + ACCESS_SECONDS * SECOND, refresh: withRefresh && {} })
 
 const tokenBody = (p: Granted, scope: string) => ({
   token_type: "bearer",
@@ -136,18 +125,16 @@ const token = (s: XState, req: ModelRequest, at: number): ModelReply => {
   return withEvent(json(200, tokenBody(pair(s, at, old.family, true), s.scope)), "rotated")
 }
 
-/** The consent page: the caller is the browser, `state.consent` is the user. */
-const authorize = (s: XState, query: Readonly<Record<string, string>>): ModelReply => {
-  s.codes.requests.push(query)
-  if (query["client_id"] !== s.clientId) return errorPage("Something went wrong: unknown client_id")
-  if (!validRedirect(query["redirect_uri"])) return errorPage("Something went wrong: invalid redirect_uri")
-  if (query["response_type"] !== "code") return errorPage("Something went wrong: response_type must be code")
-  if (!query["code_challenge"] || query["code_challenge_method"] !== "S256") return errorPage("Something went wrong: code_challenge is required")
-  const state = query["state"] !== undefined ? { state: query["state"] } : {}
-  if (s.consent === "deny") return redirectTo(query["redirect_uri"], { error: "access_denied", ...state })
-  const code = s.codes.issue(query, s.clientId)
-  return redirectTo(query["redirect_uri"], { code: code.value, ...state })
-}
+const authorize = (s: XState, query: Readonly<Record<string, string>>): ModelReply =>
+  consentPage(s, query, {
+    clientId: s.clientId,
+    refuse: { client: "Something went wrong: unknown client_id", redirect: "Something went wrong: invalid redirect_uri" },
+    checks: [
+      (q) => (q["response_type"] !== "code" ? "Something went wrong: response_type must be code" : undefined),
+      (q) => (!q["code_challenge"] || q["code_challenge_method"] !== "S256" ? "Something went wrong: code_challenge is required" : undefined)
+    ],
+    denied: { error: "access_denied" }
+  })
 
 /** A code becomes a new token family; without offline.access X issues no refresh token. */
 const exchangeCode = (s: XState, form: Readonly<Record<string, string>>, at: number): ModelReply => {
@@ -180,9 +167,7 @@ export const model: TokenModel<XState, XModelOptions> = {
     const confidential = o.confidential ?? true
     if (confidential && o.clientSecret === undefined) throw new Error("X model: a confidential client needs clientSecret")
     return {
-      tokens: new TokenStore(env.prefix, env.now, env.pad),
-      codes: env.codes ?? noCodes,
-      consent: o.consent ?? "approve",
+      ...baseState(o.consent, env),
       clientId: o.clientId,
       clientSecret: o.clientSecret,
       confidential,

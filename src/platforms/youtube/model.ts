@@ -11,23 +11,20 @@
  * has consented before, only when `prompt=consent` asks again.
  */
 import {
+  baseState,
   type Consent,
+  consentPage,
   DAY,
   epochSeconds,
-  errorPage,
   json,
   methodNotAllowed,
   type ModelReply,
   type ModelState,
-  noCodes,
   notFound,
-  redirectTo,
   SECOND,
   secondsUntil,
   type TokenModel,
   type TokenRecord,
-  TokenStore,
-  validRedirect,
   withEvent
 } from "../tokenModel.js"
 
@@ -128,34 +125,27 @@ const token = (s: YouTubeState, form: Readonly<Record<string, string>>, at: numb
   )
 }
 
-/** The consent page: the caller is the browser, `state.consent` is the user. */
-const authorize = (s: YouTubeState, query: Readonly<Record<string, string>>): ModelReply => {
-  s.codes.requests.push(query)
-  if (query["client_id"] !== s.clientId) return errorPage("Error 401: invalid_client. The OAuth client was not found.")
-  if (!validRedirect(query["redirect_uri"])) return errorPage("Error 400: redirect_uri_mismatch")
-  if (query["response_type"] !== "code") return errorPage("Error 400: invalid_request. Invalid response_type")
-  if (query["code_challenge"] !== undefined && query["code_challenge_method"] !== "S256") {
-    return errorPage("Error 400: invalid_request. Invalid code_challenge_method")
-  }
-  const state = query["state"] !== undefined ? { state: query["state"] } : {}
-  if (s.consent === "deny") return redirectTo(query["redirect_uri"], { error: "access_denied", ...state })
-  const code = s.codes.issue(query, s.clientId)
-  return redirectTo(query["redirect_uri"], { code: code.value, scope: query["scope"] ?? "", ...state })
-}
-
-const consentTokens = (s: YouTubeState, at: number, withRefresh: boolean) => {
-  const family = s.tokens.newFamily()
-  const refresh = withRefresh
-    ? s.tokens.issue("refresh", undefined, { issuedAt: at, family, ...(s.idleLimitMs !== undefined ? { idleLimitMs: s.idleLimitMs } : {}) })
-    : undefined
-  const access = s.tokens.issue("access", undefined, {
-    issuedAt: at,
-    expiresAt: at + ACCESS_SECONDS * SECOND,
-    family,
-    ...(refresh !== undefined ? { parent: refresh.value } : {})
+const authorize = (s: YouTubeState, query: Readonly<Record<string, string>>): ModelReply =>
+  consentPage(s, query, {
+    clientId: s.clientId,
+    refuse: { client: "Error 401: invalid_client. The OAuth client was not found.", redirect: "Error 400: redirect_uri_mismatch" },
+    checks: [
+      (q) => (q["response_type"] !== "code" ? "Error 400: invalid_request. Invalid response_type" : undefined),
+      (q) =>
+        q["code_challenge"] !== undefined && q["code_challenge_method"] !== "S256"
+          ? "Error 400: invalid_request. Invalid code_challenge_method"
+          : undefined
+    ],
+    denied: { error: "access_denied" },
+    approved: (q) => ({ scope: q["scope"] ?? "" })
   })
-  return refresh === undefined ? { access } : { access, refresh }
-}
+
+const consentTokens = (s: YouTubeState, at: number, withRefresh: boolean) =>
+  s.tokens.issuePair(at, {
+    family: s.tokens.newFamily(),
+    accessExpiresAt: at + ACCESS_SECONDS * SECOND,
+    refresh: withRefresh && { idleLimitMs: s.idleLimitMs }
+  })
 
 const exchangeCode = (s: YouTubeState, form: Readonly<Record<string, string>>, at: number): ModelReply => {
   const r = s.codes.redeem(form["code"], { clientId: s.clientId, redirectUri: form["redirect_uri"], verifier: form["code_verifier"] })
@@ -223,9 +213,7 @@ export const model: TokenModel<YouTubeState, YouTubeModelOptions> = {
   id: "youtube",
   paths,
   init: (o, env) => ({
-    tokens: new TokenStore(env.prefix, env.now, env.pad),
-    codes: env.codes ?? noCodes,
-    consent: o.consent ?? "approve",
+    ...baseState(o.consent, env),
     clientId: o.clientId,
     clientSecret: o.clientSecret,
     testingMode: o.testingMode ?? false,
