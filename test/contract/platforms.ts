@@ -11,7 +11,7 @@ import * as Instagram from "../../src/platforms/instagram/model.js"
 import * as LinkedIn from "../../src/platforms/linkedin/model.js"
 import * as OAuth2 from "../../src/platforms/oauth2/model.js"
 import * as TikTok from "../../src/platforms/tiktok/model.js"
-import { DAY, type ModelReply, type ModelState, type TokenKind, type TokenModel } from "../../src/platforms/tokenModel.js"
+import { DAY, HOUR, type ModelReply, type ModelState, type TokenKind, type TokenModel } from "../../src/platforms/tokenModel.js"
 import * as X from "../../src/platforms/x/model.js"
 import * as YouTube from "../../src/platforms/youtube/model.js"
 import type { SeenRequest } from "../support/memoryHttp.js"
@@ -121,6 +121,22 @@ export const contractEntry = <S extends ModelState, O>(spec: {
 const s = sentinel
 // the clock starts at 1970-01-01 (TestClock): dates are relative to that
 
+/** Seeds a refresh token and the access token it minted, under the section's names. */
+const seedPair = (name: string, expiry: { readonly refresh?: number; readonly access: number }) => (st: ModelState) => {
+  const family = st.tokens.newFamily()
+  st.tokens.issue("refresh", s(name, "refresh-0"), { family, ...(expiry.refresh !== undefined ? { expiresAt: expiry.refresh } : {}) })
+  st.tokens.issue("access", s(name, "access-0"), { expiresAt: expiry.access, family })
+}
+
+/** A platform whose every refresh answers a new refresh token. */
+const rotating = {
+  watched: ["refresh_token", "access_token"],
+  needed: "refresh_token",
+  rotates: true,
+  normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
+  unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
+} as const
+
 export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
   contractEntry({
     name: "instagram",
@@ -158,16 +174,8 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
       refresh_token: s("tiktok", "refresh-0"),
       access_token: s("tiktok", "access-0")
     },
-    seed: (st) => {
-      const family = st.tokens.newFamily()
-      st.tokens.issue("refresh", s("tiktok", "refresh-0"), { expiresAt: 180 * DAY, family })
-      st.tokens.issue("access", s("tiktok", "access-0"), { expiresAt: 2 * 3_600_000, family })
-    },
-    watched: ["refresh_token", "access_token"],
-    needed: "refresh_token",
-    rotates: true,
-    normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
-    unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
+    seed: seedPair("tiktok", { refresh: 180 * DAY, access: 2 * HOUR }),
+    ...rotating
   }),
   contractEntry({
     name: "linkedin",
@@ -181,11 +189,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
       access_token: s("linkedin", "access-0"),
       refresh_token_expires_at: "1970-10-28T00:00:00Z"
     },
-    seed: (st) => {
-      const family = st.tokens.newFamily()
-      st.tokens.issue("refresh", s("linkedin", "refresh-0"), { expiresAt: Date.parse("1970-10-28T00:00:00Z"), family })
-      st.tokens.issue("access", s("linkedin", "access-0"), { expiresAt: 30 * DAY, family })
-    },
+    seed: seedPair("linkedin", { refresh: Date.parse("1970-10-28T00:00:00Z"), access: 30 * DAY }),
     watched: ["refresh_token", "access_token"],
     needed: "refresh_token",
     rotates: false,
@@ -198,16 +202,8 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     model: X.model,
     options: { clientId: s("x", "client-id"), clientSecret: s("x", "client-secret") },
     section: { client_id: s("x", "client-id"), client_secret: s("x", "client-secret"), refresh_token: s("x", "refresh-0"), access_token: s("x", "access-0") },
-    seed: (st) => {
-      const family = st.tokens.newFamily()
-      st.tokens.issue("refresh", s("x", "refresh-0"), { family })
-      st.tokens.issue("access", s("x", "access-0"), { expiresAt: 2 * 3_600_000, family })
-    },
-    watched: ["refresh_token", "access_token"],
-    needed: "refresh_token",
-    rotates: true,
-    normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
-    unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
+    seed: seedPair("x", { access: 2 * HOUR }),
+    ...rotating
   }),
   contractEntry({
     name: "generic-rotating",
@@ -224,11 +220,7 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
       endpoints: { token: "https://auth.generic.example/token" }
     },
     seed: (st) => void st.tokens.issue("refresh", s("generic-rotating", "refresh-0")),
-    watched: ["refresh_token", "access_token"],
-    needed: "refresh_token",
-    rotates: true,
-    normal: { action: "rotated", store: { refresh_token: "new", access_token: "new" } },
-    unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
+    ...rotating
   }),
   contractEntry({
     name: "generic-static",
