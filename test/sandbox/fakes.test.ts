@@ -5,11 +5,12 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { startInstagramFake } from "../../sandbox/fakes/instagram.js"
 import { startLinkedInFake } from "../../sandbox/fakes/linkedin.js"
-import { DAY, type Fake, HOUR, manualClock } from "../../sandbox/fakes/server.js"
+import { DAY, type Fake, HOUR, manualClock, serveModel } from "../../sandbox/fakes/server.js"
 import { startTikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { startXFake } from "../../sandbox/fakes/x.js"
 import { startYouTubeFake } from "../../sandbox/fakes/youtube.js"
 import { startSandbox } from "../../sandbox/index.js"
+import * as OAuth2 from "../../src/platforms/oauth2/model.js"
 
 interface Answer {
   readonly status: number
@@ -344,6 +345,61 @@ describe("fault queue and latency", () => {
     const again = performance.now()
     await get(fake.url("/tokeninfo?access_token=x"))
     expect(performance.now() - again).toBeLessThan(140)
+  })
+})
+
+describe("a platform served from its model alone (serveModel): a standard OAuth 2.0 server", () => {
+  const encoded = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id).replace(/%20/g, "+")}:${encodeURIComponent(secret)}`).toString("base64")}`
+  const SECRET = "s3cr+t/=%:x-pässwörd€"
+
+  it("takes only form-encoded Basic credentials, and never Basic beside a body secret (RFC 6749 §2.3.1)", async () => {
+    const fake = track(await serveModel(OAuth2.model, { clientId: "my client", clientSecret: SECRET }))
+    const rt = fake.issueRefreshToken()
+    const grant = { grant_type: "refresh_token", refresh_token: rt }
+    const raw = await post(fake.url("/token"), grant, { authorization: `Basic ${Buffer.from(`my client:${SECRET}`).toString("base64")}` })
+    expect(raw.status).toBe(400)
+    expect(raw.body).toMatchObject({ error: "invalid_request" })
+    const both = await post(fake.url("/token"), { ...grant, client_secret: SECRET }, { authorization: encoded("my client", SECRET) })
+    expect(both.body["error"]).toBe("invalid_request")
+    const wrong = await post(fake.url("/token"), grant, { authorization: encoded("my client", "nope") })
+    expect([wrong.status, wrong.body["error"]]).toEqual([401, "invalid_client"])
+    expect(fake.counters.refreshes).toBe(0)
+    const ok = await post(fake.url("/token"), grant, { authorization: encoded("my client", SECRET) })
+    expect(ok.status).toBe(200)
+    expect(fake.counters.rotations).toBe(1)
+  })
+
+  it("rotates, and a rotated-away refresh token presented again revokes the whole grant (RFC 9700 §4.14)", async () => {
+    const fake = track(await serveModel(OAuth2.model, { clientId: "pub", clientAuth: "none" }))
+    const old = fake.issueRefreshToken()
+    const refresh = (token: string) => post(fake.url("/token"), { grant_type: "refresh_token", refresh_token: token, client_id: "pub" })
+    const first = await refresh(old)
+    const next = String(first.body["refresh_token"])
+    expect(next).not.toBe(old)
+    expect((await refresh(old)).body["error"]).toBe("invalid_grant")
+    expect((await refresh(next)).body["error"]).toBe("invalid_grant")
+    expect(fake.liveRefreshTokens()).toEqual([])
+  })
+
+  it("echoes or omits the refresh token when told to, leaves expires_in out when told to, and introspects with exp", async () => {
+    const fake = track(await serveModel(OAuth2.model, { clientId: "c", clientSecret: "s", clientAuth: "client_secret_post", refreshAnswer: "same" }))
+    const rt = fake.issueRefreshToken()
+    const grant = { grant_type: "refresh_token", refresh_token: rt, client_id: "c", client_secret: "s" }
+    const echoed = await post(fake.url("/token"), grant)
+    expect(echoed.body["refresh_token"]).toBe(rt)
+    expect(fake.counters.rotations).toBe(0)
+    fake.state.refreshAnswer = "none"
+    fake.state.omitExpiresIn = true
+    const bare = await post(fake.url("/token"), grant)
+    expect(bare.body).not.toHaveProperty("refresh_token")
+    expect(bare.body).not.toHaveProperty("expires_in")
+    const at = String(bare.body["access_token"])
+    const info = await post(fake.url("/introspect"), { token: at, client_id: "c", client_secret: "s" })
+    expect(info.body).toMatchObject({ active: true })
+    expect(Number(info.body["exp"]) * 1000).toBeGreaterThan(Date.now())
+    expect((await get(fake.url("/userinfo"), { authorization: `Bearer ${at}` })).status).toBe(200)
+    expect((await get(fake.url(`/userinfo?access_token=${at}`))).status).toBe(400)
   })
 })
 
