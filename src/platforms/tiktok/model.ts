@@ -51,6 +51,8 @@ export interface TikTokState extends ModelState {
   readonly openId: string
   readonly displayName: string
   readonly scope: string
+  /** answers given so far, numbering their log ids */
+  logs: number
 }
 
 export const paths = {
@@ -60,12 +62,11 @@ export const paths = {
 } as const
 
 // log ids only need to look like TikTok's and differ between answers
-let logSeq = 0
-const logId = (now: number): string =>
-  `${new Date(now).toISOString().replace(/\D/g, "").slice(0, 14)}${(++logSeq).toString(16).toUpperCase().padStart(12, "0")}`
+const logId = (s: TikTokState, now: number): string =>
+  `${new Date(now).toISOString().replace(/\D/g, "").slice(0, 14)}${(++s.logs).toString(16).toUpperCase().padStart(12, "0")}`
 
 const oauthError = (s: TikTokState, now: number, error: string, description: string): ModelReply =>
-  json(s.oauthErrorStatus, { error, error_description: description, log_id: logId(now) })
+  json(s.oauthErrorStatus, { error, error_description: description, log_id: logId(s, now) })
 
 /** A new refresh + access pair in `family`. */
 const pair = (s: TikTokState, at: number, family: number): Granted =>
@@ -131,11 +132,11 @@ const userInfo = (s: TikTokState, headers: Readonly<Record<string, string>>, at:
   s.tokens.live(bearer(headers), "access", at) === undefined
     ? json(401, {
       data: {},
-      error: { code: "access_token_invalid", message: "The access token is invalid or not found in the request.", log_id: logId(at) }
+      error: { code: "access_token_invalid", message: "The access token is invalid or not found in the request.", log_id: logId(s, at) }
     })
     : json(200, {
       data: { user: { open_id: s.openId, display_name: s.displayName } },
-      error: { code: "ok", message: "", log_id: logId(at) }
+      error: { code: "ok", message: "", log_id: logId(s, at) }
     })
 
 export const model: TokenModel<TikTokState, TikTokModelOptions> = {
@@ -150,7 +151,8 @@ export const model: TokenModel<TikTokState, TikTokModelOptions> = {
     accessExpiresIn: o.accessExpiresIn ?? 7200,
     openId: o.openId ?? "fake-open-id-0001",
     displayName: o.displayName ?? "Sandbox Creator",
-    scope: o.scope ?? "user.info.basic,video.list,video.publish"
+    scope: o.scope ?? "user.info.basic,video.list,video.publish",
+    logs: 0
   }),
   answer: (s, req: ModelRequest, now) => {
     switch (req.path) {
@@ -165,8 +167,8 @@ export const model: TokenModel<TikTokState, TikTokModelOptions> = {
     }
   },
   grant: (s, now): Granted => pair(s, now, s.tokens.newFamily()),
-  rateLimited: (_s, now) =>
-    json(429, { data: {}, error: { code: "rate_limit_exceeded", message: "Too many requests.", log_id: logId(now) } }),
+  rateLimited: (s, now) =>
+    json(429, { data: {}, error: { code: "rate_limit_exceeded", message: "Too many requests.", log_id: logId(s, now) } }),
   lifetimes: (s) => ({ access: s.accessExpiresIn * SECOND, refresh: s.refreshExpiresIn * SECOND }),
   errorBodies: {
     deadToken: { error: "invalid_grant", error_description: "Refresh token is invalid or expired.", log_id: "20260101000000ABCDEF" },
