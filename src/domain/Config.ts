@@ -3,7 +3,8 @@
  * Unknown keys are errors; every error names its key path.
  */
 import * as Schema from "effect/Schema"
-import { GENERIC_ID, isBuiltinPlatform } from "./Platform.js"
+import { GENERIC_ID } from "./Platform.js"
+import { builtinIds, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 
@@ -96,9 +97,6 @@ export type GenericProvider = typeof GenericProvider.Type
 export const GenericSection = Schema.Struct({ ...PlatformSection.fields, ...genericProviderFields })
 export type GenericSection = typeof GenericSection.Type
 
-/** A key of `platforms` that is not built in names a generic provider. */
-const GenericId = Schema.String.pipe(Schema.filter((s) => !isBuiltinPlatform(s) && GENERIC_ID.test(s)))
-
 /** A platform's section as written, built in or generic (then with its provider keys). */
 export type AnySection = PlatformSection & Partial<GenericProvider>
 
@@ -108,21 +106,19 @@ export type AnySection = PlatformSection & Partial<GenericProvider>
  * provider keys), so a platform id that is only known at run time can index it.
  */
 export interface Platforms {
-  readonly instagram?: PlatformSection | null
-  readonly youtube?: PlatformSection | null
-  readonly tiktok?: PlatformSection | null
-  readonly linkedin?: PlatformSection | null
-  readonly x?: PlatformSection | null
   readonly [id: string]: AnySection | null | undefined
 }
 
-const PlatformsSchema: Schema.Schema<Platforms> = Schema.Struct({
-  instagram: Schema.optional(Schema.NullOr(PlatformSection)),
-  youtube: Schema.optional(Schema.NullOr(PlatformSection)),
-  tiktok: Schema.optional(Schema.NullOr(PlatformSection)),
-  linkedin: Schema.optional(Schema.NullOr(PlatformSection)),
-  x: Schema.optional(Schema.NullOr(PlatformSection))
-}, Schema.Record({ key: GenericId, value: GenericSection })) as unknown as Schema.Schema<Platforms>
+/**
+ * The `platforms` schema for a catalog: one optional key per built-in platform (decoded in
+ * the catalog's order), then every other id as a generic provider (in file order).
+ */
+export const platformsSchema = (catalog: PlatformCatalog): Schema.Schema<Platforms> => {
+  const GenericId = Schema.String.pipe(Schema.filter((s) => !isBuiltin(catalog, s) && GENERIC_ID.test(s)))
+  const builtins = Object.fromEntries(builtinIds(catalog).map((id) => [id, Schema.optional(Schema.NullOr(PlatformSection))]))
+  // a built-in section is an AnySection without the provider keys: the interface above says so
+  return Schema.Struct(builtins, Schema.Record({ key: GenericId, value: GenericSection })) as unknown as Schema.Schema<Platforms>
+}
 
 export const GitLabSettings = Schema.Struct({
   project: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
@@ -221,11 +217,15 @@ export const AuthSettings = Schema.Struct({
   timeout_seconds: Schema.optional(TimeoutSeconds)
 })
 
-export const HeraldConfig = Schema.Struct({
-  platforms: Schema.optional(Schema.NullOr(PlatformsSchema)),
-  auth: Schema.optional(Schema.NullOr(AuthSettings))
-})
-export type HeraldConfig = typeof HeraldConfig.Type
+const configOf = (platforms: Schema.Schema<Platforms>) =>
+  Schema.Struct({
+    platforms: Schema.optional(Schema.NullOr(platforms)),
+    auth: Schema.optional(Schema.NullOr(AuthSettings))
+  })
+
+/** The config file's schema for a catalog of built-in platforms (platforms/registry.ts gives herald's). */
+export const heraldConfigSchema = (catalog: PlatformCatalog) => configOf(platformsSchema(catalog))
+export type HeraldConfig = Schema.Schema.Type<ReturnType<typeof configOf>>
 
 export const emptyConfig: HeraldConfig = {}
 
@@ -237,6 +237,13 @@ export const sectionOf = (config: HeraldConfig, platform: string): AnySection | 
 export const isWritten = (config: HeraldConfig, platform: string): boolean =>
   config.platforms != null && Object.prototype.hasOwnProperty.call(config.platforms, platform)
 
+/** Pure: whether `platforms.<id>` is a generic provider's section (`type: oauth2`; a built-in section has no `type`). */
+export const isGenericSection = (config: HeraldConfig, id: string): boolean => sectionOf(config, id)?.type === "oauth2"
+
 /** The generic providers the file defines, in file order. */
 export const genericIdsOf = (config: HeraldConfig): ReadonlyArray<string> =>
-  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => !isBuiltinPlatform(id))
+  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => isGenericSection(config, id))
+
+/** The built-in platforms the file writes, in its (decoded: the catalog's) order. */
+export const builtinIdsOf = (config: HeraldConfig): ReadonlyArray<string> =>
+  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => !isGenericSection(config, id))

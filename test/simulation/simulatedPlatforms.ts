@@ -15,12 +15,12 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { BuiltinPlatformId as PlatformId } from "../../src/domain/Platform.js"
-import * as Instagram from "../../src/platforms/Instagram.js"
-import * as LinkedIn from "../../src/platforms/LinkedIn.js"
-import * as TikTok from "../../src/platforms/TikTok.js"
-import * as X from "../../src/platforms/X.js"
-import * as YouTube from "../../src/platforms/YouTube.js"
+import type { BuiltinPlatformId as PlatformId } from "../../src/platforms/registry.js"
+import * as Instagram from "../../src/platforms/instagram/descriptor.js"
+import * as LinkedIn from "../../src/platforms/linkedin/descriptor.js"
+import * as TikTok from "../../src/platforms/tiktok/descriptor.js"
+import * as X from "../../src/platforms/x/descriptor.js"
+import * as YouTube from "../../src/platforms/youtube/descriptor.js"
 import { type Handler, json, type Reply, type SeenRequest } from "../support/memoryHttp.js"
 
 export const MINUTE = 60_000

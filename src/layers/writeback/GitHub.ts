@@ -28,12 +28,14 @@ import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { apiUrlIssue } from "../../domain/net.js"
-import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
+import { envName, type SecretKey } from "../../domain/Platform.js"
+import { isEssentialIn } from "../../domain/PlatformCatalog.js"
 import { VERSION } from "../../version.js"
 import { type Answer, defaultTransient, makeSend, type TransientAnswer } from "../../http/restApi.js"
 import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Catalog } from "../../services/Catalog.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
 /** The secret the preflight writes and deletes again to prove the token may write. */
@@ -125,6 +127,8 @@ const PREFLIGHT_TTL = Duration.minutes(10)
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    // which secrets are essential is each platform's to say (DESIGN §1)
+    const catalog = yield* Catalog
     const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
@@ -268,7 +272,7 @@ export const make = (settings: Settings) =>
     const preflight = Effect.fnUntraced(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
       const failed = (reason: string) => new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
       // only the essential secrets need to exist before a rotation (DESIGN §1)
-      const essential = keys.filter((key) => isEssentialSecret(connection.platform, key))
+      const essential = keys.filter((key) => isEssentialIn(catalog, connection.platform, key))
       if (essential.length === 0) return
       // first, as GitHub answers 404 both for a missing secret and for a repository the token cannot see
       yield* keyReadable.pipe(Effect.mapError(failed))
@@ -294,7 +298,7 @@ export const make = (settings: Settings) =>
       })
 
     const persist = Effect.fnUntraced(function*(connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) {
-      const essential = (key: SecretKey) => isEssentialSecret(connection.platform, key)
+      const essential = (key: SecretKey) => isEssentialIn(catalog, connection.platform, key)
       // the essential secrets first: they are the ones that cannot be got back
       const secrets = Object.entries(update.secrets)
         .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
@@ -444,7 +448,7 @@ export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(functio
 })
 
 /** `auth.writeback.backend: github`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Catalog> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig

@@ -23,12 +23,14 @@ import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
 import { apiUrlIssue } from "../../domain/net.js"
-import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
+import { envName, type SecretKey } from "../../domain/Platform.js"
+import { isEssentialIn } from "../../domain/PlatformCatalog.js"
 import { type Answer, makeSend } from "../../http/restApi.js"
 import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { withoutUserinfo } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Catalog } from "../../services/Catalog.js"
 import { Scrubber } from "../../services/Scrubber.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
 
@@ -114,6 +116,8 @@ const CREATE_HINT = "(Settings → CI/CD → Variables, masked and protected) an
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    // which secrets are essential is each platform's to say (DESIGN §1)
+    const catalog = yield* Catalog
     const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
@@ -242,7 +246,7 @@ export const make = (settings: Settings) =>
       const failed = (reason: string) =>
         new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
       // only the essential secrets need a variable before a rotation; the rest are written where they exist
-      const essential = keys.filter((key) => isEssentialSecret(connection.platform, key))
+      const essential = keys.filter((key) => isEssentialIn(catalog, connection.platform, key))
       if (essential.length === 0) return
       yield* checkTokenScope.pipe(Effect.mapError(failed))
       const names = essential.map((key) => envName(connection, key))
@@ -258,7 +262,7 @@ export const make = (settings: Settings) =>
       update_: Pick<Outcome, "secrets" | "metadata">
     ) {
       // the essential secrets first: they are the ones that cannot be got back
-      const essential = (key: SecretKey) => isEssentialSecret(connection.platform, key)
+      const essential = (key: SecretKey) => isEssentialIn(catalog, connection.platform, key)
       const secrets = Object.entries(update_.secrets)
         .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
         .sort(([a], [b]) => Number(essential(b)) - Number(essential(a)))
@@ -447,7 +451,7 @@ export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"
 })
 
 /** `auth.writeback.backend: gitlab`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber | Catalog> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig

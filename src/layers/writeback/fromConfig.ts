@@ -4,6 +4,7 @@ import * as Layer from "effect/Layer"
 import type { HttpClient } from "@effect/platform/HttpClient"
 import type { ConfigError } from "../../domain/errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import type { Catalog } from "../../services/Catalog.js"
 import type { ConfigStore } from "../../services/ConfigStore.js"
 import type { Keychain } from "../../services/Keychain.js"
 import type { Scrubber } from "../../services/Scrubber.js"
@@ -13,7 +14,7 @@ import * as GitLab from "./GitLab.js"
 import * as Local from "./Local.js"
 import * as Pass from "./Pass.js"
 
-type Backend = Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient | Keychain | ConfigStore | Scrubber>
+type Backend = Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient | Keychain | ConfigStore | Scrubber | Catalog>
 
 const backends: Record<"local" | "gitlab" | "github" | "pass", Backend> = {
   local: Local.layer,

@@ -5,13 +5,14 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type { AccountSettings } from "../../src/domain/Config.js"
-import type { Call, Decided } from "../../src/domain/Plan.js"
-import type { SecretKey } from "../../src/domain/Platform.js"
-import * as LinkedIn from "../../src/platforms/LinkedIn.js"
-import type { Refresher } from "../../src/services/Refreshers.js"
-import { connection, secretBag } from "../support/connections.js"
-import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
+import type { AccountSettings } from "../../../src/domain/Config.js"
+import type { Call, Decided } from "../../../src/domain/Plan.js"
+import type { SecretKey } from "../../../src/domain/Platform.js"
+import * as LinkedIn from "../../../src/platforms/linkedin/policy.js"
+import * as LinkedInRefresh from "../../../src/platforms/linkedin/refresh.js"
+import type { Refresher } from "../../../src/services/Refreshers.js"
+import { connection, secretBag } from "../../support/connections.js"
+import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
 const DAY = 86_400
 const at = (iso: string) => DateTime.unsafeMake(iso)
@@ -45,7 +46,7 @@ const setup = (
   Effect.gen(function*() {
     const conn = connection("linkedin", settings, account)
     const http = makeMemoryHttp(handler)
-    const refresher: Refresher = yield* LinkedIn.make.pipe(Effect.provide(http.layer))
+    const refresher: Refresher = yield* LinkedInRefresh.make.pipe(Effect.provide(http.layer))
     const now = yield* DateTime.now
     return { refresher, http, ctx: { connection: conn, secrets: secretBag(conn, values), now } }
   })

@@ -1,34 +1,19 @@
 /**
- * Instagram API with Instagram Login: one long-lived (~60 day) access token, refreshed in
+ * Instagram API with Instagram Login, its pure policy: one long-lived (~60 day) access token, refreshed in
  * place. Instagram refuses to refresh a token under 24 h old and cannot revive one past
  * its 60 days, so the policy decides from the token's age before any call is made.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { AccountSettings } from "../domain/Config.js"
-import { call, decided, type Outcome, type Plan } from "../domain/Plan.js"
-import type { Refresher } from "../services/Refreshers.js"
-import { dateOnly, formatInstant, HOUR_MS, isPast, parseInstant, plusSeconds } from "./policy.js"
-import { verifyInstagram } from "./healthChecks.js"
-import { classifyGraphError, NonEmpty, providerCall } from "./providerCall.js"
-import { endpointOf } from "../domain/Connection.js"
-import { Loose, Seconds } from "./tokenAnswer.js"
+import type { AccountSettings } from "../../domain/Config.js"
+import { call, decided, type Outcome, type Plan } from "../../domain/Plan.js"
+import { dateOnly, formatInstant, HOUR_MS, isPast, parseInstant, plusSeconds } from "../policy.js"
+import { NonEmpty } from "../providerCall.js"
+import { Loose, Seconds } from "../tokenAnswer.js"
 
-export const endpoints = {
-  refresh: "https://graph.instagram.com/refresh_access_token",
-  health: "https://graph.instagram.com/me",
-  // `herald auth login instagram`: the consent page, the code → short-lived token exchange,
-  // and the short-lived → long-lived (60-day) exchange, which needs the app secret
-  authorize: "https://www.instagram.com/oauth/authorize",
-  code: "https://api.instagram.com/oauth/access_token",
-  exchange: "https://graph.instagram.com/access_token"
-} as const
+export { endpoints } from "./descriptor.js"
 
 export const defaults = {
   minRefreshAgeHours: 24,
@@ -42,7 +27,7 @@ export const defaults = {
 } as const
 
 /** Read leniently (tokenAnswer.ts): only a missing access token makes the answer unreadable. */
-const RefreshResponse = Schema.Struct({
+export const RefreshResponse = Schema.Struct({
   access_token: Schema.Redacted(NonEmpty),
   token_type: Loose,
   expires_in: Seconds
@@ -143,61 +128,17 @@ export const declinedOutcome = (known: Option.Option<TokenAge>, minAge: number, 
     })
   })
 
-export const make = Effect.gen(function*() {
-  // The token rides in the query string; providerCall records no span for a request, so no
-  // exporter sees the URL (and the client itself is used as given: herald's keeps deadlines)
-  const client = yield* HttpClient.HttpClient
-  const refresher: Refresher = {
-    platform: "instagram",
-    verify: (ctx) => verifyInstagram(client, ctx, endpoints.health),
-    // app_secret only serves the short-lived → long-lived exchange at login; a refresh never sends it
-    secretKeys: ["access_token", "app_secret"],
-    requiredSecrets: () => ["access_token"],
-    endpoints,
-    plan: (ctx) =>
-      Effect.gen(function*() {
-        yield* ctx.secrets.require("access_token")
-        return planInstagram(ctx.now, ctx.connection.settings)
-      }),
-    execute: (ctx) =>
-      Effect.gen(function*() {
-        const accessToken = yield* ctx.secrets.require("access_token")
-        const settings = ctx.connection.settings
-        const url = endpointOf(ctx.connection, "refresh", endpoints.refresh)
-        const known = tokenAge(ctx.now, settings)
-        const minAge = settings.min_refresh_age_hours ?? defaults.minRefreshAgeHours
-        return yield* Effect.gen(function*() {
-          const body = yield* providerCall(client, {
-            connection: ctx.connection,
-            // GET only: Instagram rejects POST on this endpoint
-            request: HttpClientRequest.get(url).pipe(
-              HttpClientRequest.acceptJson,
-              HttpClientRequest.setUrlParams({ grant_type: "ig_refresh_token", access_token: Redacted.value(accessToken) })
-            ),
-            classify: classifyGraphError,
-            success: RefreshResponse
-          })
-          const now = yield* DateTime.now
-          // no usable expires_in: the token's documented lifetime from now, and the report says so
-          const lifetime = body.expires_in ?? (settings.lifetime_days ?? defaults.lifetimeDays) * 86_400
-          const expiresAt = plusSeconds(now, lifetime)
-          // Whether the string changes is undocumented: the returned token is always stored.
-          const refreshed: Outcome = {
-            action: "refreshed",
-            secrets: { access_token: body.access_token },
-            metadata: { access_token_expires_at: formatInstant(expiresAt) },
-            expiresAt: formatInstant(expiresAt),
-            detail: `refreshed; valid until ${dateOnly(expiresAt)}` +
-              (body.expires_in === undefined ? " (no usable expires_in in the answer: the token's lifetime was assumed)" : "")
-          }
-          return refreshed
-        }).pipe(
-          // ClientRejected is a non-190, non-transient Graph error: for a token that may be
-          // under the minimum age that is the expected refusal, not a reason to page anyone
-          Effect.catchTag("ClientRejected", (e) =>
-            mayBeTooYoung(ctx.now, settings) ? Effect.succeed(declinedOutcome(known, minAge, e.reason)) : Effect.fail(e))
-        )
-      })
+/** Pure: the outcome of a refresh at `now`; a missing `expires_in` means the token's documented lifetime, said in the report. */
+export const refreshedOutcome = (now: DateTime.Utc, body: typeof RefreshResponse.Type, settings: AccountSettings): Outcome => {
+  const lifetime = body.expires_in ?? (settings.lifetime_days ?? defaults.lifetimeDays) * 86_400
+  const expiresAt = plusSeconds(now, lifetime)
+  // Whether the string changes is undocumented: the returned token is always stored.
+  return {
+    action: "refreshed",
+    secrets: { access_token: body.access_token },
+    metadata: { access_token_expires_at: formatInstant(expiresAt) },
+    expiresAt: formatInstant(expiresAt),
+    detail: `refreshed; valid until ${dateOnly(expiresAt)}` +
+      (body.expires_in === undefined ? " (no usable expires_in in the answer: the token's lifetime was assumed)" : "")
   }
-  return refresher
-})
+}

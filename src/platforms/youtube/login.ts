@@ -9,16 +9,14 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { endpointOf } from "../../domain/Connection.js"
+import { clientSecretOf, keptOrFailed } from "../login/exchange.js"
+import type { LoginResult, LoginSpec } from "../login/flow.js"
+import { codeGrant } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { formPost, providerCall } from "../providerCall.js"
-import { endpointOf } from "../../domain/Connection.js"
-import { classifyGoogle, endpoints, TokenResponse } from "../YouTube.js"
-import { codeGrant } from "../oauth2/login.js"
-import { clientSecretOf, keptOrFailed } from "./exchange.js"
-import type { LoginResult, LoginSpec } from "./flow.js"
-
-export { TokenResponse }
-export type TokenResponse = typeof TokenResponse.Type
+import { descriptor, endpoints } from "./descriptor.js"
+import { classifyGoogle, TokenResponse } from "./policy.js"
 
 export const TESTING_TRAP =
   "if this Google Cloud app's OAuth consent screen is in \"Testing\" (External users), Google expires its " +
@@ -50,9 +48,9 @@ export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<
 }
 
 export const login: LoginSpec = {
-  platform: "youtube",
+  platform: descriptor.id,
   title: "Google",
-  credentials: { id: "client_id", secret: "client_secret", secretRequired: true },
+  credentials: descriptor.appCredentials,
   clientIdParam: "client_id",
   authorizeEndpoint: endpoints.authorize,
   scopes: {

@@ -4,11 +4,11 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type { Call } from "../../src/domain/Plan.js"
-import * as TikTok from "../../src/platforms/TikTok.js"
-import type { Refresher } from "../../src/services/Refreshers.js"
-import { connection, secretBag } from "../support/connections.js"
-import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
+import type { Call } from "../../../src/domain/Plan.js"
+import * as TikTokRefresh from "../../../src/platforms/tiktok/refresh.js"
+import type { Refresher } from "../../../src/services/Refreshers.js"
+import { connection, secretBag } from "../../support/connections.js"
+import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
 const conn = connection("tiktok", {})
 const secrets = secretBag(conn, { client_key: "ck-1", client_secret: "cs-1", refresh_token: "rft-old" })
@@ -26,7 +26,7 @@ const ok = json(200, {
 const run = (handler: Handler) =>
   Effect.gen(function*() {
     const http = makeMemoryHttp(handler)
-    const refresher: Refresher = yield* TikTok.make.pipe(Effect.provide(http.layer))
+    const refresher: Refresher = yield* TikTokRefresh.make.pipe(Effect.provide(http.layer))
     const now = yield* DateTime.now
     const ctx = { connection: conn, secrets, now }
     const plan = (yield* refresher.plan(ctx)) as Call
@@ -124,7 +124,7 @@ describe("TikTok", () => {
   it.effect("a missing client_secret fails before any call, naming the env variable", () =>
     Effect.gen(function*() {
       const http = makeMemoryHttp(() => ok)
-      const refresher = yield* TikTok.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* TikTokRefresh.make.pipe(Effect.provide(http.layer))
       const now = yield* DateTime.now
       const error = yield* refresher
         .plan({ connection: conn, secrets: secretBag(conn, { client_key: "k", refresh_token: "r" }), now })

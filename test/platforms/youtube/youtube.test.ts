@@ -4,11 +4,12 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type { AccountSettings } from "../../src/domain/Config.js"
-import type { SecretKey } from "../../src/domain/Platform.js"
-import * as YouTube from "../../src/platforms/YouTube.js"
-import { connection, secretBag } from "../support/connections.js"
-import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
+import type { AccountSettings } from "../../../src/domain/Config.js"
+import type { SecretKey } from "../../../src/domain/Platform.js"
+import * as YouTube from "../../../src/platforms/youtube/policy.js"
+import * as YouTubeRefresh from "../../../src/platforms/youtube/refresh.js"
+import { connection, secretBag } from "../../support/connections.js"
+import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
 const NOW = "2026-11-22T12:00:00Z"
 const now = DateTime.unsafeMake(NOW).pipe(DateTime.toUtc)
@@ -35,7 +36,7 @@ const run = (
   Effect.gen(function*() {
     const conn = connection("youtube", settings)
     const http = makeMemoryHttp(handler)
-    const refresher = yield* YouTube.make.pipe(Effect.provide(http.layer))
+    const refresher = yield* YouTubeRefresh.make.pipe(Effect.provide(http.layer))
     const ctx = { connection: conn, secrets: secretBag(conn, values), now: yield* DateTime.now }
     const plan = yield* refresher.plan(ctx)
     if (plan._tag !== "Call") return yield* Effect.dieMessage(`expected a Call, got ${plan.action}`)
@@ -258,7 +259,7 @@ describe("YouTube health check", () => {
       Effect.gen(function*() {
         const conn = connection("youtube")
         const http = makeMemoryHttp(() => minted())
-        const refresher = yield* YouTube.make.pipe(Effect.provide(http.layer))
+        const refresher = yield* YouTubeRefresh.make.pipe(Effect.provide(http.layer))
         const { [missing]: _dropped, ...rest } = allSecrets
         const ctx = { connection: conn, secrets: secretBag(conn, rest), now }
         const planError = yield* refresher.plan(ctx).pipe(Effect.flip)
@@ -282,7 +283,7 @@ describe("YouTube verify (conformance fixes, issue 15)", () => {
     Effect.gen(function*() {
       const conn = connection("youtube", settings)
       const http = makeMemoryHttp(handler)
-      const refresher = yield* YouTube.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* YouTubeRefresh.make.pipe(Effect.provide(http.layer))
       const check = yield* refresher.verify({ connection: conn, secrets: secretBag(conn, allSecrets), now: yield* DateTime.now })
       return { check, seen: http.seen }
     })

@@ -8,12 +8,13 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { formatInstant, plusSeconds } from "../policy.js"
 import { endpointOf } from "../../domain/Connection.js"
-import { classify, clientOf, endpoints, TokenResponse } from "../X.js"
+import { keptOrFailed } from "../login/exchange.js"
+import type { LoginResult, LoginSpec } from "../login/flow.js"
 import { exchangeCode } from "../oauth2/login.js"
-import { keptOrFailed } from "./exchange.js"
-import type { LoginResult, LoginSpec } from "./flow.js"
+import { formatInstant, plusSeconds } from "../policy.js"
+import { descriptor, endpoints } from "./descriptor.js"
+import { classify, clientOf, type TokenResponse } from "./policy.js"
 
 /** Pure: what a successful exchange at `now` stores. */
 export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<LoginResult, string> =>
@@ -28,9 +29,9 @@ export const resultOf = (now: DateTime.Utc, body: TokenResponse): Either.Either<
     })
 
 export const login: LoginSpec = {
-  platform: "x",
-  title: "X",
-  credentials: { id: "client_id", secret: "client_secret", secretRequired: false },
+  platform: descriptor.id,
+  title: descriptor.title,
+  credentials: descriptor.appCredentials,
   clientIdParam: "client_id",
   authorizeEndpoint: endpoints.authorize,
   scopes: {

@@ -13,13 +13,14 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { defaults, endpoints } from "../Instagram.js"
+import { endpointOf } from "../../domain/Connection.js"
+import { clientSecretOf } from "../login/exchange.js"
+import type { LoginResult, LoginSpec } from "../login/flow.js"
+import { codeGrant } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { type Classify, classifyGraphError, formPost, NonEmpty, providerCall } from "../providerCall.js"
-import { endpointOf } from "../../domain/Connection.js"
-import { codeGrant } from "../oauth2/login.js"
-import { clientSecretOf } from "./exchange.js"
-import type { LoginResult, LoginSpec } from "./flow.js"
+import { descriptor, endpoints } from "./descriptor.js"
+import { defaults } from "./policy.js"
 
 const ShortLived = Schema.Struct({
   access_token: Schema.Redacted(NonEmpty),
@@ -76,9 +77,9 @@ export const resultOf = (now: DateTime.Utc, body: LongLivedResponse, minRefreshA
 }
 
 export const login: LoginSpec = {
-  platform: "instagram",
-  title: "Instagram",
-  credentials: { id: "client_id", secret: "app_secret", secretRequired: true },
+  platform: descriptor.id,
+  title: descriptor.title,
+  credentials: descriptor.appCredentials,
   clientIdParam: "client_id",
   authorizeEndpoint: endpoints.authorize,
   scopes: {

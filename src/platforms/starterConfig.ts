@@ -1,18 +1,12 @@
-/** The commented config `herald config init` writes. Pure. */
-import { type PlatformId, platformIds } from "./Platform.js"
-
-const notes: Readonly<Record<PlatformId, string>> = {
-  instagram: "long-lived token, refreshed in place once over 24 h old",
-  youtube: "durable refresh token: each run checks it still mints an access token",
-  tiktok: "rotating refresh token: rotated every run, the new one stored first",
-  linkedin: "60-day access token: herald alerts before it runs out (set --expires-at)",
-  x: "single-use rotating refresh token: rotated every run, stored at once"
-}
+/** The commented config `herald config init` writes, one line per registry entry. Pure. */
+import type { PlatformId } from "../domain/Platform.js"
+import { registry } from "./registry.js"
 
 /** `platforms` are listed (enabled); the rest are there as comments to uncomment. */
 export const starterConfig = (platforms: ReadonlyArray<PlatformId>): string => {
-  const listed = platformIds.filter((p) => platforms.includes(p))
-  const commented = platformIds.filter((p) => !platforms.includes(p))
+  const all = registry.map((e) => e.descriptor)
+  const listed = all.filter((p) => platforms.includes(p.id))
+  const commented = all.filter((p) => !platforms.includes(p.id))
   return [
     "# herald's config: the platforms it keeps alive, where new tokens go, who is alerted.",
     "# Check it with `herald config validate`; `herald doctor` says what is still missing.",
@@ -23,8 +17,8 @@ export const starterConfig = (platforms: ReadonlyArray<PlatformId>): string => {
     "# herald stores them in the OS keychain (or pass) and writes the expiry dates here.",
     "",
     listed.length === 0 ? "platforms: {}" : "platforms:",
-    ...listed.flatMap((p) => [`${`  ${p}:`.padEnd(18)}# ${notes[p]}`, "    enabled: true"]),
-    ...commented.map((p) => `${`  # ${p}: {}`.padEnd(18)}# ${notes[p]}`),
+    ...listed.flatMap((p) => [`${`  ${p.id}:`.padEnd(18)}# ${p.summary}`, "    enabled: true"]),
+    ...commented.map((p) => `${`  # ${p.id}: {}`.padEnd(18)}# ${p.summary}`),
     "  # a further account of a platform:  x: { accounts: { brand: {} } }   (target x:brand)",
     "",
     "auth:",

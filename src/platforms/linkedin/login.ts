@@ -10,16 +10,14 @@ import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { accessLifetime, classify, defaults, endpoints, TokenResponse } from "../LinkedIn.js"
+import { endpointOf } from "../../domain/Connection.js"
+import { clientSecretOf } from "../login/exchange.js"
+import type { LoginResult, LoginSpec } from "../login/flow.js"
+import { codeGrant } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { formPost, providerCall } from "../providerCall.js"
-import { endpointOf } from "../../domain/Connection.js"
-import { codeGrant } from "../oauth2/login.js"
-import { clientSecretOf } from "./exchange.js"
-import type { LoginResult, LoginSpec } from "./flow.js"
-
-export { TokenResponse }
-export type TokenResponse = typeof TokenResponse.Type
+import { descriptor, endpoints } from "./descriptor.js"
+import { accessLifetime, classify, defaults, TokenResponse } from "./policy.js"
 
 /** Pure: what a successful exchange at `now` stores, and when the user will be asked back. */
 export const resultOf = (now: DateTime.Utc, body: TokenResponse, warnDays: number): LoginResult => {
@@ -52,9 +50,9 @@ export const resultOf = (now: DateTime.Utc, body: TokenResponse, warnDays: numbe
 }
 
 export const login: LoginSpec = {
-  platform: "linkedin",
-  title: "LinkedIn",
-  credentials: { id: "client_id", secret: "client_secret", secretRequired: true },
+  platform: descriptor.id,
+  title: descriptor.title,
+  credentials: descriptor.appCredentials,
   clientIdParam: "client_id",
   authorizeEndpoint: endpoints.authorize,
   // openid + profile serve the userinfo health probe; w_member_social is what posting needs

@@ -9,16 +9,15 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { formatInstant, plusSeconds } from "../policy.js"
-import { classifyOAuthError, formPost, providerCall } from "../providerCall.js"
 import { endpointOf } from "../../domain/Connection.js"
-import { endpoints, TokenResponse } from "../TikTok.js"
-import type { TokenResponse as TokenAnswer } from "../TikTok.js"
+import { clientSecretOf, keptOrFailed } from "../login/exchange.js"
+import type { LoginResult, LoginSpec } from "../login/flow.js"
 import { codeGrant } from "../oauth2/login.js"
-import { clientSecretOf, keptOrFailed } from "./exchange.js"
-import type { LoginResult, LoginSpec } from "./flow.js"
-
-export { TokenResponse }
+import { classifyStandard } from "../oauth2/refresh.js"
+import { formatInstant, plusSeconds } from "../policy.js"
+import { formPost, providerCall } from "../providerCall.js"
+import { descriptor, endpoints } from "./descriptor.js"
+import { type TokenResponse as TokenAnswer, TokenResponse } from "./policy.js"
 
 /** Pure: what a successful exchange at `now` stores. Without a refresh token herald could never rotate. */
 export const resultOf = (now: DateTime.Utc, body: TokenAnswer): Either.Either<LoginResult, string> =>
@@ -36,9 +35,9 @@ export const resultOf = (now: DateTime.Utc, body: TokenAnswer): Either.Either<Lo
     })
 
 export const login: LoginSpec = {
-  platform: "tiktok",
-  title: "TikTok",
-  credentials: { id: "client_key", secret: "client_secret", secretRequired: true },
+  platform: descriptor.id,
+  title: descriptor.title,
+  credentials: descriptor.appCredentials,
   clientIdParam: "client_key",
   authorizeEndpoint: endpoints.authorize,
   // user.info.basic is what the health probe reads; video.publish is what posting needs
@@ -57,7 +56,7 @@ export const login: LoginSpec = {
           client_secret: clientSecretOf(input),
           ...codeGrant(input)
         }),
-        classify: classifyOAuthError(() => false),
+        classify: classifyStandard,
         success: TokenResponse
       })
       return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))

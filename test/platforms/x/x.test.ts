@@ -4,13 +4,14 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type { AccountSettings } from "../../src/domain/Config.js"
-import type { Call } from "../../src/domain/Plan.js"
-import type { SecretKey } from "../../src/domain/Platform.js"
-import * as X from "../../src/platforms/X.js"
-import type { Refresher } from "../../src/services/Refreshers.js"
-import { connection, secretBag } from "../support/connections.js"
-import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
+import type { AccountSettings } from "../../../src/domain/Config.js"
+import type { Call } from "../../../src/domain/Plan.js"
+import type { SecretKey } from "../../../src/domain/Platform.js"
+import * as X from "../../../src/platforms/x/policy.js"
+import * as XRefresh from "../../../src/platforms/x/refresh.js"
+import type { Refresher } from "../../../src/services/Refreshers.js"
+import { connection, secretBag } from "../../support/connections.js"
+import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
 const confidential = { client_id: "x-cid", client_secret: "x-csecret", access_token: "x-at-old", refresh_token: "x-rt-old" }
 const publicClient = { client_id: "x-cid", access_token: "x-at-old", refresh_token: "x-rt-old" }
@@ -33,7 +34,7 @@ const run = (
   Effect.gen(function*() {
     const conn = connection("x", settings)
     const http = makeMemoryHttp(handler)
-    const refresher: Refresher = yield* X.make.pipe(Effect.provide(http.layer))
+    const refresher: Refresher = yield* XRefresh.make.pipe(Effect.provide(http.layer))
     const now = yield* DateTime.now
     const ctx = { connection: conn, secrets: secretBag(conn, values), now }
     const plan = (yield* refresher.plan(ctx)) as Call
@@ -254,7 +255,7 @@ describe("X", () => {
   it.effect("a missing refresh token fails in plan, naming the env variable, with no request", () =>
     Effect.gen(function*() {
       const http = makeMemoryHttp(() => ok)
-      const refresher = yield* X.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* XRefresh.make.pipe(Effect.provide(http.layer))
       const conn = connection("x")
       const now = yield* DateTime.now
       const error = yield* refresher
@@ -268,7 +269,7 @@ describe("X", () => {
   it.effect("a missing client id fails in plan, naming the account's env variable", () =>
     Effect.gen(function*() {
       const http = makeMemoryHttp(() => ok)
-      const refresher = yield* X.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* XRefresh.make.pipe(Effect.provide(http.layer))
       const conn = connection("x", {}, "brand")
       const now = yield* DateTime.now
       const error = yield* refresher

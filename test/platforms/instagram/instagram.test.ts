@@ -4,11 +4,12 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type { AccountSettings } from "../../src/domain/Config.js"
-import type { SecretKey } from "../../src/domain/Platform.js"
-import * as Instagram from "../../src/platforms/Instagram.js"
-import { connection, secretBag } from "../support/connections.js"
-import { type Handler, json, makeMemoryHttp } from "../support/memoryHttp.js"
+import type { AccountSettings } from "../../../src/domain/Config.js"
+import type { SecretKey } from "../../../src/domain/Platform.js"
+import * as Instagram from "../../../src/platforms/instagram/policy.js"
+import * as InstagramRefresh from "../../../src/platforms/instagram/refresh.js"
+import { connection, secretBag } from "../../support/connections.js"
+import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
 const NOW = "2026-11-22T12:00:00Z"
 const at = (s: string) => DateTime.unsafeMake(s).pipe(DateTime.toUtc)
@@ -44,7 +45,7 @@ const run = (
   Effect.gen(function*() {
     const conn = connection("instagram", settings)
     const http = makeMemoryHttp(handler)
-    const refresher = yield* Instagram.make.pipe(Effect.provide(http.layer))
+    const refresher = yield* InstagramRefresh.make.pipe(Effect.provide(http.layer))
     const ctx = { connection: conn, secrets: secretBag(conn, values), now: yield* DateTime.now }
     const plan = yield* refresher.plan(ctx)
     if (plan._tag !== "Call") return yield* Effect.dieMessage(`expected a Call, got ${plan.action}`)
@@ -297,7 +298,7 @@ describe("Instagram refresh", () => {
       yield* placeClock
       const conn = connection("instagram", aged, "brand")
       const http = makeMemoryHttp(() => ok())
-      const refresher = yield* Instagram.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* InstagramRefresh.make.pipe(Effect.provide(http.layer))
       const ctx = { connection: conn, secrets: secretBag(conn, { app_secret: "x" }), now }
       const planError = yield* refresher.plan(ctx).pipe(Effect.flip)
       assert.strictEqual(planError._tag, "SecretMissing")
@@ -313,7 +314,7 @@ describe("Instagram refresh", () => {
     Effect.gen(function*() {
       yield* placeClock
       const http = makeMemoryHttp(() => ok())
-      const refresher = yield* Instagram.make.pipe(Effect.provide(http.layer))
+      const refresher = yield* InstagramRefresh.make.pipe(Effect.provide(http.layer))
       for (const settings of [issuedHoursAgo(3)]) {
         const conn = connection("instagram", settings)
         const ctx = { connection: conn, secrets: secretBag(conn, { access_token: "IGold" }), now: yield* DateTime.now }

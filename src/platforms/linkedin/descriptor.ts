@@ -1,0 +1,27 @@
+/** LinkedIn, as data: what the registry, the config schema and `--help` need. */
+import type { PlatformDescriptor } from "../PlatformModule.js"
+
+export const endpoints = {
+  token: "https://www.linkedin.com/oauth/v2/accessToken",
+  introspect: "https://www.linkedin.com/oauth/v2/introspectToken",
+  health: "https://api.linkedin.com/v2/userinfo",
+  // opened in the browser by `herald auth login linkedin`
+  authorize: "https://www.linkedin.com/oauth/v2/authorization"
+} as const
+
+export const descriptor = {
+  id: "linkedin",
+  title: "LinkedIn",
+  endpoints,
+  secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
+  // a partner app's refresh token; a standard app has none and is only watched
+  essentialSecrets: ["refresh_token"],
+  appCredentials: {
+    id: "client_id",
+    secret: "client_secret",
+    secretRequired: true,
+    words: { id: "client ID", secret: "client secret" }
+  },
+  rewrittenSecrets: [],
+  summary: "60-day access token: herald alerts before it runs out (set --expires-at)"
+} as const satisfies PlatformDescriptor

@@ -1,0 +1,52 @@
+/**
+ * YouTube's refresher: a run is a health check, the standard refresh grant with the client
+ * in the form body (oauth2/ client_secret_post) and Google's classifier. Google's refresh
+ * tokens are durable, so a retry after a lost answer is safe.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import { endpointOf } from "../../domain/Connection.js"
+import type { Refresher } from "../../services/Refreshers.js"
+import { authenticatedPost } from "../oauth2/clientAuth.js"
+import { providerCall } from "../providerCall.js"
+import { descriptor, endpoints } from "./descriptor.js"
+import { classifyGoogle, clientOf, outcomeOf, planYouTube, TokenResponse } from "./policy.js"
+import { verifyYouTube } from "./verify.js"
+
+export const make = Effect.gen(function*() {
+  const client = yield* HttpClient.HttpClient
+  const refresher: Refresher = {
+    platform: descriptor.id,
+    verify: (ctx) => verifyYouTube(client, ctx),
+    secretKeys: descriptor.secretKeys,
+    requiredSecrets: () => ["client_id", "client_secret", "refresh_token"],
+    endpoints,
+    plan: (ctx) =>
+      Effect.gen(function*() {
+        yield* ctx.secrets.require("client_id")
+        yield* ctx.secrets.require("client_secret")
+        yield* ctx.secrets.require("refresh_token")
+        return planYouTube(ctx.now, ctx.connection.settings)
+      }),
+    execute: (ctx) =>
+      Effect.gen(function*() {
+        const clientId = yield* ctx.secrets.require("client_id")
+        const clientSecret = yield* ctx.secrets.require("client_secret")
+        const refreshToken = yield* ctx.secrets.require("refresh_token")
+        const body = yield* providerCall(client, {
+          connection: ctx.connection,
+          request: authenticatedPost(
+            endpointOf(ctx.connection, "token", endpoints.token),
+            { grant_type: "refresh_token", refresh_token: refreshToken },
+            clientOf(clientId, clientSecret)
+          ),
+          classify: classifyGoogle,
+          success: TokenResponse,
+          secure: ctx.secure
+        })
+        return outcomeOf(yield* DateTime.now, body, refreshToken, ctx.connection.settings)
+      })
+  }
+  return refresher
+})
