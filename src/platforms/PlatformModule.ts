@@ -16,6 +16,14 @@ export interface NamedAppCredentials extends AppCredentials {
   readonly words: { readonly id: string; readonly secret: string }
 }
 
+/** The usual pair, `client_id` and `client_secret`, both needed. */
+export const clientIdAndSecret = {
+  id: "client_id",
+  secret: "client_secret",
+  secretRequired: true,
+  words: { id: "client ID", secret: "client secret" }
+} as const satisfies NamedAppCredentials
+
 export interface PlatformDescriptor extends PlatformDescription {
   /** for prose: "TikTok" */
   readonly title: string

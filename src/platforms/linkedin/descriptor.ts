@@ -1,5 +1,5 @@
 /** LinkedIn, as data: what the registry, the config schema and `--help` need. */
-import type { PlatformDescriptor } from "../PlatformModule.js"
+import { clientIdAndSecret, type PlatformDescriptor } from "../PlatformModule.js"
 
 export const endpoints = {
   token: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -16,12 +16,7 @@ export const descriptor = {
   secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
   // a partner app's refresh token; a standard app has none and is only watched
   essentialSecrets: ["refresh_token"],
-  appCredentials: {
-    id: "client_id",
-    secret: "client_secret",
-    secretRequired: true,
-    words: { id: "client ID", secret: "client secret" }
-  },
+  appCredentials: clientIdAndSecret,
   rewrittenSecrets: [],
   summary: "60-day access token: herald alerts before it runs out (set --expires-at)"
 } as const satisfies PlatformDescriptor

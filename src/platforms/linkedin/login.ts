@@ -11,11 +11,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { endpointOf } from "../../domain/Connection.js"
-import { clientSecretOf } from "../login/exchange.js"
 import type { LoginResult, LoginSpec } from "../login/flow.js"
-import { codeGrant } from "../oauth2/login.js"
+import { exchangeCodeAs, postedClient } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { formPost, providerCall } from "../providerCall.js"
 import { descriptor, endpoints } from "./descriptor.js"
 import { accessLifetime, classify, defaults, TokenResponse } from "./policy.js"
 
@@ -65,17 +63,9 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const body = yield* providerCall(client, {
-        connection: input.connection,
-        // LinkedIn takes no PKCE verifier (pkce: "none"): codeGrant adds none
-        request: formPost(endpointOf(input.connection, "token", endpoints.token), {
-          ...codeGrant(input),
-          client_id: input.clientId,
-          client_secret: clientSecretOf(input)
-        }),
-        classify,
-        success: TokenResponse
-      })
+      // LinkedIn takes no PKCE verifier (pkce: "none"): the code grant adds none
+      const url = endpointOf(input.connection, "token", endpoints.token)
+      const body = yield* exchangeCodeAs(client, input, url, postedClient(input), classify, TokenResponse)
       const warnDays = input.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
       return resultOf(yield* DateTime.now, body, warnDays)
     })

@@ -14,6 +14,7 @@ import type { Refresher } from "../../services/Refreshers.js"
 import type { SecretBag } from "../../services/Secrets.js"
 import { authenticatedPost } from "../oauth2/clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "../oauth2/introspect.js"
+import { refreshGrantAs } from "../oauth2/refresh.js"
 import { formatInstant, parseInstant } from "../policy.js"
 import { providerCall } from "../providerCall.js"
 import { descriptor, endpoints } from "./descriptor.js"
@@ -126,17 +127,14 @@ export const make = Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
         const clientSecret = yield* ctx.secrets.require("client_secret")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const body = yield* providerCall(client, {
+        const body = yield* refreshGrantAs(client, {
           connection: ctx.connection,
-          request: authenticatedPost(
-            endpointOf(ctx.connection, "token", endpoints.token),
-            { grant_type: "refresh_token", refresh_token: refreshToken },
-            clientOf(clientId, clientSecret)
-          ),
+          url: endpointOf(ctx.connection, "token", endpoints.token),
+          client: clientOf(clientId, clientSecret),
+          refreshToken,
           classify,
-          success: TokenResponse,
           secure: ctx.secure
-        })
+        }, TokenResponse)
         return outcomeOf(yield* DateTime.now, body, refreshToken, ctx.connection.settings, connectionLabel(ctx.connection))
       })
   }

@@ -9,9 +9,11 @@ import type * as DateTime from "effect/DateTime"
 import type * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
 import type { Connection } from "../../domain/Connection.js"
 import type { RefreshError } from "../../domain/errors.js"
 import type { Outcome } from "../../domain/Plan.js"
+import type { RetryPolicy } from "../../http/retry.js"
 import { formatInstant } from "../policy.js"
 import { type Classify, classifyOAuthError, providerCall, type SingleUse } from "../providerCall.js"
 import { refreshResult, TokenAnswer } from "../tokenAnswer.js"
@@ -27,17 +29,27 @@ export interface RefreshGrant {
   readonly refreshToken: Redacted.Redacted<string>
   readonly classify?: Classify
   readonly singleUse?: SingleUse
+  readonly retry?: RetryPolicy
   readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
 /** POST `grant_type=refresh_token` with the client's authentication; the lenient answer. */
 export const refreshGrant = (http: HttpClient.HttpClient, grant: RefreshGrant): Effect.Effect<TokenAnswer, RefreshError> =>
+  refreshGrantAs(http, grant, TokenAnswer)
+
+/** The refresh grant with the platform's own reading of the answer (its extra fields, or what it cannot do without). */
+export const refreshGrantAs = <A, I>(
+  http: HttpClient.HttpClient,
+  grant: RefreshGrant,
+  success: Schema.Schema<A, I>
+): Effect.Effect<A, RefreshError> =>
   providerCall(http, {
     connection: grant.connection,
     request: authenticatedPost(grant.url, { grant_type: "refresh_token", refresh_token: grant.refreshToken }, grant.client),
     classify: grant.classify ?? classifyStandard,
-    success: TokenAnswer,
+    success,
     ...(grant.singleUse !== undefined ? { singleUse: grant.singleUse } : {}),
+    ...(grant.retry !== undefined ? { retry: grant.retry } : {}),
     secure: grant.secure
   })
 

@@ -1,5 +1,5 @@
 /** X (Twitter) OAuth 2.0, as data: what the registry, the config schema and `--help` need. */
-import type { PlatformDescriptor } from "../PlatformModule.js"
+import { clientIdAndSecret, type PlatformDescriptor } from "../PlatformModule.js"
 
 export const endpoints = {
   token: "https://api.x.com/2/oauth2/token",
@@ -15,12 +15,8 @@ export const descriptor = {
   // client_secret only for confidential clients: a public client has none
   secretKeys: ["client_id", "client_secret", "access_token", "refresh_token"],
   essentialSecrets: ["refresh_token"],
-  appCredentials: {
-    id: "client_id",
-    secret: "client_secret",
-    secretRequired: false,
-    words: { id: "client ID", secret: "client secret" }
-  },
+  // a public client has no secret: it sends its id alone
+  appCredentials: { ...clientIdAndSecret, secretRequired: false },
   rewrittenSecrets: ["refresh_token", "access_token"],
   summary: "single-use rotating refresh token: rotated every run, stored at once"
 } as const satisfies PlatformDescriptor

@@ -1,5 +1,5 @@
 /** YouTube (Google OAuth 2.0), as data: what the registry, the config schema and `--help` need. */
-import type { PlatformDescriptor } from "../PlatformModule.js"
+import { clientIdAndSecret, type PlatformDescriptor } from "../PlatformModule.js"
 
 export const endpoints = {
   token: "https://oauth2.googleapis.com/token",
@@ -14,12 +14,7 @@ export const descriptor = {
   endpoints,
   secretKeys: ["client_id", "client_secret", "refresh_token"],
   essentialSecrets: ["refresh_token"],
-  appCredentials: {
-    id: "client_id",
-    secret: "client_secret",
-    secretRequired: true,
-    words: { id: "client ID", secret: "client secret" }
-  },
+  appCredentials: clientIdAndSecret,
   // Google's refresh token is durable: a run replaces nothing
   rewrittenSecrets: [],
   summary: "durable refresh token: each run checks it still mints an access token"

@@ -10,11 +10,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { endpointOf } from "../../domain/Connection.js"
-import { clientSecretOf, keptOrFailed } from "../login/exchange.js"
+import { keptOrFailed } from "../login/exchange.js"
 import type { LoginResult, LoginSpec } from "../login/flow.js"
-import { codeGrant } from "../oauth2/login.js"
+import { exchangeCodeAs, postedClient } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
-import { formPost, providerCall } from "../providerCall.js"
 import { descriptor, endpoints } from "./descriptor.js"
 import { classifyGoogle, TokenResponse } from "./policy.js"
 
@@ -65,16 +64,8 @@ export const login: LoginSpec = {
   exchange: (input) =>
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
-      const body = yield* providerCall(client, {
-        connection: input.connection,
-        request: formPost(endpointOf(input.connection, "token", endpoints.token), {
-          ...codeGrant(input),
-          client_id: input.clientId,
-          client_secret: clientSecretOf(input)
-        }),
-        classify: classifyGoogle,
-        success: TokenResponse
-      })
+      const url = endpointOf(input.connection, "token", endpoints.token)
+      const body = yield* exchangeCodeAs(client, input, url, postedClient(input), classifyGoogle, TokenResponse)
       return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

@@ -8,8 +8,7 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import { endpointOf } from "../../domain/Connection.js"
 import type { Refresher } from "../../services/Refreshers.js"
-import { authenticatedPost } from "../oauth2/clientAuth.js"
-import { providerCall } from "../providerCall.js"
+import { refreshGrantAs } from "../oauth2/refresh.js"
 import { descriptor, endpoints } from "./descriptor.js"
 import { classifyGoogle, clientOf, outcomeOf, planYouTube, TokenResponse } from "./policy.js"
 import { verifyYouTube } from "./verify.js"
@@ -34,17 +33,14 @@ export const make = Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
         const clientSecret = yield* ctx.secrets.require("client_secret")
         const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const body = yield* providerCall(client, {
+        const body = yield* refreshGrantAs(client, {
           connection: ctx.connection,
-          request: authenticatedPost(
-            endpointOf(ctx.connection, "token", endpoints.token),
-            { grant_type: "refresh_token", refresh_token: refreshToken },
-            clientOf(clientId, clientSecret)
-          ),
+          url: endpointOf(ctx.connection, "token", endpoints.token),
+          client: clientOf(clientId, clientSecret),
+          refreshToken,
           classify: classifyGoogle,
-          success: TokenResponse,
           secure: ctx.secure
-        })
+        }, TokenResponse)
         return outcomeOf(yield* DateTime.now, body, refreshToken, ctx.connection.settings)
       })
   }

@@ -13,9 +13,9 @@ import { endpointOf } from "../../domain/Connection.js"
 import type { SecretMissing } from "../../domain/errors.js"
 import type { HealthCheck, RefreshContext } from "../../services/Refreshers.js"
 import { healthClassify, healthOf, healthRetryPolicy, healthTarget, loginHint, probe } from "../health.js"
-import { authenticatedPost } from "../oauth2/clientAuth.js"
+import { refreshGrantAs } from "../oauth2/refresh.js"
 import { formatInstant, parseInstant } from "../policy.js"
-import { type Classify, NonEmpty, providerCall } from "../providerCall.js"
+import { type Classify, NonEmpty } from "../providerCall.js"
 import { endpoints } from "./descriptor.js"
 import { classifyGoogle, clientOf } from "./policy.js"
 
@@ -47,17 +47,14 @@ export const verifyYouTube = (client: HttpClient.HttpClient, ctx: RefreshContext
     const clientSecret = yield* ctx.secrets.require("client_secret")
     const refreshToken = yield* ctx.secrets.require("refresh_token")
     const knownRefresh = parseInstant(ctx.connection.settings.refresh_token_expires_at)
-    const minted = yield* providerCall(client, {
+    const minted = yield* refreshGrantAs(client, {
       connection: ctx.connection,
-      request: authenticatedPost(
-        endpointOf(ctx.connection, "token", endpoints.token),
-        { grant_type: "refresh_token", refresh_token: refreshToken },
-        clientOf(clientId, clientSecret)
-      ),
+      url: endpointOf(ctx.connection, "token", endpoints.token),
+      client: clientOf(clientId, clientSecret),
+      refreshToken,
       classify: classifyGoogle,
-      success: Minted,
       retry: healthRetryPolicy
-    }).pipe(Effect.either)
+    }, Minted).pipe(Effect.either)
     const words = { token: "refresh token", what: "Google", remedy: loginHint(ctx) }
     if (minted._tag === "Left") return healthOf({ _tag: "failed", error: minted.left }, knownRefresh, ctx.now, words)
     const target = healthTarget(ctx, endpoints.health)
