@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { type ConfigError, SetupError } from "../domain/errors.js"
 import { RefreshersLive } from "../platforms/refreshers.js"
-import { catalog } from "../platforms/registry.js"
+import { configCatalog } from "../programs/configCatalog.js"
 import type { AppConfig } from "../services/AppConfig.js"
 import { Catalog } from "../services/Catalog.js"
 import * as ConfigFile from "../layers/config/ConfigFile.js"
@@ -14,10 +14,10 @@ import * as JournalFile from "../layers/journal/JournalFile.js"
 import { DistributorFromConfig } from "../layers/distribute/fromConfig.js"
 import { KeychainFromConfig } from "../layers/keychain/fromConfig.js"
 import * as LockFile from "../layers/lock/LockFile.js"
-import { NotifierFromConfig } from "../layers/notifier/fromConfig.js"
+import { NotifierFromConfig } from "../layers/notifier/index.js"
 import * as ScrubberRegistry from "../layers/scrubber/Registry.js"
 import { SecretsLive } from "../layers/secrets/SecretsLive.js"
-import { WriteBackFromConfig } from "../layers/writeback/fromConfig.js"
+import { WriteBackFromConfig } from "../layers/writeback/index.js"
 
 /**
  * A backend that cannot start from a config the file layer already accepted: what is missing
@@ -36,8 +36,8 @@ export interface AppLayerOptions {
   readonly config?: string
 }
 
-/** The built-in platforms (platforms/registry.ts), for the layers that need them: config validation, write-back. */
-export const CatalogLive = Layer.succeed(Catalog, catalog)
+/** The platforms, write-back backends and notifiers, for the layers that need them: config validation, write-back. */
+export const CatalogLive = Layer.succeed(Catalog, configCatalog)
 
 /** The config file a `--config` flag value names, validated against herald's platforms. */
 export const configLayerFor = (configFlag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>

@@ -5,10 +5,10 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { builtinIdsOf, genericIdsOf, type HeraldConfig, heraldConfigSchema, sectionOf } from "./Config.js"
+import { type BackendCatalog, builtinIdsOf, type ConfigCatalog, genericIdsOf, type HeraldConfig, heraldConfigSchema, sectionOf } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
-import { secretUrlTransportIssue, transportIssue } from "./net.js"
+import { transportIssue } from "./net.js"
 import { builtinIds, endpointNamesIn, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 const unknownPlatform = (catalog: PlatformCatalog, id: string): string =>
@@ -68,8 +68,8 @@ const tidy = (issues: ReadonlyArray<{ readonly path: string; readonly text: stri
 }
 
 /** Built once per catalog: a schema is a tree of objects, and a run validates its file more than once. */
-const schemas = new WeakMap<PlatformCatalog, ReturnType<typeof heraldConfigSchema>>()
-const schemaOf = (catalog: PlatformCatalog) => {
+const schemas = new WeakMap<ConfigCatalog, ReturnType<typeof heraldConfigSchema>>()
+const schemaOf = (catalog: ConfigCatalog) => {
   const known = schemas.get(catalog)
   if (known !== undefined) return known
   const made = heraldConfigSchema(catalog)
@@ -77,13 +77,14 @@ const schemaOf = (catalog: PlatformCatalog) => {
   return made
 }
 
-const extraChecks = (catalog: PlatformCatalog, config: HeraldConfig): ReadonlyArray<string> => {
+const extraChecks = (catalog: ConfigCatalog, config: HeraldConfig): ReadonlyArray<string> => {
+  const platforms = catalog.platforms
   const issues: Array<string> = []
   for (const platform of [...builtinIdsOf(config), ...genericIdsOf(config)]) {
     const section = sectionOf(config, platform)
     if (section === undefined) continue
-    const names = endpointNamesIn(catalog, platform)
-    if (!isBuiltin(catalog, platform) && section.endpoints?.["token"] === undefined) {
+    const names = endpointNamesIn(platforms, platform)
+    if (!isBuiltin(platforms, platform) && section.endpoints?.["token"] === undefined) {
       issues.push(
         `platforms.${platform}.endpoints.token: is required for a generic OAuth 2.0 provider ` +
           `(the URL its refresh grant is posted to, e.g. https://auth.example.com/oauth/token)`
@@ -104,20 +105,15 @@ const extraChecks = (catalog: PlatformCatalog, config: HeraldConfig): ReadonlyAr
       }
     }
   }
-  const webhookUrl = config.auth?.alerts?.webhook?.url
-  if (webhookUrl !== undefined) {
-    const t = secretUrlTransportIssue(webhookUrl)
-    if (t !== undefined) issues.push(`auth.alerts.webhook.url: ${t}`)
-  }
-  for (const [backend, url] of [["gitlab", config.auth?.writeback?.gitlab?.api_url], ["github", config.auth?.writeback?.github?.api_url]] as const) {
-    if (url === undefined) continue
-    const t = transportIssue(url)
-    if (t !== undefined) issues.push(`auth.writeback.${backend}.api_url: ${t}`)
-  }
-  const repository = config.auth?.writeback?.github?.repository
-  if (repository !== undefined && !/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository.trim())) {
-    issues.push(`auth.writeback.github.repository: expected owner/name (e.g. octo-org/blog), not ${repository}`)
-  }
+  // each backend's own checks on its section (a URL's transport), named by its key path
+  const backendIssues = (part: "writeback" | "alerts", backends: BackendCatalog) =>
+    Object.entries(backends).flatMap(([name, backend]) => {
+      const section = config.auth?.[part]?.[name]
+      return section === undefined || backend.check === undefined
+        ? []
+        : backend.check(section).map((issue) => `auth.${part}.${name}.${issue}`)
+    })
+  issues.push(...backendIssues("alerts", catalog.alerts), ...backendIssues("writeback", catalog.writeback))
   // distinct accounts must not collide on env names (x:brand-1 and x:brand_1 are both X_BRAND_1_…)
   const seen = new Map<string, string>()
   for (const c of connectionsOf(config)) {
@@ -128,21 +124,22 @@ const extraChecks = (catalog: PlatformCatalog, config: HeraldConfig): ReadonlyAr
     }
     seen.set(key, c.account)
   }
-  issues.push(...distributeIssues(catalog, config))
+  issues.push(...distributeIssues(platforms, config))
   return issues
 }
 
 /**
- * Decode and check against a catalog of built-in platforms (platforms/registry.ts gives
- * herald's); Left carries every problem, each prefixed with its key path.
+ * Decode and check against a catalog of built-in platforms, write-back backends and
+ * notifiers (programs/configCatalog.ts gives herald's); Left carries every problem, each
+ * prefixed with its key path.
  */
-export const validateConfigWith = (catalog: PlatformCatalog, raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
+export const validateConfigWith = (catalog: ConfigCatalog, raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
   if (raw === null || raw === undefined) return Either.right({})
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return Either.left(["the file must be a YAML mapping with 'platforms' and/or 'auth' at the top"])
   }
   return Schema.decodeUnknownEither(schemaOf(catalog), { errors: "all", onExcessProperty: "error" })(raw).pipe(
-    Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue(catalog)))),
+    Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue(catalog.platforms)))),
     Either.flatMap((config) => {
       const issues = extraChecks(catalog, config)
       return issues.length > 0 ? Either.left(issues) : Either.right(config)

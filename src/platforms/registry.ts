@@ -10,7 +10,6 @@
  * so `--help` and config validation never load HTTP code.
  */
 import type { PlatformCatalog } from "../domain/PlatformCatalog.js"
-import { validateConfigWith } from "../domain/validateConfig.js"
 import { descriptor as instagram } from "./instagram/descriptor.js"
 import { descriptor as linkedin } from "./linkedin/descriptor.js"
 import type { PlatformDescriptor, PlatformModule } from "./PlatformModule.js"
@@ -52,7 +51,7 @@ export type BuiltinPlatformId = (typeof registry)[number]["descriptor"]["id"]
 /** The built-in ids, in the order reports, help and the starter config list them. */
 export const platformIds: ReadonlyArray<string> = registry.map((e) => e.descriptor.id)
 
-/** What the pure core (config schema, validation, targets) and the write-back backends are given. */
+/** What the pure core (config schema, validation, targets) and the write-back backends are given about platforms. */
 export const catalog: PlatformCatalog = { builtins: registry.map((e) => e.descriptor) }
 
 const entries: ReadonlyArray<RegistryEntry> = registry
@@ -61,6 +60,3 @@ export const descriptorOf = (id: string): PlatformDescriptor | undefined =>
   entries.find((e) => e.descriptor.id === id)?.descriptor
 
 export const isBuiltinPlatform = (id: string): boolean => descriptorOf(id) !== undefined
-
-/** Decode and check a parsed config file against herald's built-in platforms; Left carries every problem. */
-export const validateConfig = (raw: unknown) => validateConfigWith(catalog, raw)

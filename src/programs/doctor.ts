@@ -21,8 +21,8 @@ import { exchange } from "../http/exchange.js"
 import { defaultRetryPolicy, type Retryable } from "../http/retry.js"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
-import { NotifierFromConfig } from "../layers/notifier/fromConfig.js"
-import { WriteBackFromConfig } from "../layers/writeback/fromConfig.js"
+import { NotifierFromConfig } from "../layers/notifier/index.js"
+import { WriteBackFromConfig } from "../layers/writeback/index.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
 import { Keychain } from "../services/Keychain.js"
@@ -31,7 +31,8 @@ import { Notifier } from "../services/Notifier.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets, type SecretSource } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
-import { catalog, descriptorOf } from "../platforms/registry.js"
+import { descriptorOf } from "../platforms/registry.js"
+import { configCatalog } from "./configCatalog.js"
 import { Catalog } from "../services/Catalog.js"
 
 // ---- the report (pure) -------------------------------------------------------------------
@@ -200,7 +201,7 @@ export const checkWriteBack = Effect.gen(function*() {
     Effect.map((ctx) => Context.get(ctx, WriteBack)),
     Effect.either,
     Effect.scoped,
-    Effect.provideService(Catalog, catalog)
+    Effect.provideService(Catalog, configCatalog)
   )
   if (Either.isLeft(built)) return { backend: configured, ok: false, detail: issuesText(built.left) }
   const backend = built.right.name

@@ -1,8 +1,9 @@
 import * as Context from "effect/Context"
-import type { PlatformCatalog } from "../domain/PlatformCatalog.js"
+import type { ConfigCatalog } from "../domain/Config.js"
 
 /**
- * The built-in platforms as the layers need them (the config schema, essential secrets),
- * given from platforms/registry.ts where the app is wired: layers/ never imports platforms/.
+ * What the config schema is made from — the built-in platforms (essential secrets too),
+ * the write-back backends, the notifiers — as the layers need it, given where the app is
+ * wired (programs/configCatalog.ts): layers/ never imports platforms/.
  */
-export class Catalog extends Context.Tag("herald/Catalog")<Catalog, PlatformCatalog>() {}
+export class Catalog extends Context.Tag("herald/Catalog")<Catalog, ConfigCatalog>() {}

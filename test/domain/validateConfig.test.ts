@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as YAML from "yaml"
 import { connectionsOf, parseTarget, selectConnections } from "../../src/domain/Connection.js"
-import { platformIds, validateConfig } from "../../src/platforms/registry.js"
+import { platformIds } from "../../src/platforms/registry.js"
+import { validateConfig } from "../../src/programs/configCatalog.js"
 
 const issues = (text: string) => {
   const result = validateConfig(YAML.parse(text))

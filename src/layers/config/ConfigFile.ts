@@ -12,10 +12,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
-import { type HeraldConfig, Rfc3339 } from "../../domain/Config.js"
+import { type ConfigCatalog, type HeraldConfig, Rfc3339 } from "../../domain/Config.js"
 import { type Connection, connectionsOf } from "../../domain/Connection.js"
 import { ConfigError } from "../../domain/errors.js"
-import type { PlatformCatalog } from "../../domain/PlatformCatalog.js"
 import { validateConfigWith } from "../../domain/validateConfig.js"
 import { envName, metadataKeys } from "../../domain/Platform.js"
 import { AppConfig, type ConfigSnapshot } from "../../services/AppConfig.js"
@@ -59,7 +58,7 @@ export interface LoadedConfig {
 let parsedLast: {
   readonly file: string
   readonly text: string
-  readonly catalog: PlatformCatalog
+  readonly catalog: ConfigCatalog
   readonly result: Either.Either<HeraldConfig, ConfigError>
   doc: YAML.Document | undefined
 } | undefined
@@ -110,8 +109,8 @@ const duplicateKeys = (doc: YAML.Document, lines: YAML.LineCounter): ReadonlyArr
   return issues
 }
 
-/** Parse YAML text and validate it against `catalog`'s platforms; every problem comes back with its key path or line. */
-export const parseConfigText = (file: string, text: string, catalog: PlatformCatalog): Either.Either<HeraldConfig, ConfigError> => {
+/** Parse YAML text and validate it against `catalog` (its platforms and backends); every problem comes back with its key path or line. */
+export const parseConfigText = (file: string, text: string, catalog: ConfigCatalog): Either.Either<HeraldConfig, ConfigError> => {
   if (parsedLast !== undefined && parsedLast.file === file && parsedLast.text === text && parsedLast.catalog === catalog) {
     return parsedLast.result
   }
@@ -134,7 +133,7 @@ const parseDocumentOf = (
   file: string,
   doc: YAML.Document,
   lines: YAML.LineCounter,
-  catalog: PlatformCatalog
+  catalog: ConfigCatalog
 ): Either.Either<HeraldConfig, ConfigError> => {
   const syntax = doc.errors.map((e) => {
     const line = e.linePos?.[0]
@@ -181,7 +180,7 @@ const readText = (location: ConfigLocation): Effect.Effect<Option.Option<string>
 const fromText = (
   location: ConfigLocation,
   text: Option.Option<string>,
-  catalog: PlatformCatalog
+  catalog: ConfigCatalog
 ): Effect.Effect<LoadedConfig, ConfigError> =>
   Option.isNone(text)
     ? Effect.succeed({ file: location.file, exists: false, config: {} })
@@ -225,7 +224,7 @@ export const withEnvironmentMetadata = (snapshot: ConfigSnapshot): Effect.Effect
 
 /**
  * The AppConfig for a `--config` flag value (or none), validated against the Catalog's
- * platforms; `reload` reads the same file again.
+ * platforms and backends; `reload` reads the same file again.
  */
 export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError, Catalog> =>
   Layer.effect(

@@ -1,8 +1,9 @@
 /**
- * Picks the Notifier from `auth.alerts.backend` (default `none`). A new backend is one
- * module in this folder plus one entry in `backends` (and its literal in domain/Config).
- * Everything a backend needs is checked here, at start, so a misconfigured alert fails
- * the run before any token is touched (exit 2) rather than after a rotation.
+ * The notifiers: each name `auth.alerts.backend` may say, with the schema of its own
+ * section and how its layer is built; the config schema's `backend` literals and sections
+ * are derived from this map, so a new backend is one module in this folder plus one entry
+ * here. Everything a backend needs is checked here, at start, so a misconfigured alert
+ * fails the run before any token is touched (exit 2) rather than after a rotation.
  */
 import * as os from "node:os"
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -13,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { AlertSettings as AlertSettingsSchema } from "../../domain/Config.js"
+import { type AlertsSection, type BackendDescription, backendDescription } from "../../domain/Config.js"
 import { ConfigError } from "../../domain/errors.js"
 import { secretUrlTransportIssue } from "../../domain/net.js"
 import { AppConfig } from "../../services/AppConfig.js"
@@ -23,13 +24,10 @@ import * as Email from "./Email.js"
 import type { AlertOrigin } from "./message.js"
 import * as None from "./None.js"
 import * as Webhook from "./Webhook.js"
-
-type AlertSettings = typeof AlertSettingsSchema.Type
-
-export type Backend = NonNullable<AlertSettings["backend"]>
+import { sectionOf } from "../config/section.js"
 
 interface Selection {
-  readonly alerts: AlertSettings
+  readonly alerts: AlertsSection
   /** the config file, for error messages */
   readonly file: string
   /** `auth.timeout_seconds`, when set: each request's timeout */
@@ -66,15 +64,17 @@ const checkWebhookUrl = (url: string, key: string): string | undefined => {
   return issue === undefined ? undefined : `${key}: ${issue}`
 }
 
-const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
+const webhook: Build = (selection) =>
   Effect.gen(function*() {
+    const { file, origin, timeoutSeconds } = selection
+    const section = yield* sectionOf({ config: { auth: { alerts: selection.alerts } }, file }, "alerts", "webhook", Webhook.configSection)
     const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
     // like the platforms' secrets, the environment wins over the file: CI keeps the URL in a masked variable
     const fromEnv = yield* Config.option(Config.redacted("ALERT_WEBHOOK_URL")).pipe(
       Effect.mapError(fromEffectConfig(file)),
       Effect.map(Option.filter((r) => Redacted.value(r) !== ""))
     )
-    const fromFile = Option.fromNullable(alerts.webhook?.url).pipe(Option.map((u) => Redacted.make(u)))
+    const fromFile = Option.fromNullable(section?.url).pipe(Option.map((u) => Redacted.make(u)))
     const [key, url] = Option.isSome(fromEnv)
       ? ["ALERT_WEBHOOK_URL", fromEnv.value] as const
       : Option.isSome(fromFile)
@@ -87,7 +87,7 @@ const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
     if (invalid !== undefined) return yield* fail(invalid)
     // a webhook URL is a credential (Slack's and Discord's carry their token in the path)
     yield* (yield* Scrubber).register([url])
-    const format = alerts.webhook?.format
+    const format = section?.format
     return Webhook.layer({
       url,
       origin,
@@ -96,8 +96,11 @@ const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
     })
   })
 
-const email: Build = ({ alerts, file, origin }) => {
-  const settings = alerts.email
+const email: Build = ({ alerts, file, origin }) =>
+  Effect.flatMap(sectionOf({ config: { auth: { alerts } }, file }, "alerts", "email", Email.configSection), (settings) =>
+    emailWith(settings, file, origin))
+
+const emailWith = (settings: Email.ConfigSection | undefined, file: string, origin: AlertOrigin) => {
   const fail = (issue: string) => Effect.fail(new ConfigError({ file, issues: [issue] }))
   if (settings === undefined) {
     return fail("auth.alerts.email: required when backend is email (host, from, to)")
@@ -119,19 +122,24 @@ const email: Build = ({ alerts, file, origin }) => {
   return Effect.as(register, Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
 }
 
-/** One entry per backend. */
-const backends: { readonly [B in Backend]: Build } = {
-  none: () => Effect.succeed(None.layer),
-  webhook,
-  email
+export interface NotifierBackend extends BackendDescription {
+  readonly layer: Build
 }
+
+export const notifierBackends = {
+  none: { schema: undefined, layer: () => Effect.succeed(None.layer) },
+  webhook: { ...backendDescription(Webhook.configSection, Webhook.configIssues), layer: webhook },
+  email: { ...backendDescription(Email.configSection), layer: email }
+} as const satisfies Readonly<Record<string, NotifierBackend>>
+
+const backends: Readonly<Record<string, NotifierBackend>> = notifierBackends
 
 export const NotifierFromConfig: Layer.Layer<Notifier, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer
   .unwrapEffect(
     Effect.gen(function*() {
       const app = yield* AppConfig
-      const alerts: AlertSettings = app.config.auth?.alerts ?? {}
-      return yield* backends[alerts.backend ?? "none"]({
+      const alerts: AlertsSection = app.config.auth?.alerts ?? {}
+      return yield* (backends[alerts.backend ?? "none"] ?? notifierBackends.none).layer({
         alerts,
         file: app.file,
         timeoutSeconds: app.config.auth?.timeout_seconds,
