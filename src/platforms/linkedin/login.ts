@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { endpointOf } from "../../domain/Connection.js"
 import type { LoginResult, LoginSpec } from "../login/flow.js"
-import { exchangeCodeAs, postedClient } from "../oauth2/login.js"
+import { exchangeCodeAs, loginClient } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { descriptor, endpoints } from "./descriptor.js"
 import { accessLifetime, classify, defaults, TokenResponse } from "./policy.js"
@@ -65,7 +65,7 @@ export const login: LoginSpec = {
       const client = yield* HttpClient.HttpClient
       // LinkedIn takes no PKCE verifier (pkce: "none"): the code grant adds none
       const url = endpointOf(input.connection, "token", endpoints.token)
-      const body = yield* exchangeCodeAs(client, input, url, postedClient(input), classify, TokenResponse)
+      const body = yield* exchangeCodeAs(client, input, url, loginClient(input), classify, TokenResponse)
       const warnDays = input.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
       return resultOf(yield* DateTime.now, body, warnDays)
     })

@@ -12,7 +12,6 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Str from "effect/String"
 import { call, decided, type Outcome, type Plan } from "../../domain/Plan.js"
-import type { ClientCredentials } from "../oauth2/clientAuth.js"
 import type { IntrospectionAnswer } from "../oauth2/introspect.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "../policy.js"
 import { classifyOAuthError, NonEmpty } from "../providerCall.js"
@@ -213,13 +212,6 @@ export const refreshExpiryAfter = (
   }
   return { at: Option.some(plusSeconds(now, expiresIn)), learned: true }
 }
-
-/** LinkedIn takes the client's id and secret in the form body (client_secret_post), at its token and introspection endpoints. */
-export const clientOf = (id: Redacted.Redacted<string>, secret: Redacted.Redacted<string>): ClientCredentials => ({
-  method: "client_secret_post",
-  id,
-  secret
-})
 
 const sameSecret = Redacted.getEquivalence(Str.Equivalence)
 

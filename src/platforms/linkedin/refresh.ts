@@ -12,13 +12,13 @@ import { type Connection, endpointOf } from "../../domain/Connection.js"
 import { connectionLabel } from "../../domain/Platform.js"
 import type { Refresher } from "../../services/Refreshers.js"
 import type { SecretBag } from "../../services/Secrets.js"
-import { authenticatedPost } from "../oauth2/clientAuth.js"
+import { authenticatedPost, postedClient, postedClientOf } from "../oauth2/clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "../oauth2/introspect.js"
-import { refreshGrantAs } from "../oauth2/refresh.js"
+import { refreshConnection } from "../oauth2/refresh.js"
 import { formatInstant, parseInstant } from "../policy.js"
 import { providerCall } from "../providerCall.js"
 import { descriptor, endpoints } from "./descriptor.js"
-import { classify, clientOf, defaults, type IntrospectionStatus, outcomeOf, planLinkedIn, statusOf, TokenResponse } from "./policy.js"
+import { classify, defaults, type IntrospectionStatus, outcomeOf, planLinkedIn, statusOf, TokenResponse } from "./policy.js"
 import { verifyLinkedIn } from "./verify.js"
 
 type Introspection =
@@ -41,7 +41,7 @@ export const make = Effect.gen(function*() {
       request: authenticatedPost(
         endpointOf(connection, "introspect", endpoints.introspect),
         { token: credentials.token },
-        clientOf(credentials.clientId, credentials.clientSecret)
+        postedClient(credentials.clientId, credentials.clientSecret)
       ),
       classify,
       // RFC 7662's reading (`exp`, or LinkedIn's `expires_at`); `status` is kept as a string
@@ -124,18 +124,10 @@ export const make = Effect.gen(function*() {
       }),
     execute: (ctx) =>
       Effect.gen(function*() {
-        const clientId = yield* ctx.secrets.require("client_id")
-        const clientSecret = yield* ctx.secrets.require("client_secret")
-        const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const body = yield* refreshGrantAs(client, {
-          connection: ctx.connection,
-          url: endpointOf(ctx.connection, "token", endpoints.token),
-          client: clientOf(clientId, clientSecret),
-          refreshToken,
-          classify,
-          secure: ctx.secure
-        }, TokenResponse)
-        return outcomeOf(yield* DateTime.now, body, refreshToken, ctx.connection.settings, connectionLabel(ctx.connection))
+        // LinkedIn takes the client in the form body (client_secret_post), here and at introspection
+        const grant = { defaultUrl: endpoints.token, client: yield* postedClientOf(ctx.secrets), classify }
+        const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
+        return outcomeOf(yield* DateTime.now, answer, sent, ctx.connection.settings, connectionLabel(ctx.connection))
       })
   }
   return refresher

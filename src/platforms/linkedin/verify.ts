@@ -11,12 +11,12 @@ import { endpointOf } from "../../domain/Connection.js"
 import type { SecretMissing } from "../../domain/errors.js"
 import type { HealthCheck, RefreshContext } from "../../services/Refreshers.js"
 import { accessExpiry, healthClassify, healthRetryPolicy, loginHint, probe, refreshHint } from "../health.js"
-import { authenticatedPost, bearerGet } from "../oauth2/clientAuth.js"
+import { authenticatedPost, bearerGet, postedClient } from "../oauth2/clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "../oauth2/introspect.js"
 import { dateOnly, formatInstant } from "../policy.js"
 import { providerCall } from "../providerCall.js"
 import { endpoints } from "./descriptor.js"
-import { classify, clientOf } from "./policy.js"
+import { classify } from "./policy.js"
 
 /** Any JSON object: userinfo's content does not matter, only that it answers with one. */
 const AnyObject = Schema.Struct({})
@@ -33,7 +33,7 @@ export const verifyLinkedIn = (client: HttpClient.HttpClient, ctx: RefreshContex
         request: authenticatedPost(
           endpointOf(ctx.connection, "introspect", endpoints.introspect),
           { token },
-          clientOf(credentials.value.id, credentials.value.secret)
+          postedClient(credentials.value.id, credentials.value.secret)
         ),
         classify,
         success: IntrospectionAnswer,

@@ -47,7 +47,7 @@ export const exchangeCodeAs = <A, I>(
  * a login; a client without a secret sends an empty one, as the platforms that require
  * one are checked for it before the consent.
  */
-export const postedClient = (input: ExchangeInput): ClientCredentials => ({
+export const loginClient = (input: ExchangeInput): ClientCredentials => ({
   method: "client_secret_post",
   id: input.clientId,
   secret: Option.getOrElse(input.clientSecret, () => Redacted.make(""))

@@ -6,12 +6,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { endpointOf } from "../../domain/Connection.js"
 import { MalformedResponse } from "../../domain/errors.js"
 import type { Refresher } from "../../services/Refreshers.js"
-import { refreshGrant } from "../oauth2/refresh.js"
+import { refreshConnection } from "../oauth2/refresh.js"
 import { descriptor, endpoints } from "./descriptor.js"
-import { classify, clientOf, outcomeOf, planX, singleUse } from "./policy.js"
+import { classify, clientOf, outcomeOf, planX, singleUse, TokenResponse } from "./policy.js"
 import { verifyX } from "./verify.js"
 
 export const make = Effect.gen(function*() {
@@ -33,17 +32,9 @@ export const make = Effect.gen(function*() {
     execute: (ctx) =>
       Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
-        const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const body = yield* refreshGrant(client, {
-          connection: ctx.connection,
-          url: endpointOf(ctx.connection, "token", endpoints.token),
-          client: clientOf(clientId, ctx.secrets.get("client_secret")),
-          refreshToken,
-          classify,
-          singleUse,
-          secure: ctx.secure
-        })
-        const outcome = outcomeOf(yield* DateTime.now, body, Option.some(refreshToken))
+        const grant = { defaultUrl: endpoints.token, client: clientOf(clientId, ctx.secrets.get("client_secret")), classify, singleUse }
+        const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
+        const outcome = outcomeOf(yield* DateTime.now, answer, Option.some(sent))
         if (outcome !== undefined) return outcome
         return yield* Effect.fail(
           new MalformedResponse({ platform: "x", account: ctx.connection.account, reason: "answered without any token", mayHaveSpent: true })

@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import { endpointOf } from "../../domain/Connection.js"
 import { keptOrFailed } from "../login/exchange.js"
 import type { LoginResult, LoginSpec } from "../login/flow.js"
-import { exchangeCodeAs, postedClient } from "../oauth2/login.js"
+import { exchangeCodeAs, loginClient } from "../oauth2/login.js"
 import { dateOnly, formatInstant, plusSeconds } from "../policy.js"
 import { descriptor, endpoints } from "./descriptor.js"
 import { classifyGoogle, TokenResponse } from "./policy.js"
@@ -65,7 +65,7 @@ export const login: LoginSpec = {
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
       const url = endpointOf(input.connection, "token", endpoints.token)
-      const body = yield* exchangeCodeAs(client, input, url, postedClient(input), classifyGoogle, TokenResponse)
+      const body = yield* exchangeCodeAs(client, input, url, loginClient(input), classifyGoogle, TokenResponse)
       return yield* keptOrFailed(input, resultOf(yield* DateTime.now, body))
     })
 }

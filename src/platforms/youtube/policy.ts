@@ -9,7 +9,6 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../../domain/Config.js"
 import { call, type Outcome, type Plan } from "../../domain/Plan.js"
-import type { ClientCredentials } from "../oauth2/clientAuth.js"
 import { classifyStandard } from "../oauth2/refresh.js"
 import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "../policy.js"
 import { type Classify, NonEmpty } from "../providerCall.js"
@@ -77,13 +76,6 @@ export const planYouTube = (now: DateTime.Utc, settings: AccountSettings): Plan 
     ...Option.getOrElse(warning, () => ({}))
   })
 }
-
-/** Google takes the client's id and secret in the form body (client_secret_post). */
-export const clientOf = (id: Redacted.Redacted<string>, secret: Redacted.Redacted<string>): ClientCredentials => ({
-  method: "client_secret_post",
-  id,
-  secret
-})
 
 /** Pure: what a health-check refresh at `now` found, given the refresh token sent. */
 export const outcomeOf = (

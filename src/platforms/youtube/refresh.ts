@@ -6,11 +6,11 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import { endpointOf } from "../../domain/Connection.js"
 import type { Refresher } from "../../services/Refreshers.js"
-import { refreshGrantAs } from "../oauth2/refresh.js"
+import { postedClientOf } from "../oauth2/clientAuth.js"
+import { refreshConnection } from "../oauth2/refresh.js"
 import { descriptor, endpoints } from "./descriptor.js"
-import { classifyGoogle, clientOf, outcomeOf, planYouTube, TokenResponse } from "./policy.js"
+import { classifyGoogle, outcomeOf, planYouTube, TokenResponse } from "./policy.js"
 import { verifyYouTube } from "./verify.js"
 
 export const make = Effect.gen(function*() {
@@ -30,18 +30,10 @@ export const make = Effect.gen(function*() {
       }),
     execute: (ctx) =>
       Effect.gen(function*() {
-        const clientId = yield* ctx.secrets.require("client_id")
-        const clientSecret = yield* ctx.secrets.require("client_secret")
-        const refreshToken = yield* ctx.secrets.require("refresh_token")
-        const body = yield* refreshGrantAs(client, {
-          connection: ctx.connection,
-          url: endpointOf(ctx.connection, "token", endpoints.token),
-          client: clientOf(clientId, clientSecret),
-          refreshToken,
-          classify: classifyGoogle,
-          secure: ctx.secure
-        }, TokenResponse)
-        return outcomeOf(yield* DateTime.now, body, refreshToken, ctx.connection.settings)
+        // Google takes the client in the form body (client_secret_post)
+        const grant = { defaultUrl: endpoints.token, client: yield* postedClientOf(ctx.secrets), classify: classifyGoogle }
+        const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
+        return outcomeOf(yield* DateTime.now, answer, sent, ctx.connection.settings)
       })
   }
   return refresher

@@ -9,15 +9,15 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { endpointOf } from "../../domain/Connection.js"
 import type { SecretMissing } from "../../domain/errors.js"
 import type { HealthCheck, RefreshContext } from "../../services/Refreshers.js"
 import { healthClassify, healthOf, healthRetryPolicy, healthTarget, loginHint, probe } from "../health.js"
-import { refreshGrantAs } from "../oauth2/refresh.js"
+import { postedClientOf } from "../oauth2/clientAuth.js"
+import { refreshConnection } from "../oauth2/refresh.js"
 import { formatInstant, parseInstant } from "../policy.js"
 import { type Classify, NonEmpty } from "../providerCall.js"
 import { endpoints } from "./descriptor.js"
-import { classifyGoogle, clientOf } from "./policy.js"
+import { classifyGoogle } from "./policy.js"
 
 /** Any JSON object: tokeninfo's content does not matter, only that it answers with one. */
 const AnyObject = Schema.Struct({})
@@ -43,18 +43,16 @@ export const classifyTokenInfo: Classify = (status, body) => {
 
 export const verifyYouTube = (client: HttpClient.HttpClient, ctx: RefreshContext): Effect.Effect<HealthCheck, SecretMissing> =>
   Effect.gen(function*() {
-    const clientId = yield* ctx.secrets.require("client_id")
-    const clientSecret = yield* ctx.secrets.require("client_secret")
-    const refreshToken = yield* ctx.secrets.require("refresh_token")
+    const posted = yield* postedClientOf(ctx.secrets)
+    yield* ctx.secrets.require("refresh_token")
     const knownRefresh = parseInstant(ctx.connection.settings.refresh_token_expires_at)
-    const minted = yield* refreshGrantAs(client, {
-      connection: ctx.connection,
-      url: endpointOf(ctx.connection, "token", endpoints.token),
-      client: clientOf(clientId, clientSecret),
-      refreshToken,
-      classify: classifyGoogle,
-      retry: healthRetryPolicy
-    }, Minted).pipe(Effect.either)
+    // a health check persists nothing: minted without the journal hook, with a person's patience
+    const grant = { defaultUrl: endpoints.token, client: posted, classify: classifyGoogle, retry: healthRetryPolicy }
+    const minted = yield* refreshConnection(client, { ...ctx, secure: undefined }, grant, Minted).pipe(
+      Effect.map(({ answer }) => answer),
+      Effect.catchTag("SecretMissing", (e) => Effect.die(e)),
+      Effect.either
+    )
     const words = { token: "refresh token", what: "Google", remedy: loginHint(ctx) }
     if (minted._tag === "Left") return healthOf({ _tag: "failed", error: minted.left }, knownRefresh, ctx.now, words)
     const target = healthTarget(ctx, endpoints.health)
