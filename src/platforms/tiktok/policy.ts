@@ -8,7 +8,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../../domain/Config.js"
 import { call, type Outcome, type Plan } from "../../domain/Plan.js"
-import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "../policy.js"
+import { dateOnly, daysUntil, formatInstant, plusSeconds, recordedRefreshWarning } from "../policy.js"
 import type { SingleUse } from "../providerCall.js"
 import { Loose, refreshResult, Seconds, tokenAnswerFields } from "../tokenAnswer.js"
 
@@ -84,9 +84,7 @@ export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDay
 
 /** Pure: every run rotates; a dry run reports the current access token's recorded expiry and a near refresh-token expiry. */
 export const planTikTok = (now: DateTime.Utc, settings: AccountSettings): Plan => {
-  const warnDays = settings.reauth_warn_days ?? defaults.reauthWarnDays
-  const known = parseInstant(settings.refresh_token_expires_at)
-  const warning = Option.flatMap(known, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
+  const warning = recordedRefreshWarning(now, settings, defaults.reauthWarnDays, refreshTokenWarning)
   return call({
     action: "rotated",
     readOnly: false,

@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../../domain/Config.js"
 import { call, type Outcome, type Plan } from "../../domain/Plan.js"
 import { classifyStandard } from "../oauth2/refresh.js"
-import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "../policy.js"
+import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds, recordedRefreshWarning } from "../policy.js"
 import { type Classify, NonEmpty } from "../providerCall.js"
 import { Seconds, tokenAnswerFields } from "../tokenAnswer.js"
 
@@ -59,9 +59,8 @@ export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDay
 
 /** Pure: the plan is always a health check; a known, near refresh-token expiry is reported with it. */
 export const planYouTube = (now: DateTime.Utc, settings: AccountSettings): Plan => {
-  const warnDays = settings.reauth_warn_days ?? defaults.reauthWarnDays
   const known = parseInstant(settings.refresh_token_expires_at)
-  const warning = Option.flatMap(known, (at) => Option.fromNullable(refreshTokenWarning(now, at, warnDays)))
+  const warning = recordedRefreshWarning(now, settings, defaults.reauthWarnDays, refreshTokenWarning)
   return call({
     action: "healthy",
     // Minting an access token changes nothing at Google, so a dry run may do it.
