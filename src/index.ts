@@ -13,7 +13,7 @@ export { type Delivery, Distribution, entriesFor } from "./domain/Distribution.j
 export * from "./domain/Verify.js"
 export * from "./domain/PlatformCatalog.js"
 export { validateConfigWith } from "./domain/validateConfig.js"
-export { catalog, descriptorOf, platformIds, registry, type RegistryEntry } from "./platforms/registry.js"
+export { type BuiltinPlatformId, catalog, descriptorOf, isBuiltinPlatform, platformIds, registry, type RegistryEntry } from "./platforms/registry.js"
 export { configCatalog, validateConfig } from "./programs/configCatalog.js"
 export { type NotifierBackend, notifierBackends } from "./layers/notifier/index.js"
 export { type WriteBackBackend, writeBackBackends } from "./layers/writeback/index.js"
