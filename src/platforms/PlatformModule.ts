@@ -38,6 +38,11 @@ export interface PlatformDescriptor extends PlatformDescription {
   readonly rewrittenSecrets: ReadonlyArray<SecretKey>
   /** one line: what herald does with this platform's tokens (starter config, help) */
   readonly summary: string
+  /**
+   * Where an access token's expiry is all herald can watch (it cannot be refreshed): what
+   * `auth set` says when one is stored without it.
+   */
+  readonly accessExpiryNeeded?: string
 }
 
 /** The effectful half: what the registry loads when a command needs to call the platform. */

@@ -18,5 +18,7 @@ export const descriptor = {
   essentialSecrets: ["refresh_token"],
   appCredentials: clientIdAndSecret,
   rewrittenSecrets: [],
-  summary: "60-day access token: herald alerts before it runs out (set --expires-at)"
+  summary: "60-day access token: herald alerts before it runs out (set --expires-at)",
+  accessExpiryNeeded: "no expiry for the LinkedIn access token: herald cannot tell when it runs out (60 days after LinkedIn issued it) " +
+    "and so cannot alert in time; give it with --expires-at (e.g. --expires-at 60d, or the date LinkedIn showed)"
 } as const satisfies PlatformDescriptor
