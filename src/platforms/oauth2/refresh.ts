@@ -34,11 +34,11 @@ export interface RefreshGrant {
   readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
-/** POST `grant_type=refresh_token` with the client's authentication; the lenient answer. */
-export const refreshGrant = (http: HttpClient.HttpClient, grant: RefreshGrant): Effect.Effect<TokenAnswer, RefreshError> =>
-  refreshGrantAs(http, grant, TokenAnswer)
-
-/** The refresh grant with the platform's own reading of the answer (its extra fields, or what it cannot do without). */
+/**
+ * POST `grant_type=refresh_token` with the client's authentication, the answer read with
+ * `success` (the lenient TokenAnswer, or a platform's own reading: its extra fields, or what
+ * it cannot do without).
+ */
 export const refreshGrantAs = <A, I>(
   http: HttpClient.HttpClient,
   grant: RefreshGrant,
