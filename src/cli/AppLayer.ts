@@ -3,8 +3,10 @@ import * as NodeHttp from "../http/NodeHttp.js"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { type ConfigError, SetupError } from "../domain/errors.js"
-import { RefreshersLive } from "../platforms/registry.js"
+import { RefreshersLive } from "../platforms/refreshers.js"
+import { configCatalog } from "../programs/configCatalog.js"
 import type { AppConfig } from "../services/AppConfig.js"
+import { Catalog } from "../services/Catalog.js"
 import * as ConfigFile from "../layers/config/ConfigFile.js"
 import * as ConfigFileStore from "../layers/config/ConfigFileStore.js"
 import * as AlertMemoryFile from "../layers/alertMemory/AlertMemoryFile.js"
@@ -12,10 +14,10 @@ import * as JournalFile from "../layers/journal/JournalFile.js"
 import { DistributorFromConfig } from "../layers/distribute/fromConfig.js"
 import { KeychainFromConfig } from "../layers/keychain/fromConfig.js"
 import * as LockFile from "../layers/lock/LockFile.js"
-import { NotifierFromConfig } from "../layers/notifier/fromConfig.js"
+import { NotifierFromConfig } from "../layers/notifier/index.js"
 import * as ScrubberRegistry from "../layers/scrubber/Registry.js"
 import { SecretsLive } from "../layers/secrets/SecretsLive.js"
-import { WriteBackFromConfig } from "../layers/writeback/fromConfig.js"
+import { WriteBackFromConfig } from "../layers/writeback/index.js"
 
 /**
  * A backend that cannot start from a config the file layer already accepted: what is missing
@@ -33,6 +35,13 @@ export interface AppLayerOptions {
    */
   readonly config?: string
 }
+
+/** The platforms, write-back backends and notifiers, for the layers that need them: config validation, write-back. */
+export const CatalogLive = Layer.succeed(Catalog, configCatalog)
+
+/** The config file a `--config` flag value names, validated against herald's platforms. */
+export const configLayerFor = (configFlag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>
+  ConfigFile.layer(configFlag).pipe(Layer.provide(CatalogLive))
 
 /**
  * Everything `refreshAll`, `verifyAll` and `doctor` need, live: the config file, keychain or
@@ -54,8 +63,8 @@ export const appLayerFor = (configFlag: Option.Option<string>) =>
     LockFile.layer,
     DistributorFromConfig
   ).pipe(
-    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer, ScrubberRegistry.layer)),
-    Layer.provideMerge(ConfigFile.layer(configFlag))
+    Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainFromConfig, NodeHttp.layer, ScrubberRegistry.layer, CatalogLive)),
+    Layer.provideMerge(configLayerFor(configFlag))
   )
 
 export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayerFor>>
@@ -71,4 +80,4 @@ export const doctorLayerOver = (config: Layer.Layer<AppConfig, ConfigError>) =>
     Layer.provideMerge(config)
   )
 
-export const doctorLayer = (configFlag: Option.Option<string>) => doctorLayerOver(ConfigFile.layer(configFlag))
+export const doctorLayer = (configFlag: Option.Option<string>) => doctorLayerOver(configLayerFor(configFlag))

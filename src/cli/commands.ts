@@ -44,6 +44,7 @@ import { concurrency } from "./options.js"
 import { renderJson, renderTable } from "./render.js"
 import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
 import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
+import { platformIds } from "../platforms/registry.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
 export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Keychain | Scrubber
@@ -57,7 +58,7 @@ const config = Options.file("config").pipe(
   Options.optional
 )
 const target = Args.text({ name: "target" }).pipe(
-  Args.withDescription("all (default), a platform (tiktok) or generic provider (mastodon), or one account (x:brand)"),
+  Args.withDescription(`all (default), a platform (${platformIds.join(", ")}) or generic provider (mastodon), or one account (x:brand)`),
   Args.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print the report as JSON (for CI)"))

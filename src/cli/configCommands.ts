@@ -10,8 +10,9 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ConfigError } from "../domain/errors.js"
 import { UsageError } from "../domain/errors.js"
-import { connectionLabel, isBuiltinPlatform, type PlatformId, platformIds } from "../domain/Platform.js"
-import { starterConfig } from "../domain/starterConfig.js"
+import { connectionLabel } from "../domain/Platform.js"
+import { isBuiltinPlatform, platformIds } from "../platforms/registry.js"
+import { starterConfig } from "../platforms/starterConfig.js"
 import { type ConfigLocation, discover } from "../layers/config/ConfigFile.js"
 import { createConfigFile, fileExists } from "../layers/config/initFile.js"
 import { checkNotifier, checkWriteBack, type DoctorServices } from "../programs/doctor.js"
@@ -60,7 +61,7 @@ export const makeConfigCommands = (
           )
         }
         const location = yield* discover(args.config)
-        yield* createConfigFile(location.file, starterConfig(args.platform as ReadonlyArray<PlatformId>))
+        yield* createConfigFile(location.file, starterConfig(args.platform))
         const next = args.platform.length === 0 ? "add a platform" : `store its tokens: herald auth set ${args.platform[0]} (or herald auth login ${args.platform[0]})`
         yield* Console.log(
           args.json

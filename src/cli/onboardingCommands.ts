@@ -26,13 +26,14 @@ import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
 import { withJsonResult } from "./jsonOutput.js"
 import { wholeNumber } from "./options.js"
+import { platformIds } from "../platforms/registry.js"
 
 const config = Options.file("config").pipe(
   Options.withDescription("the config file (default: $HERALD_CONFIG, ./herald.yaml, then ~/.config/herald/config.yaml)"),
   Options.optional
 )
 const platform = Args.text({ name: "platform" }).pipe(
-  Args.withDescription("instagram, youtube, tiktok, linkedin, x, or a generic provider's id from the config (or platform:account)")
+  Args.withDescription(`${platformIds.join(", ")}, or a generic provider's id from the config (or platform:account)`)
 )
 const account = Options.text("account").pipe(
   Options.withDescription("a further account of the platform (default: the default account)"),

@@ -10,12 +10,11 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { makeCli } from "./commands.js"
 import { exitCodeOf } from "./exit.js"
-import { appLayerFor } from "./AppLayer.js"
-import * as ConfigFile from "../layers/config/ConfigFile.js"
+import { appLayerFor, configLayerFor } from "./AppLayer.js"
 import * as GracefulStopLive from "../layers/process/GracefulStopLive.js"
 import { GracefulStop } from "../services/GracefulStop.js"
 
-const cli = makeCli(appLayerFor, ConfigFile.layer)
+const cli = makeCli(appLayerFor, configLayerFor)
 
 const afterFlush = (then: () => void) => {
   let waiting = 2

@@ -2,8 +2,10 @@
  * The config file's shape (DESIGN §1 "Config file"), decoded with effect/Schema.
  * Unknown keys are errors; every error names its key path.
  */
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { GENERIC_ID, isBuiltinPlatform } from "./Platform.js"
+import { GENERIC_ID } from "./Platform.js"
+import { builtinIds, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 
@@ -14,13 +16,14 @@ export const Rfc3339 = Schema.String.pipe(
   })
 )
 
-const Url = Schema.String.pipe(
+/** An http(s) URL (whether plain http is allowed there is checked with the rest: domain/net.ts). */
+export const Url = Schema.String.pipe(
   Schema.filter((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
     message: () => "expected an http(s) URL"
   })
 )
 
-const PositiveNumber = Schema.Number.pipe(
+export const PositiveNumber = Schema.Number.pipe(
   Schema.filter((n) => Number.isFinite(n) && n >= 0, { message: () => "expected a number ≥ 0" })
 )
 
@@ -96,9 +99,6 @@ export type GenericProvider = typeof GenericProvider.Type
 export const GenericSection = Schema.Struct({ ...PlatformSection.fields, ...genericProviderFields })
 export type GenericSection = typeof GenericSection.Type
 
-/** A key of `platforms` that is not built in names a generic provider. */
-const GenericId = Schema.String.pipe(Schema.filter((s) => !isBuiltinPlatform(s) && GENERIC_ID.test(s)))
-
 /** A platform's section as written, built in or generic (then with its provider keys). */
 export type AnySection = PlatformSection & Partial<GenericProvider>
 
@@ -108,67 +108,79 @@ export type AnySection = PlatformSection & Partial<GenericProvider>
  * provider keys), so a platform id that is only known at run time can index it.
  */
 export interface Platforms {
-  readonly instagram?: PlatformSection | null
-  readonly youtube?: PlatformSection | null
-  readonly tiktok?: PlatformSection | null
-  readonly linkedin?: PlatformSection | null
-  readonly x?: PlatformSection | null
   readonly [id: string]: AnySection | null | undefined
 }
 
-const PlatformsSchema: Schema.Schema<Platforms> = Schema.Struct({
-  instagram: Schema.optional(Schema.NullOr(PlatformSection)),
-  youtube: Schema.optional(Schema.NullOr(PlatformSection)),
-  tiktok: Schema.optional(Schema.NullOr(PlatformSection)),
-  linkedin: Schema.optional(Schema.NullOr(PlatformSection)),
-  x: Schema.optional(Schema.NullOr(PlatformSection))
-}, Schema.Record({ key: GenericId, value: GenericSection })) as unknown as Schema.Schema<Platforms>
+/**
+ * The `platforms` schema for a catalog: one optional key per built-in platform (decoded in
+ * the catalog's order), then every other id as a generic provider (in file order).
+ */
+export const platformsSchema = (catalog: PlatformCatalog): Schema.Schema<Platforms> => {
+  const GenericId = Schema.String.pipe(Schema.filter((s) => !isBuiltin(catalog, s) && GENERIC_ID.test(s)))
+  const builtins = Object.fromEntries(builtinIds(catalog).map((id) => [id, Schema.optional(Schema.NullOr(PlatformSection))]))
+  // a built-in section is an AnySection without the provider keys: the interface above says so
+  return Schema.Struct(builtins, Schema.Record({ key: GenericId, value: GenericSection })) as unknown as Schema.Schema<Platforms>
+}
 
-export const GitLabSettings = Schema.Struct({
-  project: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
-  api_url: Schema.optional(Url),
-  environment_scope: Schema.optional(Schema.String)
+/**
+ * A write-back backend or notifier as the config schema sees it: the schema of its section
+ * (`auth.writeback.<name>`, `auth.alerts.<name>`), if it has one, and the checks that need
+ * its decoded value (a URL's transport). The backends' own files define them; their
+ * `index.ts` maps each name to it, and the map is handed down here.
+ */
+export interface BackendDescription {
+  /** none where the backend has no section of its own (local, none) */
+  readonly schema: Schema.Schema.AnyNoContext | undefined
+  /** problems with a well-formed section, each as `key: text` relative to the section */
+  readonly check?: (section: unknown) => ReadonlyArray<string>
+}
+
+/** Name → backend: the `backend` literals are its keys. */
+export type BackendCatalog = Readonly<Record<string, BackendDescription>>
+
+/** A backend's description from its section schema and the checks on its decoded value. */
+export const backendDescription = <A, I>(
+  schema: Schema.Schema<A, I>,
+  check?: (section: A) => ReadonlyArray<string>
+): BackendDescription => ({
+  schema,
+  ...(check === undefined ? {} : {
+    check: (section: unknown) =>
+      Option.match(Schema.decodeUnknownOption(schema)(section), { onNone: () => [], onSome: check })
+  })
 })
 
-/** `auth.writeback.github`: repository secrets, or one environment's. */
-export const GitHubSettings = Schema.Struct({
-  repository: Schema.optional(Schema.String),
-  api_url: Schema.optional(Url),
-  environment: Schema.optional(Schema.String)
-})
+/** Everything the config schema is made from: the built-in platforms, the write-back backends, the notifiers. */
+export interface ConfigCatalog {
+  readonly platforms: PlatformCatalog
+  readonly writeback: BackendCatalog
+  readonly alerts: BackendCatalog
+}
 
-/** `auth.writeback.pass`: where in the password store herald's entries live. */
-export const PassSettings = Schema.Struct({
-  prefix: Schema.optional(
-    Schema.String.pipe(
-      Schema.filter((s) => s === "" || (/^[^/].*\/$/.test(s) && !s.split("/").includes("..")), {
-        message: () => "expected a folder in the password store ending in '/', such as herald/"
-      })
-    )
-  )
-})
-
-export const WriteBackSettings = Schema.Struct({
-  backend: Schema.optional(Schema.Literal("local", "gitlab", "github", "pass")),
-  gitlab: Schema.optional(GitLabSettings),
-  github: Schema.optional(GitHubSettings),
+/** `auth.writeback`: the backend's name, and each backend's own section under its name. */
+export interface WriteBackSection {
+  readonly backend?: string | undefined
   /** herald's own CI token (GITLAB_TOKEN, the GitHub token) alerts this many days before it expires (default 14) */
-  reauth_warn_days: Schema.optional(PositiveNumber),
-  pass: Schema.optional(PassSettings)
-})
+  readonly reauth_warn_days?: number | undefined
+  readonly [backend: string]: unknown
+}
 
-export const WebhookSettings = Schema.Struct({
-  url: Schema.optional(Url),
-  format: Schema.optional(Schema.Literal("slack", "discord", "teams", "generic"))
-})
+/** `auth.alerts`: the notifier's name, when to repeat, and each notifier's own section under its name. */
+export interface AlertsSection {
+  readonly backend?: string | undefined
+  readonly remind_hours?: number | undefined
+  readonly escalate_days?: ReadonlyArray<number> | undefined
+  readonly [backend: string]: unknown
+}
 
-export const EmailSettings = Schema.Struct({
-  host: Schema.String,
-  port: Schema.optional(Schema.Number),
-  secure: Schema.optional(Schema.Boolean),
-  from: Schema.String,
-  to: Schema.Union(Schema.String, Schema.Array(Schema.String))
-})
+/** `backend` and one optional section per backend that has one. */
+const backendFields = (backends: BackendCatalog) => {
+  const names = Object.keys(backends)
+  const sections = Object.fromEntries(
+    Object.entries(backends).flatMap(([name, b]) => (b.schema === undefined ? [] : [[name, Schema.optional(b.schema)]]))
+  )
+  return { backend: Schema.optional(Schema.Literal(...names)), ...sections }
+}
 
 /** `auth.alerts.remind_hours`: a standing condition is repeated at most this often (0 = every run). */
 const RemindHours = Schema.Number.pipe(
@@ -186,13 +198,18 @@ const EscalateDays = Schema.Array(
   )
 ).annotations({ message: () => "expected a list of days such as [7, 3, 1] ([] turns escalation off)" })
 
-export const AlertSettings = Schema.Struct({
-  backend: Schema.optional(Schema.Literal("none", "webhook", "email")),
-  remind_hours: Schema.optional(RemindHours),
-  escalate_days: Schema.optional(EscalateDays),
-  webhook: Schema.optional(WebhookSettings),
-  email: Schema.optional(EmailSettings)
-})
+const alertsSchema = (alerts: BackendCatalog): Schema.Schema<AlertsSection> =>
+  Schema.Struct({
+    ...backendFields(alerts),
+    remind_hours: Schema.optional(RemindHours),
+    escalate_days: Schema.optional(EscalateDays)
+  }) as unknown as Schema.Schema<AlertsSection>
+
+const writeBackSchema = (writeback: BackendCatalog): Schema.Schema<WriteBackSection> =>
+  Schema.Struct({
+    ...backendFields(writeback),
+    reauth_warn_days: Schema.optional(PositiveNumber)
+  }) as unknown as Schema.Schema<WriteBackSection>
 
 /**
  * One `auth.distribute` entry: a dotenv file that receives the secrets a run stored for the
@@ -212,20 +229,28 @@ export const DistributeTarget = Schema.Struct({
 })
 export type DistributeTarget = typeof DistributeTarget.Type
 
-export const AuthSettings = Schema.Struct({
-  writeback: Schema.optional(WriteBackSettings),
+const authSchema = (writeback: Schema.Schema<WriteBackSection>, alerts: Schema.Schema<AlertsSection>) => Schema.Struct({
+  writeback: Schema.optional(writeback),
   distribute: Schema.optional(Schema.Array(DistributeTarget)),
-  alerts: Schema.optional(AlertSettings),
+  alerts: Schema.optional(alerts),
   concurrency: Schema.optional(Schema.Int.pipe(Schema.positive())),
   /** every HTTP request's timeout unless a platform sets its own (default 30) */
   timeout_seconds: Schema.optional(TimeoutSeconds)
 })
 
-export const HeraldConfig = Schema.Struct({
-  platforms: Schema.optional(Schema.NullOr(PlatformsSchema)),
-  auth: Schema.optional(Schema.NullOr(AuthSettings))
-})
-export type HeraldConfig = typeof HeraldConfig.Type
+const configOf = (platforms: Schema.Schema<Platforms>, writeback: Schema.Schema<WriteBackSection>, alerts: Schema.Schema<AlertsSection>) =>
+  Schema.Struct({
+    platforms: Schema.optional(Schema.NullOr(platforms)),
+    auth: Schema.optional(Schema.NullOr(authSchema(writeback, alerts)))
+  })
+
+/**
+ * The config file's schema for a catalog: the built-in platforms (platforms/registry.ts),
+ * the write-back backends and the notifiers (layers/writeback/index.ts, layers/notifier/index.ts).
+ */
+export const heraldConfigSchema = (catalog: ConfigCatalog) =>
+  configOf(platformsSchema(catalog.platforms), writeBackSchema(catalog.writeback), alertsSchema(catalog.alerts))
+export type HeraldConfig = Schema.Schema.Type<ReturnType<typeof configOf>>
 
 export const emptyConfig: HeraldConfig = {}
 
@@ -237,6 +262,13 @@ export const sectionOf = (config: HeraldConfig, platform: string): AnySection | 
 export const isWritten = (config: HeraldConfig, platform: string): boolean =>
   config.platforms != null && Object.prototype.hasOwnProperty.call(config.platforms, platform)
 
+/** Pure: whether `platforms.<id>` is a generic provider's section (`type: oauth2`; a built-in section has no `type`). */
+export const isGenericSection = (config: HeraldConfig, id: string): boolean => sectionOf(config, id)?.type === "oauth2"
+
 /** The generic providers the file defines, in file order. */
 export const genericIdsOf = (config: HeraldConfig): ReadonlyArray<string> =>
-  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => !isBuiltinPlatform(id))
+  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => isGenericSection(config, id))
+
+/** The built-in platforms the file writes, in its (decoded: the catalog's) order. */
+export const builtinIdsOf = (config: HeraldConfig): ReadonlyArray<string> =>
+  config.platforms == null ? [] : Object.keys(config.platforms).filter((id) => !isGenericSection(config, id))

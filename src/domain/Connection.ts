@@ -3,6 +3,7 @@ import * as Either from "effect/Either"
 import {
   type AccountSettings,
   type AnySection,
+  builtinIdsOf,
   type GenericProvider,
   genericIdsOf,
   type HeraldConfig,
@@ -10,7 +11,7 @@ import {
   sectionOf
 } from "./Config.js"
 import { UsageError } from "./errors.js"
-import { type ConnectionId, connectionLabel, DEFAULT_ACCOUNT, isBuiltinPlatform, isPlatformId, type PlatformId, platformIds } from "./Platform.js"
+import { type ConnectionId, connectionLabel, DEFAULT_ACCOUNT, isPlatformId, type PlatformId } from "./Platform.js"
 
 export interface Connection extends ConnectionId {
   /** The platform's keys with the account's overrides on top (endpoints merged per name). */
@@ -60,7 +61,8 @@ const mergeSettings = (base: AnySection, over: AccountSettings | null): AccountS
 
 /**
  * Every enabled connection, in platform order then account order (default first): the
- * built-in platforms first, then the generic providers in file order.
+ * built-in platforms first (a decoded config lists them in the registry's order), then the
+ * generic providers in file order.
  */
 export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> => {
   const out: Array<Connection> = []
@@ -70,7 +72,7 @@ export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> =
     settings.timeout_seconds === undefined && globalTimeout !== undefined
       ? { ...settings, timeout_seconds: globalTimeout }
       : settings
-  for (const platform of [...platformIds, ...genericIdsOf(config)]) {
+  for (const platform of [...builtinIdsOf(config), ...genericIdsOf(config)]) {
     if (!isWritten(config, platform)) continue
     const section: AnySection = sectionOf(config, platform) ?? {}
     if (section.enabled === false) continue
@@ -138,21 +140,27 @@ export const parseConnectionName = (
   return Either.right({ platform, account })
 }
 
-export const parseTarget = (raw: string | undefined): Either.Either<Target, UsageError> => {
+/** `builtins`: the built-in platform ids (platforms/registry.ts), named when a target is not understood. */
+export const parseTarget = (raw: string | undefined, builtins: ReadonlyArray<string>): Either.Either<Target, UsageError> => {
   const text = (raw ?? "all").trim()
   if (text === "all" || text === "") return Either.right({ _tag: "All" })
   return Either.map(
     parseConnectionName(text, "refresh", (t) =>
-      `unknown target '${t}': expected 'all', a platform (${platformIds.join(", ")}, or a generic provider's id) or platform:account (e.g. x:brand)`),
+      `unknown target '${t}': expected 'all', a platform (${builtins.join(", ")}, or a generic provider's id) or platform:account (e.g. x:brand)`),
     ({ account, platform }): Target => (account === undefined ? { _tag: "Platform", platform } : { _tag: "Account", platform, account })
   )
 }
 
-/** The connections a target names; naming something that is not configured is a usage error. */
+/**
+ * The connections a target names; naming something that is not configured is a usage
+ * error. `builtins`: the built-in platform ids, to tell a platform left out of the file from
+ * a generic provider that was never defined.
+ */
 export const selectConnections = (
   all: ReadonlyArray<Connection>,
   target: Target,
-  file: string
+  file: string,
+  builtins: ReadonlyArray<string>
 ): Either.Either<ReadonlyArray<Connection>, UsageError> => {
   switch (target._tag) {
     case "All":
@@ -163,10 +171,10 @@ export const selectConnections = (
         ? Either.right(found)
         : Either.left(
           new UsageError({
-            reason: isBuiltinPlatform(target.platform)
+            reason: builtins.includes(target.platform)
               ? `${target.platform} is not configured (or not enabled) in ${file}`
               : `${target.platform} is not configured (or not enabled) in ${file}; it is not a built-in platform ` +
-                `(${platformIds.join(", ")}): a generic OAuth 2.0 provider needs platforms.${target.platform} with type: oauth2 and endpoints.token`
+                `(${builtins.join(", ")}): a generic OAuth 2.0 provider needs platforms.${target.platform} with type: oauth2 and endpoints.token`
           })
         )
     }

@@ -6,18 +6,18 @@
 import * as Either from "effect/Either"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { type DistributeTarget, genericIdsOf, type HeraldConfig } from "./Config.js"
+import { type DistributeTarget, type HeraldConfig, sectionOf } from "./Config.js"
 import { connectionsOf, parseTarget, selectConnections, type Target } from "./Connection.js"
 import {
   type ConnectionId,
   connectionLabel,
   envName,
-  isBuiltinPlatform,
   isSecretKey,
   keychainAccount,
   type SecretKey,
   secretKeys
 } from "./Platform.js"
+import { builtinIds, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 /** What became of one target in this run. Names only: never a value. */
 export const Distribution = Schema.Struct({
@@ -76,7 +76,8 @@ export const entriesFor = (
   // unparseable names are reported by config validation; here they simply select nothing
   const targets = target.connections === undefined
     ? [{ _tag: "All" } as const]
-    : target.connections.flatMap((name) => Either.match(parseTarget(name), { onLeft: () => [], onRight: (t) => [t] }))
+    // (only the selection matters here: no message names the built-in platforms)
+    : target.connections.flatMap((name) => Either.match(parseTarget(name, []), { onLeft: () => [], onRight: (t) => [t] }))
   const connections: Array<string> = []
   const entries = new Map<string, Redacted.Redacted<string>>()
   for (const d of deliveries) {
@@ -123,7 +124,7 @@ const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 const HERALD_NAME = /^([a-z]+)(?::([^/]+))?\/([a-z_]+)$/
 
 /** Pure: problems with `auth.distribute`, each prefixed with its key path. */
-export const distributeIssues = (config: HeraldConfig): ReadonlyArray<string> => {
+export const distributeIssues = (catalog: PlatformCatalog, config: HeraldConfig): ReadonlyArray<string> => {
   const issues: Array<string> = []
   const all = connectionsOf(config)
   const envNames = new Set(all.flatMap((c) => secretKeys.map((k) => envName(c, k))))
@@ -131,13 +132,14 @@ export const distributeIssues = (config: HeraldConfig): ReadonlyArray<string> =>
   targets.forEach((t, i) => {
     const at = `auth.distribute.${i}`
     t.connections?.forEach((name, j) => {
-      const selected = Either.flatMap(parseTarget(name), (target) => selectConnections(all, target, "the config"))
+      const builtins = builtinIds(catalog)
+      const selected = Either.flatMap(parseTarget(name, builtins), (target) => selectConnections(all, target, "the config", builtins))
       if (Either.isLeft(selected)) issues.push(`${at}.connections.${j}: ${selected.left.reason}`)
     })
     for (const [name, fileKey] of Object.entries(t.keys ?? {})) {
       const m = HERALD_NAME.exec(name)
       const known = m !== null
-        ? (isBuiltinPlatform(m[1]!) || genericIdsOf(config).includes(m[1]!)) && isSecretKey(m[3]!)
+        ? (isBuiltin(catalog, m[1]!) || sectionOf(config, m[1]!)?.type === "oauth2") && isSecretKey(m[3]!)
         : envNames.has(name)
       if (!known) {
         issues.push(

@@ -1,21 +1,16 @@
 /** The platforms herald knows, and the names their secrets go by (DESIGN §1 "Secrets"). */
 
-export const platformIds = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
-export type BuiltinPlatformId = (typeof platformIds)[number]
-
 /**
- * A built-in platform, or the id of a generic OAuth 2.0 provider the config defines
- * (`platforms.<id>.type: oauth2`, DESIGN §1), for every id that is not built in.
+ * A built-in platform's id (platforms/registry.ts lists them), or the id of a generic
+ * OAuth 2.0 provider the config defines (`platforms.<id>.type: oauth2`, DESIGN §1).
  */
-export type PlatformId = BuiltinPlatformId | (string & {})
-
-export const isBuiltinPlatform = (s: string): s is BuiltinPlatformId => (platformIds as ReadonlyArray<string>).includes(s)
+export type PlatformId = string
 
 /** What a generic provider's id may look like: it becomes env names, keychain accounts and config keys. */
 export const GENERIC_ID = /^[a-z][a-z0-9_-]*$/
 
-/** A name that can denote a platform: a built-in one, or a generic provider's id. */
-export const isPlatformId = (s: string): s is PlatformId => isBuiltinPlatform(s) || GENERIC_ID.test(s)
+/** A name that can denote a platform: every built-in id and every generic provider's id has this shape. */
+export const isPlatformId = (s: string): s is PlatformId => GENERIC_ID.test(s)
 
 /** Every secret key any platform reads; lower case, as in the keychain and the config file. */
 export const secretKeys = [
@@ -40,29 +35,6 @@ export type MetadataKey = (typeof metadataKeys)[number]
  * (a brand account must never rotate the default account's refresh token).
  */
 export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "client_key", "client_secret", "app_secret"])
-
-/**
- * The secrets without which a platform's next run is locked out (DESIGN §1 "Essential and
- * optional secrets"): a rotation needs a write-back target for each of them before it is
- * made. Every other secret a call yields (TikTok's and X's short-lived access tokens) is
- * optional: written where its variable or secret exists, and named in the report where not.
- */
-export const essentialSecrets: Readonly<Record<BuiltinPlatformId, ReadonlyArray<SecretKey>>> = {
-  // a long-lived access token refreshes itself: it is the only credential there is
-  instagram: ["access_token"],
-  youtube: ["refresh_token"],
-  tiktok: ["refresh_token"],
-  linkedin: ["refresh_token"],
-  x: ["refresh_token"]
-}
-
-/** A generic provider's refresh grant needs its refresh token; the access token it mints is optional. */
-export const genericEssentialSecrets: ReadonlyArray<SecretKey> = ["refresh_token"]
-
-export const essentialSecretsOf = (platform: PlatformId): ReadonlyArray<SecretKey> =>
-  isBuiltinPlatform(platform) ? essentialSecrets[platform] : genericEssentialSecrets
-
-export const isEssentialSecret = (platform: PlatformId, key: SecretKey): boolean => essentialSecretsOf(platform).includes(key)
 
 export const DEFAULT_ACCOUNT = "default"
 

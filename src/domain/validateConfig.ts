@@ -5,29 +5,14 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { genericIdsOf, HeraldConfig, sectionOf } from "./Config.js"
+import { type BackendCatalog, builtinIdsOf, type ConfigCatalog, genericIdsOf, type HeraldConfig, heraldConfigSchema, sectionOf } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
-import { secretUrlTransportIssue, transportIssue } from "./net.js"
-import { type BuiltinPlatformId, isBuiltinPlatform, type PlatformId, platformIds } from "./Platform.js"
+import { transportIssue } from "./net.js"
+import { builtinIds, endpointNamesIn, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
-/** Endpoint names each platform calls (DESIGN §1); `authorize` is the page `auth login` opens. */
-export const endpointNames: Readonly<Record<BuiltinPlatformId, ReadonlyArray<string>>> = {
-  instagram: ["refresh", "health", "authorize", "code", "exchange"],
-  youtube: ["token", "health", "authorize"],
-  tiktok: ["token", "health", "authorize"],
-  linkedin: ["token", "introspect", "health", "authorize"],
-  x: ["token", "health", "authorize"]
-}
-
-/** A generic OAuth 2.0 provider's endpoints (DESIGN §1): `token` is required, the rest optional. */
-export const genericEndpointNames: ReadonlyArray<string> = ["token", "authorize", "introspect", "health"]
-
-export const endpointNamesOf = (platform: PlatformId): ReadonlyArray<string> =>
-  isBuiltinPlatform(platform) ? endpointNames[platform] : genericEndpointNames
-
-const unknownPlatform = (id: string): string =>
-  `unknown platform '${id}' (expected one of ${platformIds.join(", ")}, or a generic OAuth 2.0 provider: ` +
+const unknownPlatform = (catalog: PlatformCatalog, id: string): string =>
+  `unknown platform '${id}' (expected one of ${builtinIds(catalog).join(", ")}, or a generic OAuth 2.0 provider: ` +
   "an id of lower-case letters, digits, '-' and '_' with type: oauth2 and endpoints.token)"
 
 /** A URL as it may be shown: without `user:password@`. Text that is not a URL loses anything that looks like userinfo. */
@@ -42,23 +27,23 @@ export const withoutUserinfo = (url: string): string => {
   return url.replace(/\/\/[^/?#]*@/, "//")
 }
 
-const formatIssue = (issue: ParseResult.ArrayFormatterIssue): { readonly path: string; readonly text: string } => {
+const formatIssue = (catalog: PlatformCatalog) => (issue: ParseResult.ArrayFormatterIssue): { readonly path: string; readonly text: string } => {
   const path = issue.path.map(String).join(".")
   if (issue._tag === "Unexpected") {
     const last = String(issue.path[issue.path.length - 1])
     if (issue.path.length === 2 && issue.path[0] === "platforms") {
-      return { path, text: unknownPlatform(last) }
+      return { path, text: unknownPlatform(catalog, last) }
     }
     return { path, text: `unknown key '${last}'` }
   }
   if (issue._tag === "Missing") {
     // an id that is not built in is read as a generic provider: without `type` it is most likely a typo
     if (issue.path.length === 3 && issue.path[0] === "platforms" && issue.path[2] === "type") {
-      return { path: issue.path.slice(0, 2).map(String).join("."), text: unknownPlatform(String(issue.path[1])) }
+      return { path: issue.path.slice(0, 2).map(String).join("."), text: unknownPlatform(catalog, String(issue.path[1])) }
     }
     return { path, text: "is required" }
   }
-  if (issue.path.length === 2 && issue.path[0] === "platforms" && !isBuiltinPlatform(String(issue.path[1]))) {
+  if (issue.path.length === 2 && issue.path[0] === "platforms" && !isBuiltin(catalog, String(issue.path[1]))) {
     return { path, text: "a generic OAuth 2.0 provider is a mapping with type: oauth2 and endpoints.token" }
   }
   return { path, text: issue.message.replace(/, actual .*/s, "").replace(/^Expected/, "expected") }
@@ -82,13 +67,24 @@ const tidy = (issues: ReadonlyArray<{ readonly path: string; readonly text: stri
   })
 }
 
-const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
+/** Built once per catalog: a schema is a tree of objects, and a run validates its file more than once. */
+const schemas = new WeakMap<ConfigCatalog, ReturnType<typeof heraldConfigSchema>>()
+const schemaOf = (catalog: ConfigCatalog) => {
+  const known = schemas.get(catalog)
+  if (known !== undefined) return known
+  const made = heraldConfigSchema(catalog)
+  schemas.set(catalog, made)
+  return made
+}
+
+const extraChecks = (catalog: ConfigCatalog, config: HeraldConfig): ReadonlyArray<string> => {
+  const platforms = catalog.platforms
   const issues: Array<string> = []
-  for (const platform of [...platformIds, ...genericIdsOf(config)]) {
+  for (const platform of [...builtinIdsOf(config), ...genericIdsOf(config)]) {
     const section = sectionOf(config, platform)
     if (section === undefined) continue
-    const names = endpointNamesOf(platform)
-    if (!isBuiltinPlatform(platform) && section.endpoints?.["token"] === undefined) {
+    const names = endpointNamesIn(platforms, platform)
+    if (!isBuiltin(platforms, platform) && section.endpoints?.["token"] === undefined) {
       issues.push(
         `platforms.${platform}.endpoints.token: is required for a generic OAuth 2.0 provider ` +
           `(the URL its refresh grant is posted to, e.g. https://auth.example.com/oauth/token)`
@@ -109,20 +105,15 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
       }
     }
   }
-  const webhookUrl = config.auth?.alerts?.webhook?.url
-  if (webhookUrl !== undefined) {
-    const t = secretUrlTransportIssue(webhookUrl)
-    if (t !== undefined) issues.push(`auth.alerts.webhook.url: ${t}`)
-  }
-  for (const [backend, url] of [["gitlab", config.auth?.writeback?.gitlab?.api_url], ["github", config.auth?.writeback?.github?.api_url]] as const) {
-    if (url === undefined) continue
-    const t = transportIssue(url)
-    if (t !== undefined) issues.push(`auth.writeback.${backend}.api_url: ${t}`)
-  }
-  const repository = config.auth?.writeback?.github?.repository
-  if (repository !== undefined && !/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository.trim())) {
-    issues.push(`auth.writeback.github.repository: expected owner/name (e.g. octo-org/blog), not ${repository}`)
-  }
+  // each backend's own checks on its section (a URL's transport), named by its key path
+  const backendIssues = (part: "writeback" | "alerts", backends: BackendCatalog) =>
+    Object.entries(backends).flatMap(([name, backend]) => {
+      const section = config.auth?.[part]?.[name]
+      return section === undefined || backend.check === undefined
+        ? []
+        : backend.check(section).map((issue) => `auth.${part}.${name}.${issue}`)
+    })
+  issues.push(...backendIssues("alerts", catalog.alerts), ...backendIssues("writeback", catalog.writeback))
   // distinct accounts must not collide on env names (x:brand-1 and x:brand_1 are both X_BRAND_1_…)
   const seen = new Map<string, string>()
   for (const c of connectionsOf(config)) {
@@ -133,20 +124,24 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
     }
     seen.set(key, c.account)
   }
-  issues.push(...distributeIssues(config))
+  issues.push(...distributeIssues(platforms, config))
   return issues
 }
 
-/** Decode and check; Left carries every problem, each prefixed with its key path. */
-export const validateConfig = (raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
+/**
+ * Decode and check against a catalog of built-in platforms, write-back backends and
+ * notifiers (programs/configCatalog.ts gives herald's); Left carries every problem, each
+ * prefixed with its key path.
+ */
+export const validateConfigWith = (catalog: ConfigCatalog, raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
   if (raw === null || raw === undefined) return Either.right({})
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return Either.left(["the file must be a YAML mapping with 'platforms' and/or 'auth' at the top"])
   }
-  return Schema.decodeUnknownEither(HeraldConfig, { errors: "all", onExcessProperty: "error" })(raw).pipe(
-    Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue))),
+  return Schema.decodeUnknownEither(schemaOf(catalog), { errors: "all", onExcessProperty: "error" })(raw).pipe(
+    Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue(catalog.platforms)))),
     Either.flatMap((config) => {
-      const issues = extraChecks(config)
+      const issues = extraChecks(catalog, config)
       return issues.length > 0 ? Either.left(issues) : Either.right(config)
     })
   )

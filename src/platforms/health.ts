@@ -12,10 +12,33 @@ import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import type { Connection } from "../domain/Connection.js"
 import type { RefreshError } from "../domain/errors.js"
-import type { HealthCheck } from "../services/Refreshers.js"
-import { dateOnly, formatInstant, isPast } from "./policy.js"
+import { connectionLabel } from "../domain/Platform.js"
+import type { HealthCheck, RefreshContext } from "../services/Refreshers.js"
+import { dateOnly, formatInstant, isPast, parseInstant } from "./policy.js"
 import type { RetryPolicy } from "../http/retry.js"
 import { type Classify, providerCall } from "./providerCall.js"
+
+/** The access token's recorded expiry (`access_token_expires_at`). */
+export const accessExpiry = (ctx: RefreshContext): Option.Option<DateTime.Utc> =>
+  parseInstant(ctx.connection.settings.access_token_expires_at)
+
+/** What mends a refused token that a refresh can replace. */
+export const refreshHint = (ctx: RefreshContext): string => `run herald auth refresh ${connectionLabel(ctx.connection)}`
+
+/** What mends a refused token that only a new consent can replace. */
+export const loginHint = (ctx: RefreshContext): string => `run herald auth login ${connectionLabel(ctx.connection)}`
+
+/**
+ * Where a connection's health call may go: its own `endpoints.health`, else the default;
+ * but a connection that overrides its token endpoint and not its health endpoint mints
+ * its tokens elsewhere, and they must not be sent to the platform's default host (none).
+ */
+export const healthTarget = (ctx: RefreshContext, defaultUrl: string): Option.Option<string> => {
+  const endpoints = ctx.connection.settings.endpoints ?? {}
+  const health = endpoints["health"]
+  if (health !== undefined) return Option.some(health)
+  return endpoints["token"] !== undefined ? Option.none() : Option.some(defaultUrl)
+}
 
 /** A person is waiting at a terminal: one retry, and no long Retry-After waits. */
 export const healthRetryPolicy: RetryPolicy = {

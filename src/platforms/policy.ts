@@ -28,6 +28,22 @@ export const daysUntil = (now: DateTime.Utc, until: DateTime.Utc): number =>
 export const isPast = (now: DateTime.Utc, at: DateTime.Utc): boolean =>
   DateTime.toEpochMillis(at) <= DateTime.toEpochMillis(now)
 
+/**
+ * Pure: a platform's warning about the refresh token's recorded expiry
+ * (`refresh_token_expires_at`), read against `reauth_warn_days` (else the platform's
+ * default); none when no expiry is recorded or it is far off.
+ */
+export const recordedRefreshWarning = <W>(
+  now: DateTime.Utc,
+  settings: { readonly refresh_token_expires_at?: string | undefined; readonly reauth_warn_days?: number | undefined },
+  defaultWarnDays: number,
+  warn: (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) => W | undefined
+): Option.Option<W> =>
+  Option.flatMap(
+    parseInstant(settings.refresh_token_expires_at),
+    (at) => Option.fromNullable(warn(now, at, settings.reauth_warn_days ?? defaultWarnDays))
+  )
+
 /** `2026-12-01` for prose. */
 export const dateOnly = (d: DateTime.Utc): string => formatInstant(d).slice(0, 10)
 

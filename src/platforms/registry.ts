@@ -1,37 +1,62 @@
 /**
- * The platforms herald can refresh. Adding one = a module in this folder + one line here.
- * Any other id is a generic OAuth 2.0 provider: the standard core (oauth2/Generic.ts).
+ * The platforms herald has built in: the single list. Everything per-platform elsewhere is
+ * derived from it — the config schema and its validation, endpoint names, TARGET parsing,
+ * CLI help, doctor's secret lists, credential hints in statuses, essential secrets, login
+ * specs and refreshers. Adding a platform = its folder (descriptor.ts for the data,
+ * index.ts for the calls) + one line below. Any other id is a generic OAuth 2.0 provider:
+ * the standard core (oauth2/Generic.ts).
+ *
+ * This file holds data only: each platform's calls are loaded when a command needs them,
+ * so `--help` and config validation never load HTTP code.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { isBuiltinPlatform, type PlatformId } from "../domain/Platform.js"
-import { type Refresher, Refreshers } from "../services/Refreshers.js"
-import * as Instagram from "./Instagram.js"
-import * as LinkedIn from "./LinkedIn.js"
-import { makeGeneric } from "./oauth2/Generic.js"
-import * as TikTok from "./TikTok.js"
-import * as X from "./X.js"
-import * as YouTube from "./YouTube.js"
+import type { PlatformCatalog } from "../domain/PlatformCatalog.js"
+import { descriptor as instagram } from "./instagram/descriptor.js"
+import { descriptor as linkedin } from "./linkedin/descriptor.js"
+import type { PlatformDescriptor, PlatformModule } from "./PlatformModule.js"
+import { descriptor as tiktok } from "./tiktok/descriptor.js"
+import { descriptor as x } from "./x/descriptor.js"
+import { descriptor as youtube } from "./youtube/descriptor.js"
 
-const modules = [Instagram, YouTube, TikTok, LinkedIn, X] as const
+export interface RegistryEntry<D extends PlatformDescriptor = PlatformDescriptor> {
+  readonly descriptor: D
+  /** the platform's calls (its folder's index.ts) */
+  readonly load: () => Promise<PlatformModule>
+  /** the calls once loaded: a second use needs no wait (a run under TestClock sees none) */
+  readonly loaded: () => PlatformModule | undefined
+}
 
-export const RefreshersLive = Layer.effect(
-  Refreshers,
-  Effect.gen(function*() {
-    const built = yield* Effect.forEach(modules, (m) => m.make)
-    const http = yield* HttpClient.HttpClient
-    const byPlatform = new Map<PlatformId, Refresher>(built.map((r) => [r.platform, r]))
-    return {
-      get: (platform: PlatformId) => {
-        const r = byPlatform.get(platform)
-        if (r !== undefined) return r
-        // every built-in id has a module above; a gap is a programming error
-        if (isBuiltinPlatform(platform)) throw new Error(`no refresher registered for ${platform}`)
-        const generic = makeGeneric(http, platform)
-        byPlatform.set(platform, generic)
-        return generic
-      }
-    }
-  })
-)
+const entry = <D extends PlatformDescriptor>(
+  descriptor: D,
+  load: () => Promise<{ readonly platform: PlatformModule }>
+): RegistryEntry<D> => {
+  let loaded: PlatformModule | undefined
+  return {
+    descriptor,
+    load: () => loaded !== undefined ? Promise.resolve(loaded) : load().then((m) => (loaded = m.platform)),
+    loaded: () => loaded
+  }
+}
+
+export const registry = [
+  entry(instagram, () => import("./instagram/index.js")),
+  entry(youtube, () => import("./youtube/index.js")),
+  entry(tiktok, () => import("./tiktok/index.js")),
+  entry(linkedin, () => import("./linkedin/index.js")),
+  entry(x, () => import("./x/index.js"))
+] as const satisfies ReadonlyArray<RegistryEntry>
+
+/** A built-in platform's id, as a type (for tables that must cover every built-in platform). */
+export type BuiltinPlatformId = (typeof registry)[number]["descriptor"]["id"]
+
+/** The built-in ids, in the order reports, help and the starter config list them. */
+export const platformIds: ReadonlyArray<string> = registry.map((e) => e.descriptor.id)
+
+/** What the pure core (config schema, validation, targets) and the write-back backends are given about platforms. */
+export const catalog: PlatformCatalog = { builtins: registry.map((e) => e.descriptor) }
+
+const entries: ReadonlyArray<RegistryEntry> = registry
+
+export const descriptorOf = (id: string): PlatformDescriptor | undefined =>
+  entries.find((e) => e.descriptor.id === id)?.descriptor
+
+export const isBuiltinPlatform = (id: string): boolean => descriptorOf(id) !== undefined

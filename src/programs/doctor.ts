@@ -21,8 +21,8 @@ import { exchange } from "../http/exchange.js"
 import { defaultRetryPolicy, type Retryable } from "../http/retry.js"
 import type { ConfigError } from "../domain/errors.js"
 import { connectionLabel, envName, type SecretKey } from "../domain/Platform.js"
-import { NotifierFromConfig } from "../layers/notifier/fromConfig.js"
-import { WriteBackFromConfig } from "../layers/writeback/fromConfig.js"
+import { NotifierFromConfig } from "../layers/notifier/index.js"
+import { WriteBackFromConfig } from "../layers/writeback/index.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ConfigStore } from "../services/ConfigStore.js"
 import { Keychain } from "../services/Keychain.js"
@@ -31,6 +31,9 @@ import { Notifier } from "../services/Notifier.js"
 import { Refreshers } from "../services/Refreshers.js"
 import { Secrets, type SecretSource } from "../services/Secrets.js"
 import { WriteBack } from "../services/WriteBack.js"
+import { descriptorOf } from "../platforms/registry.js"
+import { configCatalog } from "./configCatalog.js"
+import { Catalog } from "../services/Catalog.js"
 
 // ---- the report (pure) -------------------------------------------------------------------
 
@@ -87,15 +90,11 @@ const labelOf = (c: { readonly platform: string; readonly account: string }) =>
   connectionLabel(c as Parameters<typeof connectionLabel>[0])
 
 /**
- * The secrets a run replaces with new ones (DESIGN §1, "What refresh does"): a rotating
- * refresh token, or a token refreshed in place. Kept in the environment of a run that stores
- * them on this machine, the stale value would hide the stored new one on the next run.
+ * The secrets a run replaces with new ones (DESIGN §1, "What refresh does"), each
+ * platform's `rewrittenSecrets`: kept in the environment of a run that stores them on this
+ * machine, the stale value would hide the stored new one on the next run.
  */
-const rewritten: Readonly<Record<string, ReadonlyArray<SecretKey>>> = {
-  tiktok: ["refresh_token", "access_token"],
-  x: ["refresh_token", "access_token"],
-  instagram: ["access_token"]
-}
+const rewritten = (platform: string): ReadonlyArray<SecretKey> => descriptorOf(platform)?.rewrittenSecrets ?? []
 
 /** Write-backs that store new secrets on this machine (keychain, config file, pass), where the environment would shadow them. */
 const storesLocally = (backend: string) => backend === "local" || backend === "pass"
@@ -110,7 +109,7 @@ export const missingSecretRemedy = (
   envVarName: string,
   writeBackBackend: string
 ): { readonly text: string; readonly viaHerald: boolean } => {
-  if (storesLocally(writeBackBackend) && (rewritten[connection.platform] ?? []).includes(key)) {
+  if (storesLocally(writeBackBackend) && rewritten(connection.platform).includes(key)) {
     const label = labelOf(connection)
     return { text: `run herald auth set ${label} (or herald auth login ${label})`, viaHerald: true }
   }
@@ -201,7 +200,8 @@ export const checkWriteBack = Effect.gen(function*() {
   const built = yield* Layer.build(WriteBackFromConfig).pipe(
     Effect.map((ctx) => Context.get(ctx, WriteBack)),
     Effect.either,
-    Effect.scoped
+    Effect.scoped,
+    Effect.provideService(Catalog, configCatalog)
   )
   if (Either.isLeft(built)) return { backend: configured, ok: false, detail: issuesText(built.left) }
   const backend = built.right.name

@@ -85,7 +85,7 @@ export const login = (options: LoginOptions) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
     const connection = connectionFor(app.config, options.platform, options.account)
-    const spec = yield* Either.mapLeft(loginSpecFor(connection), (reason) => new UsageError({ reason }))
+    const spec = yield* Effect.mapError(loginSpecFor(connection), (reason) => new UsageError({ reason }))
     const label = connectionLabel(connection)
     const { id: idKey, secret: secretKey } = spec.credentials
     const bag = yield* (yield* Secrets).lookup(connection, [idKey, secretKey, ...spec.stores])

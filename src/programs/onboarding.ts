@@ -14,6 +14,7 @@ import { isListed, registrationEdits } from "../platforms/login/target.js"
 import { ConfigStore, editsFor } from "../services/ConfigStore.js"
 import type { Persisted } from "../services/WriteBack.js"
 import type { SecretBag } from "../services/Secrets.js"
+import { descriptorOf } from "../platforms/registry.js"
 
 /** Pure: a value read from the environment hides what a local write-back stores. */
 export const shadowWarnings = (connection: Connection, bag: SecretBag, stored: ReadonlyArray<SecretKey>): ReadonlyArray<string> =>
@@ -75,18 +76,16 @@ export const recordInConfig = (args: {
   })
 
 /**
- * A LinkedIn access token (standard apps) cannot be refreshed: its expiry is the whole alert.
- * Stored without one, herald cannot say when to re-authorise: say so, and how to give it.
+ * An access token that cannot be refreshed (LinkedIn's, for standard apps) has its expiry
+ * as the whole alert. Stored without one, herald cannot say when to re-authorise: say so,
+ * and how to give it (the platform's `accessExpiryNeeded`).
  */
 export const missingExpiryWarning = (
   connection: Connection,
   stored: ReadonlyArray<SecretKey>,
   metadata: Readonly<Record<string, string | undefined>>
 ): Option.Option<string> =>
-  connection.platform === "linkedin" && stored.includes("access_token") &&
+  stored.includes("access_token") &&
     metadata["access_token_expires_at"] === undefined && connection.settings.access_token_expires_at === undefined
-    ? Option.some(
-      "no expiry for the LinkedIn access token: herald cannot tell when it runs out (60 days after LinkedIn issued it) " +
-        "and so cannot alert in time; give it with --expires-at (e.g. --expires-at 60d, or the date LinkedIn showed)"
-    )
+    ? Option.fromNullable(descriptorOf(connection.platform)?.accessExpiryNeeded)
     : Option.none()

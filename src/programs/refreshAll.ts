@@ -28,6 +28,7 @@ import { refusalGuard } from "./refusalGuard.js"
 import { type Later, persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
 import { unlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
+import { platformIds } from "../platforms/registry.js"
 
 export interface RefreshAllOptions extends RunOptions {
   /** How many connections are worked on at once; default `auth.concurrency` from the config, else 8. */
@@ -132,9 +133,9 @@ export const ownCredentialStatus = Effect.gen(function*() {
 export const refreshAll = (target: string | undefined, options: RefreshAllOptions) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const wanted = yield* parseTarget(target)
+    const wanted = yield* parseTarget(target, platformIds)
     // a usage error is reported before the lock is taken
-    let parsed = yield* selectConnections(app.connections, wanted, app.file)
+    let parsed = yield* selectConnections(app.connections, wanted, app.file, platformIds)
     if (!options.dryRun) {
       const stuck = yield* (yield* RunLock).acquire.pipe(
         Effect.as(undefined),
@@ -153,7 +154,7 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
       }
       // tokens and expiries are read again under the lock (see currentConfig)
       const fresh = yield* currentConfig
-      parsed = yield* selectConnections(fresh.connections, wanted, fresh.file)
+      parsed = yield* selectConnections(fresh.connections, wanted, fresh.file, platformIds)
       const replayed = yield* replayJournalFor(fresh.connections)
       for (const line of replayed) yield* Effect.logInfo(line)
     }

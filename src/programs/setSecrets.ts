@@ -12,9 +12,10 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { UsageError } from "../domain/errors.js"
 import type { MetadataKey } from "../domain/Plan.js"
-import { appCredentialKeys, type BuiltinPlatformId, connectionLabel, type PlatformId, type SecretKey } from "../domain/Platform.js"
+import { appCredentialKeys, connectionLabel, type PlatformId, type SecretKey } from "../domain/Platform.js"
 import type { AppCredentials } from "../platforms/login/flow.js"
-import { appCredentialsFor, loginSpecs } from "../platforms/login/registry.js"
+import { appCredentialsFor } from "../platforms/login/registry.js"
+import { descriptorOf } from "../platforms/registry.js"
 import { parseExpiry, parseSecretLines } from "../platforms/login/secretLines.js"
 import { connectionFor, disabledNote } from "../platforms/login/target.js"
 import { AppConfig } from "../services/AppConfig.js"
@@ -38,12 +39,17 @@ export type SecretSource =
   | { readonly _tag: "Lines"; readonly text: string }
   | { readonly _tag: "Prompted"; readonly secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>> }
 
-/** Pure: the keys `auth set` takes for a platform: the app's credentials first, then what a refresh reads. */
+/**
+ * Pure: the keys `auth set` takes for a platform (its app credentials, or a built-in
+ * platform's id): the app's credentials first, then what a refresh reads.
+ */
 export const settableKeys = (
-  app: AppCredentials | BuiltinPlatformId,
+  app: AppCredentials | PlatformId,
   refresherKeys: ReadonlyArray<SecretKey>
 ): ReadonlyArray<SecretKey> => {
-  const { id, secret } = typeof app === "string" ? loginSpecs[app].credentials : app
+  const credentials = typeof app === "string" ? descriptorOf(app)?.appCredentials : app
+  // not a built-in id: a generic provider's client
+  const { id, secret } = credentials ?? { id: "client_id", secret: "client_secret" }
   return [...new Set([id, secret, ...refresherKeys.filter((k) => appCredentialKeys.has(k)), ...refresherKeys])]
 }
 

@@ -5,11 +5,13 @@ import type { ConnectionError } from "../domain/errors.js"
 import { connectionLabel, envName } from "../domain/Platform.js"
 import type { Status } from "../domain/Status.js"
 import { formatInstant } from "../platforms/policy.js"
+import { descriptorOf } from "../platforms/registry.js"
 
-const credentialNames = (c: Connection): string =>
-  c.platform === "tiktok"
-    ? `${envName(c, "client_key")} / ${envName(c, "client_secret")}`
-    : `${envName(c, "client_id")} / ${envName(c, "client_secret")}`
+/** The app credentials to check, by their env names: the platform's own (TikTok's client key), else a generic client's. */
+const credentialNames = (c: Connection): string => {
+  const app = descriptorOf(c.platform)?.appCredentials ?? { id: "client_id", secret: "client_secret" }
+  return `${envName(c, app.id)} / ${envName(c, app.secret)}`
+}
 
 /**
  * `kept`: what became of a new refresh token the platform's answer carried, where it was

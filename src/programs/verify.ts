@@ -13,6 +13,7 @@ import { Scrubber } from "../services/Scrubber.js"
 import { Secrets } from "../services/Secrets.js"
 import { concurrencyFor } from "./refreshAll.js"
 import { nowUtc } from "./statusOfError.js"
+import { platformIds } from "../platforms/registry.js"
 
 export const verifyOne = (connection: Connection) =>
   Effect.gen(function*() {
@@ -37,7 +38,7 @@ export const verifyOne = (connection: Connection) =>
 export const verifyAll = (target: string | undefined, options: { readonly concurrency?: number } = {}) =>
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const connections = yield* selectConnections(app.connections, yield* parseTarget(target), app.file)
+    const connections = yield* selectConnections(app.connections, yield* parseTarget(target, platformIds), app.file, platformIds)
     const statuses = yield* Effect.forEach(connections, verifyOne, { concurrency: concurrencyFor(app, options.concurrency) })
     return makeVerifyReport(statuses)
   })

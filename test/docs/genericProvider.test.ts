@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import { connectionsOf } from "../../src/domain/Connection.js"
 import { envName } from "../../src/domain/Platform.js"
-import { validateConfig } from "../../src/domain/validateConfig.js"
+import { validateConfig } from "../../src/programs/configCatalog.js"
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
 

@@ -3,7 +3,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import { commandLine, type Delivery, entriesFor } from "../../src/domain/Distribution.js"
 import { makeReport, withDistribution } from "../../src/domain/Status.js"
-import { validateConfig } from "../../src/domain/validateConfig.js"
+import { validateConfig } from "../../src/programs/configCatalog.js"
 
 const x: Delivery = {
   connection: { platform: "x", account: "default" },

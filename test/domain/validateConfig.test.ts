@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as YAML from "yaml"
 import { connectionsOf, parseTarget, selectConnections } from "../../src/domain/Connection.js"
-import { validateConfig } from "../../src/domain/validateConfig.js"
+import { platformIds } from "../../src/platforms/registry.js"
+import { validateConfig } from "../../src/programs/configCatalog.js"
 
 const issues = (text: string) => {
   const result = validateConfig(YAML.parse(text))
@@ -154,7 +155,7 @@ platforms:
   it("selects by target, and refuses what is not configured", () => {
     const all = connectionsOf(config)
     const pick = (t: string | undefined) =>
-      Either.flatMap(parseTarget(t), (target) => selectConnections(all, target, "herald.yaml"))
+      Either.flatMap(parseTarget(t, platformIds), (target) => selectConnections(all, target, "herald.yaml", platformIds))
     assert.strictEqual(Either.getOrThrow(pick(undefined)).length, 3)
     assert.strictEqual(Either.getOrThrow(pick("tiktok")).length, 2)
     assert.deepStrictEqual(Either.getOrThrow(pick("tiktok:brand")).map((c) => c.account), ["brand"])

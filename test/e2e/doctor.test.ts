@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startTikTokFake, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
-import * as TikTok from "../../src/platforms/TikTok.js"
+import * as TikTok from "../../src/platforms/tiktok/descriptor.js"
 import { type ProcessResult, runProcess } from "./support/keychainSession.js"
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url))

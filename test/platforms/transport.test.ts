@@ -18,7 +18,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as YAML from "yaml"
 import type { HeraldConfig } from "../../src/domain/Config.js"
-import { validateConfig } from "../../src/domain/validateConfig.js"
+import { validateConfig } from "../../src/programs/configCatalog.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as NodeHttp from "../../src/http/NodeHttp.js"
 import * as GitLab from "../../src/layers/writeback/GitLab.js"
@@ -29,6 +29,7 @@ import { connection } from "../support/connections.js"
 import { makeMemoryHttp } from "../support/memoryHttp.js"
 import { recordingTracer } from "../support/spans.js"
 import { makeWorld } from "../support/memoryLayers.js"
+import { CatalogLive } from "../../src/cli/AppLayer.js"
 
 const listen = (handler: http.RequestListener) =>
   Effect.acquireRelease(
@@ -196,7 +197,7 @@ describe("request timeouts", () => {
       const memory = makeMemoryHttp(() => ({ hang: true }))
       const app = ConfigFile.fromValue({ auth: { timeout_seconds: 3, writeback: { backend: "gitlab", gitlab: { project: "g/b", api_url: "https://gitlab.example.com/api/v4" } } } })
       const writeBack = yield* WriteBack.pipe(
-        Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(app, memory.layer, ScrubberRegistry.layer)))),
+        Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(app, memory.layer, ScrubberRegistry.layer, CatalogLive)))),
         Effect.withConfigProvider(ConfigProvider.fromJson({ GITLAB_TOKEN: "SENTINEL-glpat" }))
       )
       const fiber = yield* writeBack.preflight(connection("tiktok"), ["refresh_token"]).pipe(Effect.flip, Effect.fork)

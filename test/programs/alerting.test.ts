@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import type { AlertEvent, AlertMemoryState } from "../../src/domain/Alerts.js"
-import type { HeraldConfig } from "../../src/domain/Config.js"
+import type { AlertsSection, HeraldConfig } from "../../src/domain/Config.js"
 import type { Report } from "../../src/domain/Status.js"
 import * as AlertMemoryInMemory from "../../src/layers/alertMemory/Memory.js"
 import { refreshAll } from "../../src/programs/refreshAll.js"
@@ -64,7 +64,7 @@ const schedule = (options: {
     return { told, runs, memory: memory.ref }
   })
 
-const linkedinConfig = (token: string, expiresAt: number, alerts: object = {}): HeraldConfig => ({
+const linkedinConfig = (token: string, expiresAt: number, alerts: AlertsSection = {}): HeraldConfig => ({
   platforms: { linkedin: { access_token: token, access_token_expires_at: iso(expiresAt) } },
   auth: { alerts }
 })
@@ -73,7 +73,7 @@ describe("alert memory over 30 days at a 90-minute cadence", () => {
   // off the cadence's grid, so no run lands exactly on a mark
   const EXPIRY = START + 20 * DAY + 45 * MINUTE
   const RENEWED_AT = EXPIRY - 10 * HOUR
-  const configAt = (alerts: object = {}) => (t: number) =>
+  const configAt = (alerts: AlertsSection = {}) => (t: number) =>
     t < RENEWED_AT ? linkedinConfig(SENTINELS[0]!, EXPIRY, alerts) : linkedinConfig(SENTINELS[1]!, RENEWED_AT + 60 * DAY, alerts)
 
   it.effect("one alert, one message a day, one escalation at each mark, one recovery after renewal", () =>

@@ -12,14 +12,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as YAML from "yaml"
-import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
+import { configLayerFor } from "../../src/cli/AppLayer.js"
 import * as ConfigFileStore from "../../src/layers/config/ConfigFileStore.js"
 import * as JournalFile from "../../src/layers/journal/JournalFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import * as NotifierNone from "../../src/layers/notifier/None.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import * as LocalWriteBack from "../../src/layers/writeback/Local.js"
-import { RefreshersLive } from "../../src/platforms/registry.js"
+import { RefreshersLive } from "../../src/platforms/refreshers.js"
 import { refreshAll } from "../../src/programs/refreshAll.js"
 import { LockHeld, RunLock } from "../../src/services/RunLock.js"
 import { json, makeMemoryHttp } from "../support/memoryHttp.js"
@@ -53,7 +53,7 @@ const world = (lock: RunLock["Type"]) => {
   })
   const layer = Layer.mergeAll(RefreshersLive, SecretsLive, LocalWriteBack.layer, NotifierNone.layer, JournalFile.layer, Layer.succeed(RunLock, lock)).pipe(
     Layer.provideMerge(Layer.mergeAll(ConfigFileStore.layer, KeychainMemory.unavailable("not in tests"), http.layer, ScrubberRegistry.layer)),
-    Layer.provideMerge(ConfigFile.layer(Option.some(file))),
+    Layer.provideMerge(configLayerFor(Option.some(file))),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ XDG_STATE_HOME: path.join(dir, "state") })))
   )
   const stored = () => (YAML.parse(fs.readFileSync(file, "utf8")) as { platforms: { tiktok: Record<string, string> } }).platforms.tiktok

@@ -16,6 +16,7 @@ import { refreshAll } from "../../src/programs/refreshAll.js"
 import { WriteBack } from "../../src/services/WriteBack.js"
 import { json, makeMemoryHttp } from "../support/memoryHttp.js"
 import { makeWorld } from "../support/memoryLayers.js"
+import { CatalogLive } from "../../src/cli/AppLayer.js"
 
 const githubBackend = (expiration: string | undefined) => {
   const http = makeMemoryHttp((req) =>
@@ -24,7 +25,7 @@ const githubBackend = (expiration: string | undefined) => {
       : json(404, { message: "Not Found" })
   )
   return Layer.effect(WriteBack, GitHub.make({ apiUrl: "https://api.github.com", repository: "owner/blog", token: Redacted.make("SENTINEL-gh") })).pipe(
-    Layer.provide(http.layer)
+    Layer.provide(Layer.merge(http.layer, CatalogLive))
   )
 }
 
@@ -35,7 +36,7 @@ const gitlabBackend = (expiresAt: string | null) => {
       : json(404, { message: "404 Not Found" })
   )
   return Layer.effect(WriteBack, GitLab.make({ apiUrl: "https://gitlab.example.com/api/v4", project: "group/blog", token: Redacted.make("SENTINEL-gl") })).pipe(
-    Layer.provide(http.layer)
+    Layer.provide(Layer.merge(http.layer, CatalogLive))
   )
 }
 

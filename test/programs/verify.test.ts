@@ -19,7 +19,7 @@ import { renderVerifyTable } from "../../src/cli/renderVerify.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
-import { RefreshersLive } from "../../src/platforms/registry.js"
+import { RefreshersLive } from "../../src/platforms/refreshers.js"
 import { verifyAll } from "../../src/programs/verify.js"
 import * as NodeHttp from "../../src/http/NodeHttp.js"
 

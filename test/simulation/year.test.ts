@@ -15,7 +15,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import type { HeraldConfig } from "../../src/domain/Config.js"
-import { connectionLabel, keychainAccount, type BuiltinPlatformId as PlatformId, type SecretKey } from "../../src/domain/Platform.js"
+import { connectionLabel, keychainAccount, type SecretKey } from "../../src/domain/Platform.js"
+import type { BuiltinPlatformId as PlatformId } from "../../src/platforms/registry.js"
 import type { Status } from "../../src/domain/Status.js"
 import {
   CLIENTS,

@@ -10,7 +10,7 @@ import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import * as ScrubberRegistry from "../../src/layers/scrubber/Registry.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
 import * as LocalWriteBack from "../../src/layers/writeback/Local.js"
-import { RefreshersLive } from "../../src/platforms/registry.js"
+import { RefreshersLive } from "../../src/platforms/refreshers.js"
 import { Keychain, KeychainUnavailable } from "../../src/services/Keychain.js"
 import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../src/services/ConfigStore.js"
 import { Journal, type JournalEntry, JournalError } from "../../src/services/Journal.js"
@@ -21,6 +21,11 @@ import { connectionLabel } from "../../src/domain/Platform.js"
 import type { Handler } from "./memoryHttp.js"
 import * as GroupCommit from "../../src/layers/fs/groupCommit.js"
 import { makeMemoryHttp } from "./memoryHttp.js"
+import { preloadPlatforms } from "./platforms.js"
+
+// the platforms' calls are loaded on first use; loaded here, a run under TestClock does not
+// spend its first simulated seconds waiting for a module
+await preloadPlatforms
 
 export interface MemoryWorld {
   readonly keychain: Map<string, string>

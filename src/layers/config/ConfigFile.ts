@@ -12,12 +12,13 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
-import { type HeraldConfig, Rfc3339 } from "../../domain/Config.js"
+import { type ConfigCatalog, type HeraldConfig, Rfc3339 } from "../../domain/Config.js"
 import { type Connection, connectionsOf } from "../../domain/Connection.js"
 import { ConfigError } from "../../domain/errors.js"
-import { validateConfig } from "../../domain/validateConfig.js"
+import { validateConfigWith } from "../../domain/validateConfig.js"
 import { envName, metadataKeys } from "../../domain/Platform.js"
 import { AppConfig, type ConfigSnapshot } from "../../services/AppConfig.js"
+import { Catalog } from "../../services/Catalog.js"
 import { envVar } from "./envVar.js"
 
 export interface ConfigLocation {
@@ -57,6 +58,7 @@ export interface LoadedConfig {
 let parsedLast: {
   readonly file: string
   readonly text: string
+  readonly catalog: ConfigCatalog
   readonly result: Either.Either<HeraldConfig, ConfigError>
   doc: YAML.Document | undefined
 } | undefined
@@ -107,9 +109,11 @@ const duplicateKeys = (doc: YAML.Document, lines: YAML.LineCounter): ReadonlyArr
   return issues
 }
 
-/** Parse YAML text; every problem comes back with its key path or line. */
-export const parseConfigText = (file: string, text: string): Either.Either<HeraldConfig, ConfigError> => {
-  if (parsedLast !== undefined && parsedLast.file === file && parsedLast.text === text) return parsedLast.result
+/** Parse YAML text and validate it against `catalog` (its platforms and backends); every problem comes back with its key path or line. */
+export const parseConfigText = (file: string, text: string, catalog: ConfigCatalog): Either.Either<HeraldConfig, ConfigError> => {
+  if (parsedLast !== undefined && parsedLast.file === file && parsedLast.text === text && parsedLast.catalog === catalog) {
+    return parsedLast.result
+  }
   if (text.length > MAX_CONFIG_BYTES && Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
     return Either.left(
       new ConfigError({
@@ -120,12 +124,17 @@ export const parseConfigText = (file: string, text: string): Either.Either<Heral
   }
   const lineCounter = new YAML.LineCounter()
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter })
-  const result = parseDocumentOf(file, doc, lineCounter)
-  parsedLast = { file, text, result, doc: Either.isRight(result) ? doc : undefined }
+  const result = parseDocumentOf(file, doc, lineCounter, catalog)
+  parsedLast = { file, text, catalog, result, doc: Either.isRight(result) ? doc : undefined }
   return result
 }
 
-const parseDocumentOf = (file: string, doc: YAML.Document, lines: YAML.LineCounter): Either.Either<HeraldConfig, ConfigError> => {
+const parseDocumentOf = (
+  file: string,
+  doc: YAML.Document,
+  lines: YAML.LineCounter,
+  catalog: ConfigCatalog
+): Either.Either<HeraldConfig, ConfigError> => {
   const syntax = doc.errors.map((e) => {
     const line = e.linePos?.[0]
     return `${line ? `line ${line.line}, column ${line.col}: ` : ""}${e.message.split("\n")[0]}`
@@ -149,7 +158,7 @@ const parseDocumentOf = (file: string, doc: YAML.Document, lines: YAML.LineCount
       })
     )
   }
-  return validateConfig(raw).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
+  return validateConfigWith(catalog, raw).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
 }
 
 /** The file's text, or none where a discovered default does not exist. */
@@ -168,13 +177,17 @@ const readText = (location: ConfigLocation): Effect.Effect<Option.Option<string>
     })
   )
 
-const fromText = (location: ConfigLocation, text: Option.Option<string>): Effect.Effect<LoadedConfig, ConfigError> =>
+const fromText = (
+  location: ConfigLocation,
+  text: Option.Option<string>,
+  catalog: ConfigCatalog
+): Effect.Effect<LoadedConfig, ConfigError> =>
   Option.isNone(text)
     ? Effect.succeed({ file: location.file, exists: false, config: {} })
-    : Effect.map(parseConfigText(location.file, text.value), (config) => ({ file: location.file, exists: true, config }))
+    : Effect.map(parseConfigText(location.file, text.value, catalog), (config) => ({ file: location.file, exists: true, config }))
 
-export const load = (location: ConfigLocation): Effect.Effect<LoadedConfig, ConfigError> =>
-  Effect.flatMap(readText(location), (text) => fromText(location, text))
+export const load = (location: ConfigLocation): Effect.Effect<LoadedConfig, ConfigError, Catalog> =>
+  Effect.flatMap(Effect.zip(readText(location), Catalog), ([text, catalog]) => fromText(location, text, catalog))
 
 export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
   ...loaded,
@@ -209,11 +222,15 @@ export const withEnvironmentMetadata = (snapshot: ConfigSnapshot): Effect.Effect
     return { ...snapshot, connections }
   })
 
-/** The AppConfig for a `--config` flag value (or none); `reload` reads the same file again. */
-export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError> =>
+/**
+ * The AppConfig for a `--config` flag value (or none), validated against the Catalog's
+ * platforms and backends; `reload` reads the same file again.
+ */
+export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, ConfigError, Catalog> =>
   Layer.effect(
     AppConfig,
     Effect.gen(function*() {
+      const catalog = yield* Catalog
       const location = yield* discover(flag)
       // the environment does not change during a run: the same text makes the same snapshot
       // (for a thousand connections, rebuilding it under the lock cost tens of ms)
@@ -222,7 +239,7 @@ export const layer = (flag: Option.Option<string>): Layer.Layer<AppConfig, Confi
         const text = Option.getOrUndefined(read)
         return last !== undefined && last.text === text
           ? Effect.succeed(last.snapshot)
-          : fromText(location, read).pipe(
+          : fromText(location, read, catalog).pipe(
             Effect.map(appConfigFrom),
             Effect.flatMap(withEnvironmentMetadata),
             Effect.tap((snapshot) => Effect.sync(() => void (last = { text, snapshot })))

@@ -5,16 +5,22 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Keychain } from "../../services/Keychain.js"
 import { KeychainFromEnv } from "./fromEnv.js"
 import * as Pass from "./Pass.js"
+import * as PassWriteBack from "../writeback/Pass.js"
 
 export const KeychainFromConfig: Layer.Layer<Keychain, never, AppConfig> = Layer.unwrapEffect(
   Effect.map(AppConfig, (app) => {
-    const writeback = app.config.auth?.writeback
-    return writeback?.backend === "pass"
-      ? Pass.layer(writeback.pass?.prefix !== undefined ? { prefix: writeback.pass.prefix } : {})
-      : KeychainFromEnv
+    if (app.config.auth?.writeback?.backend !== "pass") return KeychainFromEnv
+    // validated with the file; a section that does not decode names no prefix
+    const prefix = Option.flatMap(
+      Schema.decodeUnknownOption(PassWriteBack.configSection)(app.config.auth.writeback["pass"]),
+      (section) => Option.fromNullable(section.prefix)
+    )
+    return Pass.layer(Option.match(prefix, { onNone: () => ({}), onSome: (p) => ({ prefix: p }) }))
   })
 )

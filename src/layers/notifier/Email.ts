@@ -19,8 +19,19 @@ import { isLoopbackHost } from "../../domain/net.js"
 import type { Report } from "../../domain/Status.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
 import { type AlertOrigin, messageFor } from "./message.js"
+import * as Schema from "effect/Schema"
 
 export const name = "email"
+
+/** `auth.alerts.email` in the config file. */
+export const configSection = Schema.Struct({
+  host: Schema.String,
+  port: Schema.optional(Schema.Number),
+  secure: Schema.optional(Schema.Boolean),
+  from: Schema.String,
+  to: Schema.Union(Schema.String, Schema.Array(Schema.String))
+})
+export type ConfigSection = typeof configSection.Type
 
 export interface EmailSettings {
   readonly host: string

@@ -20,12 +20,27 @@ import { connectionLabel, type PlatformId } from "../../domain/Platform.js"
 import { type Report, Status } from "../../domain/Status.js"
 import { type AlertNotice, Notifier, NotifyFailed } from "../../services/Notifier.js"
 import { type AlertMessage, type AlertOrigin, capitalised, eventWords, isTestReport, messageFor } from "./message.js"
+import { Url } from "../../domain/Config.js"
+import { secretUrlTransportIssue } from "../../domain/net.js"
 
 export const name = "webhook"
 
 export { defaultRetryPolicy, type RetryPolicy }
 
 export type WebhookFormat = "slack" | "discord" | "teams" | "generic"
+
+/** `auth.alerts.webhook` in the config file. */
+export const configSection = Schema.Struct({
+  url: Schema.optional(Url),
+  format: Schema.optional(Schema.Literal("slack", "discord", "teams", "generic"))
+})
+export type ConfigSection = typeof configSection.Type
+
+/** Pure: DESIGN §2 rule 8 for the URL, said without quoting it (its path is a credential). */
+export const configIssues = (section: ConfigSection): ReadonlyArray<string> => {
+  const t = section.url === undefined ? undefined : secretUrlTransportIssue(section.url)
+  return t === undefined ? [] : [`url: ${t}`]
+}
 
 export interface WebhookSettings {
   readonly url: Redacted.Redacted<string>

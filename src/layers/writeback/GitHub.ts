@@ -27,14 +27,18 @@ import type { Connection } from "../../domain/Connection.js"
 import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
-import { apiUrlIssue } from "../../domain/net.js"
-import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
+import { apiUrlIssue, transportIssue } from "../../domain/net.js"
+import { envName, type SecretKey } from "../../domain/Platform.js"
+import { isEssentialIn } from "../../domain/PlatformCatalog.js"
 import { VERSION } from "../../version.js"
 import { type Answer, defaultTransient, makeSend, type TransientAnswer } from "../../http/restApi.js"
 import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Catalog } from "../../services/Catalog.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
+import { Url } from "../../domain/Config.js"
+import { sectionOf } from "../config/section.js"
 
 /** The secret the preflight writes and deletes again to prove the token may write. */
 export const PROBE_SECRET = "HERALD_WRITE_PROBE"
@@ -125,6 +129,8 @@ const PREFLIGHT_TTL = Duration.minutes(10)
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    // which secrets are essential is each platform's to say (DESIGN §1)
+    const catalog = yield* Catalog
     const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
@@ -268,7 +274,7 @@ export const make = (settings: Settings) =>
     const preflight = Effect.fnUntraced(function*(connection: Connection, keys: ReadonlyArray<SecretKey>) {
       const failed = (reason: string) => new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
       // only the essential secrets need to exist before a rotation (DESIGN §1)
-      const essential = keys.filter((key) => isEssentialSecret(connection.platform, key))
+      const essential = keys.filter((key) => isEssentialIn(catalog.platforms, connection.platform, key))
       if (essential.length === 0) return
       // first, as GitHub answers 404 both for a missing secret and for a repository the token cannot see
       yield* keyReadable.pipe(Effect.mapError(failed))
@@ -294,7 +300,7 @@ export const make = (settings: Settings) =>
       })
 
     const persist = Effect.fnUntraced(function*(connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) {
-      const essential = (key: SecretKey) => isEssentialSecret(connection.platform, key)
+      const essential = (key: SecretKey) => isEssentialIn(catalog.platforms, connection.platform, key)
       // the essential secrets first: they are the ones that cannot be got back
       const secrets = Object.entries(update.secrets)
         .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
@@ -386,12 +392,27 @@ const Env = Config.all({
 
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
 
+/** `auth.writeback.github` in the config file: repository secrets, or one environment's. */
+export const configSection = Schema.Struct({
+  repository: Schema.optional(Schema.String),
+  api_url: Schema.optional(Url),
+  environment: Schema.optional(Schema.String)
+})
+export type ConfigSection = typeof configSection.Type
+
+/** Pure: what the config check says about a well-formed section (DESIGN §2 rule 8 for api_url; owner/name). */
+export const configIssues = (section: ConfigSection): ReadonlyArray<string> => {
+  const issues: Array<string> = []
+  const t = section.api_url === undefined ? undefined : transportIssue(section.api_url)
+  if (t !== undefined) issues.push(`api_url: ${t}`)
+  if (section.repository !== undefined && !REPOSITORY.test(section.repository.trim())) {
+    issues.push(`repository: expected owner/name (e.g. octo-org/blog), not ${section.repository}`)
+  }
+  return issues
+}
+
 /** Settings from `auth.writeback.github` and the environment; every problem named at once. */
-export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(function*(file: string, section: {
-  readonly repository?: string | undefined
-  readonly api_url?: string | undefined
-  readonly environment?: string | undefined
-} | undefined) {
+export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(function*(file: string, section: ConfigSection | undefined) {
   const env = yield* Env.pipe(
     Effect.mapError(() =>
       new ConfigError({ file, issues: ["GitHub write-back: cannot read HERALD_GITHUB_TOKEN, GH_TOKEN, GITHUB_REPOSITORY or GITHUB_API_URL from the environment"] })
@@ -444,11 +465,12 @@ export const settingsFromConfig = Effect.fn("WriteBack.github.settings")(functio
 })
 
 /** `auth.writeback.backend: github`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Catalog> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig
-    const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.github)
+    const section = yield* sectionOf(app, "writeback", "github", configSection)
+    const settings = yield* settingsFromConfig(app.file, section)
     const timeout = app.config.auth?.timeout_seconds
     return yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })
   })

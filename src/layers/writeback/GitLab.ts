@@ -22,15 +22,19 @@ import type { Connection } from "../../domain/Connection.js"
 import type { OwnCredential } from "../../domain/Credential.js"
 import { ConfigError, PreflightFailed, WriteBackFailed } from "../../domain/errors.js"
 import type { MetadataKey, Outcome } from "../../domain/Plan.js"
-import { apiUrlIssue } from "../../domain/net.js"
-import { envName, isEssentialSecret, type SecretKey } from "../../domain/Platform.js"
+import { apiUrlIssue, transportIssue } from "../../domain/net.js"
+import { envName, type SecretKey } from "../../domain/Platform.js"
+import { isEssentialIn } from "../../domain/PlatformCatalog.js"
 import { type Answer, makeSend } from "../../http/restApi.js"
 import { DEFAULT_TIMEOUT } from "../../http/exchange.js"
 import { defaultRetryPolicy, type RetryPolicy } from "../../http/retry.js"
 import { withoutUserinfo } from "../../domain/validateConfig.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { Catalog } from "../../services/Catalog.js"
 import { Scrubber } from "../../services/Scrubber.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
+import { Url } from "../../domain/Config.js"
+import { sectionOf } from "../config/section.js"
 
 export interface Settings {
   /** the API v4 root, e.g. https://gitlab.example.com/api/v4 */
@@ -114,6 +118,8 @@ const CREATE_HINT = "(Settings → CI/CD → Variables, masked and protected) an
 export const make = (settings: Settings) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    // which secrets are essential is each platform's to say (DESIGN §1)
+    const catalog = yield* Catalog
     const urlProblem = apiUrlIssue(settings.apiUrl)
     // the layer has already refused such a URL with a ConfigError; a library caller that
     // passes one anyway has a bug, and no token is sent over plain http
@@ -242,7 +248,7 @@ export const make = (settings: Settings) =>
       const failed = (reason: string) =>
         new PreflightFailed({ platform: connection.platform, account: connection.account, reason })
       // only the essential secrets need a variable before a rotation; the rest are written where they exist
-      const essential = keys.filter((key) => isEssentialSecret(connection.platform, key))
+      const essential = keys.filter((key) => isEssentialIn(catalog.platforms, connection.platform, key))
       if (essential.length === 0) return
       yield* checkTokenScope.pipe(Effect.mapError(failed))
       const names = essential.map((key) => envName(connection, key))
@@ -258,7 +264,7 @@ export const make = (settings: Settings) =>
       update_: Pick<Outcome, "secrets" | "metadata">
     ) {
       // the essential secrets first: they are the ones that cannot be got back
-      const essential = (key: SecretKey) => isEssentialSecret(connection.platform, key)
+      const essential = (key: SecretKey) => isEssentialIn(catalog.platforms, connection.platform, key)
       const secrets = Object.entries(update_.secrets)
         .filter((e): e is [SecretKey, Redacted.Redacted<string>] => e[1] !== undefined)
         .sort(([a], [b]) => Number(essential(b)) - Number(essential(a)))
@@ -366,12 +372,22 @@ const Env = Config.all({
   jobId: Config.option(Config.nonEmptyString("CI_JOB_ID"))
 })
 
+/** `auth.writeback.gitlab` in the config file. */
+export const configSection = Schema.Struct({
+  project: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  api_url: Schema.optional(Url),
+  environment_scope: Schema.optional(Schema.String)
+})
+export type ConfigSection = typeof configSection.Type
+
+/** Pure: what the config check says about a well-formed section (DESIGN §2 rule 8 for api_url). */
+export const configIssues = (section: ConfigSection): ReadonlyArray<string> => {
+  const t = section.api_url === undefined ? undefined : transportIssue(section.api_url)
+  return t === undefined ? [] : [`api_url: ${t}`]
+}
+
 /** Settings from `auth.writeback.gitlab` and the environment; every problem named at once. */
-export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(function*(file: string, section: {
-  readonly project?: string | number | undefined
-  readonly api_url?: string | undefined
-  readonly environment_scope?: string | undefined
-} | undefined) {
+export const settingsFromConfig = Effect.fn("WriteBack.gitlab.settings")(function*(file: string, section: ConfigSection | undefined) {
   const env = yield* Env.pipe(
     Effect.mapError(() =>
       new ConfigError({ file, issues: ["GitLab write-back: cannot read GITLAB_TOKEN, CI_PROJECT_ID or CI_API_V4_URL from the environment"] })
@@ -447,12 +463,13 @@ export const scrubbed = (writeBack: WriteBack["Type"], scrubber: Scrubber["Type"
 })
 
 /** `auth.writeback.backend: gitlab`. */
-export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber> = Layer.effect(
+export const layer: Layer.Layer<WriteBack, ConfigError, AppConfig | HttpClient.HttpClient | Scrubber | Catalog> = Layer.effect(
   WriteBack,
   Effect.gen(function*() {
     const app = yield* AppConfig
     const scrubber = yield* Scrubber
-    const settings = yield* settingsFromConfig(app.file, app.config.auth?.writeback?.gitlab)
+    const section = yield* sectionOf(app, "writeback", "gitlab", configSection)
+    const settings = yield* settingsFromConfig(app.file, section)
     yield* scrubber.register([settings.token])
     const timeout = app.config.auth?.timeout_seconds
     const writeBack = yield* make(timeout === undefined ? settings : { ...settings, timeout: Duration.seconds(timeout) })

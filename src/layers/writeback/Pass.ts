@@ -15,6 +15,18 @@ import { keychainAccount, type SecretKey } from "../../domain/Platform.js"
 import { ConfigStore, editsFor } from "../../services/ConfigStore.js"
 import { Keychain } from "../../services/Keychain.js"
 import { type Persisted, WriteBack } from "../../services/WriteBack.js"
+import * as Schema from "effect/Schema"
+
+/** `auth.writeback.pass` in the config file: where in the password store herald's entries live. */
+export const configSection = Schema.Struct({
+  prefix: Schema.optional(
+    Schema.String.pipe(
+      Schema.filter((s) => s === "" || (/^[^/].*\/$/.test(s) && !s.split("/").includes("..")), {
+        message: () => "expected a folder in the password store ending in '/', such as herald/"
+      })
+    )
+  )
+})
 
 export const make = Effect.gen(function*() {
   const keychain = yield* Keychain

@@ -7,8 +7,9 @@ import * as Option from "effect/Option"
 import { type HeraldConfig, sectionOf } from "../../domain/Config.js"
 import { type Connection, connectionsOf, parseConnectionName } from "../../domain/Connection.js"
 import { UsageError } from "../../domain/errors.js"
-import { DEFAULT_ACCOUNT, isBuiltinPlatform, type PlatformId, platformIds, type SecretKey } from "../../domain/Platform.js"
+import { DEFAULT_ACCOUNT, type PlatformId, type SecretKey } from "../../domain/Platform.js"
 import { type ConfigEdit, editsFor } from "../../services/ConfigStore.js"
+import { isBuiltinPlatform, platformIds } from "../registry.js"
 
 const ACCOUNT = /^[a-z0-9][a-z0-9_-]*$/i
 

@@ -24,11 +24,11 @@ import { keptOrFailed } from "../login/exchange.js"
 import type { LoginResult, LoginSpec } from "../login/flow.js"
 import { dateOnly, daysUntil, formatInstant, parseInstant, plusSeconds } from "../policy.js"
 import { providerCall, type SingleUse } from "../providerCall.js"
-import type { TokenAnswer } from "../tokenAnswer.js"
+import { TokenAnswer } from "../tokenAnswer.js"
 import { authenticatedPost, bearerGet, type ClientCredentials } from "./clientAuth.js"
 import { introspectedExpiry, IntrospectionAnswer } from "./introspect.js"
 import { exchangeCode } from "./login.js"
-import { classifyStandard, refreshGrant, refreshOutcome } from "./refresh.js"
+import { classifyStandard, refreshConnection, refreshOutcome } from "./refresh.js"
 
 export const DEFAULT_CLIENT_AUTH: ClientAuth = "client_secret_basic"
 export const DEFAULT_REAUTH_WARN_DAYS = 14
@@ -188,19 +188,10 @@ export const makeGeneric = (http: HttpClient.HttpClient, id: string): Refresher 
     }),
   execute: (ctx) =>
     Effect.gen(function*() {
-      const client = yield* clientOf(ctx.connection, ctx.secrets)
-      const refreshToken = yield* ctx.secrets.require("refresh_token")
-      // validateConfig makes endpoints.token required for a generic provider
-      const url = ctx.connection.settings.endpoints?.["token"] ?? ""
-      const answer = yield* refreshGrant(http, {
-        connection: ctx.connection,
-        url,
-        client,
-        refreshToken,
-        singleUse,
-        secure: ctx.secure
-      })
-      const outcome = genericOutcome(yield* DateTime.now, ctx.connection, answer, refreshToken)
+      // validateConfig makes endpoints.token required for a generic provider: there is no default
+      const grant = { defaultUrl: "", client: yield* clientOf(ctx.connection, ctx.secrets), singleUse }
+      const { answer, sent } = yield* refreshConnection(http, ctx, grant, TokenAnswer)
+      const outcome = genericOutcome(yield* DateTime.now, ctx.connection, answer, sent)
       if (outcome !== undefined) return outcome
       return yield* Effect.fail(
         new MalformedResponse({

@@ -10,6 +10,9 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Redacted from "effect/Redacted"
 import type { ClientAuth } from "../../domain/Config.js"
+import * as Effect from "effect/Effect"
+import type { SecretMissing } from "../../domain/errors.js"
+import type { SecretBag } from "../../services/Secrets.js"
 
 export type { ClientAuth }
 
@@ -21,6 +24,17 @@ export type ClientCredentials =
     readonly secret: Redacted.Redacted<string>
   }
   | { readonly method: "none"; readonly id: Redacted.Redacted<string> }
+
+/** `client_secret_post`: the id and the secret in the form body (Google, LinkedIn). */
+export const postedClient = (id: Redacted.Redacted<string>, secret: Redacted.Redacted<string>): ClientCredentials => ({
+  method: "client_secret_post",
+  id,
+  secret
+})
+
+/** A connection's `client_id` and `client_secret` as a posted client; either missing is SecretMissing. */
+export const postedClientOf = (secrets: SecretBag): Effect.Effect<ClientCredentials, SecretMissing> =>
+  Effect.map(Effect.all([secrets.require("client_id"), secrets.require("client_secret")]), ([id, secret]) => postedClient(id, secret))
 
 /** Pure: `application/x-www-form-urlencoded` encoding of one value (space as `+`). */
 export const formEncode = (value: string): string => new URLSearchParams([["", value]]).toString().slice(1)

@@ -6,16 +6,19 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as DateTime from "effect/DateTime"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import type { Connection } from "../../domain/Connection.js"
-import type { RefreshError } from "../../domain/errors.js"
+import type * as Schema from "effect/Schema"
+import { type Connection, endpointOf } from "../../domain/Connection.js"
+import type { RefreshError, SecretMissing } from "../../domain/errors.js"
 import type { Outcome } from "../../domain/Plan.js"
+import type { RetryPolicy } from "../../http/retry.js"
 import { formatInstant } from "../policy.js"
 import { type Classify, classifyOAuthError, providerCall, type SingleUse } from "../providerCall.js"
 import { refreshResult, TokenAnswer } from "../tokenAnswer.js"
 import { authenticatedPost, type ClientCredentials } from "./clientAuth.js"
+import type { RefreshContext } from "../../services/Refreshers.js"
 
 /** RFC 6749 §5.2 error classes; no server-specific dead-token wording. */
 export const classifyStandard: Classify = classifyOAuthError(() => false)
@@ -27,19 +30,60 @@ export interface RefreshGrant {
   readonly refreshToken: Redacted.Redacted<string>
   readonly classify?: Classify
   readonly singleUse?: SingleUse
+  readonly retry?: RetryPolicy
   readonly secure?: ((body: unknown) => Effect.Effect<void>) | undefined
 }
 
-/** POST `grant_type=refresh_token` with the client's authentication; the lenient answer. */
-export const refreshGrant = (http: HttpClient.HttpClient, grant: RefreshGrant): Effect.Effect<TokenAnswer, RefreshError> =>
+/**
+ * POST `grant_type=refresh_token` with the client's authentication, the answer read with
+ * `success` (the lenient TokenAnswer, or a platform's own reading: its extra fields, or what
+ * it cannot do without).
+ */
+export const refreshGrantAs = <A, I>(
+  http: HttpClient.HttpClient,
+  grant: RefreshGrant,
+  success: Schema.Schema<A, I>
+): Effect.Effect<A, RefreshError> =>
   providerCall(http, {
     connection: grant.connection,
     request: authenticatedPost(grant.url, { grant_type: "refresh_token", refresh_token: grant.refreshToken }, grant.client),
     classify: grant.classify ?? classifyStandard,
-    success: TokenAnswer,
+    success,
     ...(grant.singleUse !== undefined ? { singleUse: grant.singleUse } : {}),
+    ...(grant.retry !== undefined ? { retry: grant.retry } : {}),
     secure: grant.secure
   })
+
+export interface ConnectionGrant {
+  /** the token endpoint unless the connection overrides `endpoints.token` */
+  readonly defaultUrl: string
+  readonly client: ClientCredentials
+  readonly classify?: Classify
+  readonly singleUse?: SingleUse
+  readonly retry?: RetryPolicy
+}
+
+/**
+ * A connection's refresh grant: its refresh token, to its token endpoint, journaled first
+ * where the context says so; the answer read with `success`, and the token that was sent.
+ */
+export const refreshConnection = <A, I>(
+  http: HttpClient.HttpClient,
+  ctx: RefreshContext,
+  grant: ConnectionGrant,
+  success: Schema.Schema<A, I>
+): Effect.Effect<{ readonly answer: A; readonly sent: Redacted.Redacted<string> }, RefreshError | SecretMissing> =>
+  Effect.flatMap(ctx.secrets.require("refresh_token"), (refreshToken) =>
+    Effect.map(
+      refreshGrantAs(http, {
+        ...grant,
+        connection: ctx.connection,
+        url: endpointOf(ctx.connection, "token", grant.defaultUrl),
+        refreshToken,
+        secure: ctx.secure
+      }, success),
+      (answer) => ({ answer, sent: refreshToken })
+    ))
 
 /**
  * Pure: the outcome of a successful refresh at `now`, given the refresh token sent;

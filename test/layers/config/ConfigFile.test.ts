@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
 import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
+import { CatalogLive } from "../../../src/cli/AppLayer.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "herald-config-"))),
@@ -38,7 +39,7 @@ describe("config discovery", () => {
       assert.deepStrictEqual(implicit, { file: path.join(dir, "none.yaml"), exists: false, config: {} })
       const error = yield* ConfigFile.load({ file: path.join(dir, "none.yaml"), explicit: true }).pipe(Effect.flip)
       assert.include(error.message, "no such file")
-    }))
+    }).pipe(Effect.provide(CatalogLive)))
 
   it.scoped("broken YAML names the line", () =>
     Effect.gen(function*() {
@@ -48,7 +49,7 @@ describe("config discovery", () => {
       const error = yield* ConfigFile.load({ file, explicit: true }).pipe(Effect.flip)
       assert.strictEqual(error.file, file)
       assert.match(error.issues[0]!, /^line \d+, column \d+: /)
-    }))
+    }).pipe(Effect.provide(CatalogLive)))
 })
 
 describe("expiry metadata from the environment", () => {

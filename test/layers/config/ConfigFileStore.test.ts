@@ -14,6 +14,7 @@ import * as YAML from "yaml"
 import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
 import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
 import type { ConfigEdit } from "../../../src/services/ConfigStore.js"
+import { configCatalog } from "../../../src/programs/configCatalog.js"
 
 const tempFile = (text: string) =>
   Effect.acquireRelease(
@@ -151,7 +152,7 @@ describe("ConfigFileStore", () => {
 
   it("the document the config was loaded from is handed to the writer once", () => {
     const text = "platforms:\n  x:\n    refresh_token: r\n"
-    assert.isTrue(Either.isRight(ConfigFile.parseConfigText("/tmp/handed.yaml", text)))
+    assert.isTrue(Either.isRight(ConfigFile.parseConfigText("/tmp/handed.yaml", text, configCatalog)))
     assert.isUndefined(ConfigFile.takeParsedDocument(text + "# changed\n"))
     const doc = ConfigFile.takeParsedDocument(text)
     assert.isDefined(doc)

@@ -5,6 +5,7 @@
 import * as Either from "effect/Either"
 import { describe, expect, it } from "vitest"
 import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
+import { configCatalog } from "../../../src/programs/configCatalog.js"
 
 const FILE = "/srv/herald/config.yaml"
 
@@ -24,7 +25,7 @@ const accounts = (n: number, from = 0): string =>
     .join("\n") + "\n"
 
 const issuesOf = (text: string, file = FILE): ReadonlyArray<string> =>
-  Either.match(ConfigFile.parseConfigText(file, text), { onLeft: (e) => e.issues, onRight: () => [] })
+  Either.match(ConfigFile.parseConfigText(file, text, configCatalog), { onLeft: (e) => e.issues, onRight: () => [] })
 
 /** The fastest of `runs` parses, in ms (the machine is shared: the minimum is the least noisy). */
 const parseMs = (text: string, tag: string, runs = 3): number => {
@@ -32,7 +33,7 @@ const parseMs = (text: string, tag: string, runs = 3): number => {
   for (let i = 0; i < runs; i++) {
     // a different file name each time: parseConfigText keeps the last result
     const started = performance.now()
-    const parsed = ConfigFile.parseConfigText(`${FILE}.${tag}.${i}`, text)
+    const parsed = ConfigFile.parseConfigText(`${FILE}.${tag}.${i}`, text, configCatalog)
     best = Math.min(best, performance.now() - started)
     expect(Either.isRight(parsed)).toBe(true)
   }
@@ -41,7 +42,7 @@ const parseMs = (text: string, tag: string, runs = 3): number => {
 
 describe("config limits", () => {
   it("a billion-laughs file is an invalid config naming the alias limit, not a crash", () => {
-    const result = ConfigFile.parseConfigText(FILE, laughs)
+    const result = ConfigFile.parseConfigText(FILE, laughs, configCatalog)
     expect(Either.isLeft(result)).toBe(true)
     const error = Either.getLeft(result).pipe((o) => (o._tag === "Some" ? o.value : undefined))!
     expect(error._tag).toBe("ConfigError")

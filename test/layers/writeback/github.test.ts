@@ -10,6 +10,8 @@ import type { RetryPolicy } from "../../../src/http/retry.js"
 import { type GitHubFakeOptions, startGitHubFake } from "../../../sandbox/fakes/github.js"
 import { connection } from "../../support/connections.js"
 import * as NodeHttp from "../../../src/http/NodeHttp.js"
+import { CatalogLive } from "../../../src/cli/AppLayer.js"
+import * as Layer from "effect/Layer"
 
 const TOKEN = "github_pat_SENTINEL_4f9c2e7d1a"
 const NEW_REFRESH = "rft-SENTINEL-NEW-VALUE-0123456789"
@@ -26,7 +28,7 @@ const fakeWith = (options: GitHubFakeOptions) =>
 
 const backendFor = (url: string, extra: Partial<GitHub.Settings> = {}) =>
   GitHub.make({ apiUrl: url, repository: "owner/blog", token: Redacted.make(TOKEN), retry: fast, ...extra }).pipe(
-    Effect.provide(NodeHttp.layer)
+    Effect.provide(Layer.merge(NodeHttp.layer, CatalogLive))
   )
 
 const shown = (e: PreflightFailed | WriteBackFailed | ConfigError): string =>

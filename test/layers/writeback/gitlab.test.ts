@@ -13,6 +13,7 @@ import { WriteBack } from "../../../src/services/WriteBack.js"
 import { type GitLabFakeOptions, type SeedVariable, startGitLabFake } from "../../../sandbox/fakes/gitlab.js"
 import { connection } from "../../support/connections.js"
 import * as NodeHttp from "../../../src/http/NodeHttp.js"
+import { CatalogLive } from "../../../src/cli/AppLayer.js"
 
 const TOKEN = "glpat-SENTINEL-4f9c2e7d1a"
 const NEW_REFRESH = "rft-SENTINEL-NEW-VALUE-0123456789"
@@ -38,7 +39,7 @@ const fakeWith = (options: GitLabFakeOptions) =>
 
 const backendFor = (url: string, extra: Partial<GitLab.Settings> = {}) =>
   GitLab.make({ apiUrl: url, project: "group/blog", token: Redacted.make(TOKEN), retry: fast, ...extra }).pipe(
-    Effect.provide(NodeHttp.layer)
+    Effect.provide(Layer.merge(NodeHttp.layer, CatalogLive))
   )
 
 /** Every way an error can be shown: none may hold a secret. */
@@ -420,7 +421,7 @@ describe("GitLab write-back layer", () => {
 
   const build = (env: Record<string, string>, gitlab?: Parameters<typeof appConfig>[0]) =>
     WriteBack.pipe(
-      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(appConfig(gitlab), NodeHttp.layer, ScrubberRegistry.layer)))),
+      Effect.provide(GitLab.layer.pipe(Layer.provide(Layer.mergeAll(appConfig(gitlab), NodeHttp.layer, ScrubberRegistry.layer, CatalogLive)))),
       Effect.withConfigProvider(ConfigProvider.fromJson(env))
     )
 

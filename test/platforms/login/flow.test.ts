@@ -15,7 +15,7 @@ import {
   resolveScopes
 } from "../../../src/platforms/login/flow.js"
 import { challengeOf } from "../../../src/platforms/oauth2/pkce.js"
-import { loginSpecs } from "../../../src/platforms/login/registry.js"
+import { loginSpecs } from "../../support/platforms.js"
 import {
   connectionFor,
   disabledNote,

@@ -9,11 +9,12 @@ import type { AccountSettings, GenericProvider } from "../../../src/domain/Confi
 import { connectionsOf, parseTarget } from "../../../src/domain/Connection.js"
 import type { Call } from "../../../src/domain/Plan.js"
 import { envName, type SecretKey } from "../../../src/domain/Platform.js"
-import { validateConfig } from "../../../src/domain/validateConfig.js"
-import * as LinkedIn from "../../../src/platforms/LinkedIn.js"
+import { platformIds } from "../../../src/platforms/registry.js"
+import { validateConfig } from "../../../src/programs/configCatalog.js"
+import * as LinkedIn from "../../../src/platforms/linkedin/refresh.js"
 import { basicAuthorization, formEncode } from "../../../src/platforms/oauth2/clientAuth.js"
 import { makeGeneric } from "../../../src/platforms/oauth2/Generic.js"
-import * as X from "../../../src/platforms/X.js"
+import * as X from "../../../src/platforms/x/refresh.js"
 import { connection, secretBag } from "../../support/connections.js"
 import { type Handler, json, makeMemoryHttp } from "../../support/memoryHttp.js"
 
@@ -284,7 +285,7 @@ describe("generic provider: config", () => {
     assert.deepStrictEqual(connections[1]!.settings.endpoints, { token: "https://auth.example/token", authorize: "https://auth.example/authorize" })
     assert.strictEqual(envName(connections[0]!, "client_id"), "MY_APP_CLIENT_ID")
     assert.strictEqual(envName(connections[1]!, "refresh_token"), "MY_APP_BRAND_REFRESH_TOKEN")
-    assert.deepStrictEqual(Either.getOrThrow(parseTarget("my-app:brand")), { _tag: "Account", platform: "my-app", account: "brand" })
+    assert.deepStrictEqual(Either.getOrThrow(parseTarget("my-app:brand", platformIds)), { _tag: "Account", platform: "my-app", account: "brand" })
   })
 
   it("a generic provider without endpoints.token, with an unknown key or endpoint, or without type: a clear error", () => {
