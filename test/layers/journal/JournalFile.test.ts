@@ -12,6 +12,7 @@ import * as Scope from "effect/Scope"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../../src/domain/Connection.js"
 import * as JournalFile from "../../../src/layers/journal/JournalFile.js"
+import { replay } from "../../../src/layers/journal/journalLog.js"
 import { mountTmpfs } from "../../support/tmpfs.js"
 
 const tempDir = Effect.acquireRelease(
@@ -76,7 +77,7 @@ describe("JournalFile", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "journal.json")
-      const onDisk = () => Effect.promise(() => fs.readFile(file, "utf8").then((t) => Object.keys(JSON.parse(t) as object).sort(), () => []))
+      const onDisk = () => Effect.promise(() => fs.readFile(file, "utf8").then((t) => Object.keys(replay(t).entries).sort(), () => []))
       const scope = yield* Scope.make()
       const journal = yield* JournalFile.make(file).pipe(Scope.extend(scope))
       yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
@@ -117,7 +118,7 @@ describe("JournalFile: the old location, the user's own values, and room on disk
       yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-old"), access_token: Redacted.make("at-old") }, metadata: {} })
       const first = yield* journal.supersede!(connection(1), ["access_token"])
       assert.deepStrictEqual(Object.keys(first?.secrets ?? {}).sort(), ["access_token", "refresh_token"])
-      const onDisk = JSON.parse(yield* Effect.promise(() => fs.readFile(file, "utf8"))) as Record<string, { secrets: object }>
+      const onDisk = replay(yield* Effect.promise(() => fs.readFile(file, "utf8"))).entries
       assert.deepStrictEqual(Object.keys(onDisk["tiktok:a1"]!.secrets), ["refresh_token"])
       yield* journal.supersede!(connection(1), ["refresh_token"])
       assert.deepStrictEqual(yield* journal.pending, [])
