@@ -34,7 +34,7 @@ export const countFileIo = (dir: string): { readonly io: FileIo; readonly stop: 
   }
   const sizeOf = (data: unknown): number =>
     typeof data === "string" ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0
-  const real = { openSync: fs.openSync, closeSync: fs.closeSync, writeSync: fs.writeSync, writeFileSync: fs.writeFileSync, fsyncSync: fs.fsyncSync }
+  const real = { openSync: fs.openSync, closeSync: fs.closeSync, writeSync: fs.writeSync, writeFileSync: fs.writeFileSync, fsyncSync: fs.fsyncSync, fsync: fs.fsync }
   const patched = fs as unknown as Record<string, unknown>
   patched["openSync"] = (p: string, ...rest: Array<unknown>) => {
     const fd = (real.openSync as (...a: Array<unknown>) => number)(p, ...rest)
@@ -45,22 +45,36 @@ export const countFileIo = (dir: string): { readonly io: FileIo; readonly stop: 
     tracked.delete(fd)
     return real.closeSync(fd)
   }
+  // writeFileSync writes through fs.writeSync itself (wrapped here too): counted once, by it
+  let inWriteFile = false
   patched["writeSync"] = (fd: number, ...rest: Array<unknown>) => {
     const n = (real.writeSync as (...a: Array<unknown>) => number)(fd, ...rest)
     const name = tracked.get(fd)
-    if (name !== undefined) add(name, n)
+    if (!inWriteFile && name !== undefined) add(name, n)
     return n
   }
   patched["writeFileSync"] = (target: unknown, data: unknown, ...rest: Array<unknown>) => {
-    ;(real.writeFileSync as (...a: Array<unknown>) => void)(target, data, ...rest)
+    inWriteFile = true
+    try {
+      ;(real.writeFileSync as (...a: Array<unknown>) => void)(target, data, ...rest)
+    } finally {
+      inWriteFile = false
+    }
     const name = typeof target === "number" ? tracked.get(target) : inside(target) ? nameOf(target as string) : undefined
     if (name !== undefined) add(name, sizeOf(data))
   }
-  patched["fsyncSync"] = (fd: number) => {
+  const countFsync = (fd: number) => {
     io.fsyncs++
     const name = tracked.get(fd) ?? "(elsewhere)"
     io.fsyncsOf.set(name, (io.fsyncsOf.get(name) ?? 0) + 1)
+  }
+  patched["fsyncSync"] = (fd: number) => {
+    countFsync(fd)
     return real.fsyncSync(fd)
+  }
+  patched["fsync"] = (fd: number, callback: (e: NodeJS.ErrnoException | null) => void) => {
+    countFsync(fd)
+    return real.fsync(fd, callback)
   }
   syncBuiltinESMExports()
   return {

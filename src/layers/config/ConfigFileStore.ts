@@ -157,9 +157,9 @@ interface Pending {
 }
 
 /** A timed commit's rewrites may cost up to this many times the bytes the edits change… */
-export const REWRITE_BUDGET = 4
+export const REWRITE_BUDGET = 2
 /** …plus this much: a small file is committed on every tick until its rewrites add up to it. */
-export const REWRITE_FREE = 64 * 1024
+export const REWRITE_FREE = 32 * 1024
 
 /**
  * Pure: is a timed commit of what is staged due? Each commit rewrites the whole file, so on

@@ -12,10 +12,11 @@
  *   behind where that can be helped); `onNoSpace` may free room (the journal's ballast)
  *   and the append is tried once more.
  *
- * Synchronous on purpose, as ./atomicWrite.ts explains: a batch of writers waits on it.
+ * The write is synchronous, as in ./atomicWrite.ts; only the fsync is not (below).
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as Effect from "effect/Effect"
 import { createExclusiveSync, fsyncDirSync } from "./atomicWrite.js"
 import { resolveForWrite } from "./safePath.js"
 
@@ -39,17 +40,18 @@ const writeAll = (fd: number, data: Buffer): void => {
   while (at < data.length) at += fs.writeSync(fd, data, at, data.length - at)
 }
 
+/** The open file an append has written to, not yet fsync'd. */
+interface Written extends Appended {
+  readonly fd: number
+  readonly created: boolean
+}
+
 /**
- * Append `text` to `file` (created with `mode` where there is none) and fsync it. Where the
- * disk is full, `onNoSpace(attempt)` may free room and say so (true): the append is tried
- * again, until it says there is nothing more to free. Throws the file system's error.
+ * Open (or create) the file and write `text` at its end. Where the disk is full,
+ * `onNoSpace(attempt)` may free room and say so (true): the write is tried again, until it
+ * says there is nothing more to free. Throws the file system's error, the file closed.
  */
-export const appendDurableSync = (
-  file: string,
-  text: string,
-  mode: number,
-  onNoSpace: (attempt: number) => boolean = () => false
-): Appended => {
+const appendUnsynced = (file: string, text: string, mode: number, onNoSpace: (attempt: number) => boolean): Written => {
   const { real, stat } = resolveForWrite(file)
   if (stat !== undefined && !stat.isFile()) {
     throw Object.assign(new Error(`${real} is not a regular file`), { code: "EINVAL" })
@@ -78,10 +80,40 @@ export const appendDurableSync = (
         if (!cutBack) data = Buffer.concat([Buffer.from("\n"), Buffer.from(text)])
       }
     }
-    fs.fsyncSync(fd)
-    if (created) fsyncDirSync(path.dirname(real))
-    return { real, ino: before.ino, size: fs.fstatSync(fd).size }
-  } finally {
+    return { fd, created, real, ino: before.ino, size: fs.fstatSync(fd).size }
+  } catch (e) {
     fs.closeSync(fd)
+    throw e
   }
 }
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+/**
+ * Append `text` to `file` (created with `mode` where there is none); succeeds once it is
+ * fsync'd. The write is made at once; the fsync runs off the main thread, so the lines
+ * that arrive meanwhile (other connections' answers) queue for the next append and share
+ * its fsync — the group commit of ../fs/groupCommit.ts, one fsync per group, not per line.
+ */
+export const appendDurable = (
+  file: string,
+  text: string,
+  mode: number,
+  onNoSpace: (attempt: number) => boolean = () => false
+): Effect.Effect<Appended, Error> =>
+  Effect.acquireUseRelease(
+    Effect.try({ try: () => appendUnsynced(file, text, mode, onNoSpace), catch: asError }),
+    (w) =>
+      Effect.async<Appended, Error>((resume) => {
+        fs.fsync(w.fd, (e) => {
+          if (e !== null) return resume(Effect.fail(e))
+          try {
+            if (w.created) fsyncDirSync(path.dirname(w.real))
+          } catch (err) {
+            return resume(Effect.fail(asError(err)))
+          }
+          resume(Effect.succeed({ real: w.real, ino: w.ino, size: w.size }))
+        })
+      }),
+    (w) => Effect.sync(() => fs.closeSync(w.fd))
+  )

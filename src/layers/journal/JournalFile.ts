@@ -36,18 +36,21 @@ import { PreflightFailed } from "../../domain/errors.js"
 import { connectionLabel } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
-import { appendDurableSync } from "../fs/appendFile.js"
+import { appendDurable } from "../fs/appendFile.js"
 import { atomicWriteSync, fsReason, fsyncDirSync, isNotWritable, probeFolderSync } from "../fs/atomicWrite.js"
 import * as GroupCommit from "../fs/groupCommit.js"
 import { applyOp, compacted, encode, type Entries, type Op, replay } from "./journalLog.js"
 import { storeFilesFor } from "./storeFiles.js"
 
-/** Room kept for one more entry: tokens are at most a few KiB, with their metadata. */
-export const ENTRY_ROOM = 16 * 1024
+/**
+ * Room kept for the lines of one more answer (its refresh token first, then the whole
+ * outcome): tokens are at most a few KiB, with their metadata.
+ */
+export const ENTRY_ROOM = 8 * 1024
 /** Room for the file system's own bookkeeping of the journal (a block, an inode). */
 export const BASE_ROOM = 16 * 1024
-/** The room grows in steps of this many bytes (eight entries). */
-export const ROOM_STEP = 8 * ENTRY_ROOM
+/** The room grows in steps of this many bytes (four entries): it only shrinks on a full disk. */
+export const ROOM_STEP = 4 * ENTRY_ROOM
 /** A journal found larger than this when first read is compacted then, not only at the run's end. */
 export const COMPACT_AT = 256 * 1024
 
@@ -245,29 +248,25 @@ export const make = (file: string, options: JournalOptions = {}) =>
           }
         }
         if (ops.length > 0) {
-          yield* Effect.try({
-            try: () => {
-              if (Object.keys(next).length === 0) {
-                // nothing left to keep: the file goes instead of growing by the clears
-                for (const op of ops) applyOp(s.entries, op)
-                rewrite(s)
-                return
-              }
-              fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-              const text = (s.openLine ? "\n" : "") + encode(ops, s.last + 1)
-              const done = appendDurableSync(file, text, MODE, freeRoomFor(Buffer.byteLength(text)))
-              for (const op of ops) applyOp(s.entries, op)
-              s.last += ops.length
-              s.lines += ops.length
-              s.openLine = false
-              s.identity = `${done.ino}:${done.size}`
-            },
-            catch: (e) => {
-              // what is on disk is no longer known: read it again next time
-              state = undefined
-              return fail(e)
-            }
-          })
+          // what is on disk is no longer known after a failure: read it again next time
+          const failed = (e: unknown) => {
+            state = undefined
+            return fail(e)
+          }
+          if (Object.keys(next).length === 0) {
+            // nothing left to keep: the file goes instead of growing by the clears
+            for (const op of ops) applyOp(s.entries, op)
+            yield* Effect.try({ try: () => rewrite(s), catch: failed })
+          } else {
+            const text = (s.openLine ? "\n" : "") + encode(ops, s.last + 1)
+            yield* Effect.try({ try: () => fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }), catch: failed })
+            const done = yield* appendDurable(file, text, MODE, freeRoomFor(Buffer.byteLength(text))).pipe(Effect.mapError(failed))
+            for (const op of ops) applyOp(s.entries, op)
+            s.last += ops.length
+            s.lines += ops.length
+            s.openLine = false
+            s.identity = `${done.ino}:${done.size}`
+          }
         }
         if (batch.some((item) => "compact" in item) && s.lines > Object.keys(s.entries).length) {
           yield* Effect.try({
