@@ -194,7 +194,8 @@ export const make = (file: string, options: JournalOptions = {}) =>
       Effect.forEach(legacyLeft, (old) =>
         Effect.try({ try: () => readText(old), catch: (e) => e }).pipe(
           Effect.map((text) => {
-            for (const [label, entry] of Object.entries(replay(text ?? "").entries)) {
+            for (const entry of Object.values(replay(text ?? "").entries)) {
+              const label = connectionLabel(entry)
               const mine = entries[label]
               if (mine === undefined || Date.parse(mine.at) < Date.parse(entry.at)) entries[label] = entry
             }
@@ -212,8 +213,16 @@ export const make = (file: string, options: JournalOptions = {}) =>
       state = undefined
       const text = yield* Effect.try({ try: () => readText(file), catch: fail })
       const found = replay(text ?? "")
+      // by what each entry says it is: a clear (by the connection's label) must find it
+      const entries: Entries = {}
+      let rekeyed = false
+      for (const [key, entry] of Object.entries(found.entries)) {
+        const label = connectionLabel(entry)
+        if (label !== key) rekeyed = true
+        entries[label] = entry
+      }
       const s: State = {
-        entries: { ...found.entries },
+        entries,
         last: found.last,
         lines: found.lines,
         openLine: found.openLine,
@@ -225,7 +234,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
       }
       const merged = legacyLeft.length > 0 ? (yield* mergeLegacy(s.entries)).filter((f) => f !== undefined) : []
       const large = (text?.length ?? 0) > COMPACT_AT && found.lines > 2 * Object.keys(found.entries).length
-      if (found.legacy || found.skipped > 0 || found.duplicates > 0 || large || merged.length > 0) {
+      if (found.legacy || found.skipped > 0 || found.duplicates > 0 || rekeyed || large || merged.length > 0) {
         yield* Effect.try({ try: () => rewrite(s), catch: fail })
       }
       // only once their entries are in this journal

@@ -168,3 +168,54 @@ describe("JournalFile: the old location, the user's own values, and room on disk
       if (refused._tag === "Left") assert.include(refused.left.reason, "not writable (EROFS)")
     }))
 })
+
+describe("JournalFile: appended, not rewritten (issue 20)", () => {
+  it.scoped("each record appends its line; the file is never rewritten while entries stay, and compacted by flush", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const journal = yield* JournalFile.make(file)
+      yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
+      const inode = (yield* Effect.promise(() => fs.stat(file))).ino
+      yield* journal.record(connection(2), { secrets: { refresh_token: Redacted.make("rt-2") }, metadata: {} })
+      yield* journal.clear(connection(1))
+      yield* journal.record(connection(3), { secrets: { refresh_token: Redacted.make("rt-3") }, metadata: {} })
+      const text = yield* Effect.promise(() => fs.readFile(file, "utf8"))
+      assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).ino, inode, "the same file, appended to")
+      assert.strictEqual(text.split("\n").filter((l) => l !== "").length, 4, "three records and a clear")
+      yield* journal.flush!
+      const after = yield* Effect.promise(() => fs.readFile(file, "utf8"))
+      assert.strictEqual(after.split("\n").filter((l) => l !== "").length, 2, "compacted to the live entries")
+      assert.deepStrictEqual(Object.keys(replay(after).entries).sort(), ["tiktok:a2", "tiktok:a3"])
+    }))
+
+  it.scoped("a torn last line left by a crash: the entries before it are pending, and the next record starts a line of its own", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const first = yield* JournalFile.make(file)
+      yield* first.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
+      // a crash cut the next append short
+      yield* Effect.promise(() => fs.appendFile(file, '{"n":2,"put":"tiktok:a2","entry":{"platform":"tik'))
+      const journal = yield* JournalFile.make(file)
+      assert.deepStrictEqual((yield* journal.pending).map((e) => e.secrets["refresh_token"]), ["rt-1"])
+      yield* journal.record(connection(3), { secrets: { refresh_token: Redacted.make("rt-3") }, metadata: {} })
+      const again = yield* JournalFile.make(file)
+      assert.deepStrictEqual((yield* again.pending).map((e) => e.secrets["refresh_token"]).sort(), ["rt-1", "rt-3"])
+    }))
+
+  it.scoped("an entry stored under another key than its connection's is still cleared (and not replayed again)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const odd = { platform: "tiktok", account: "a1", at: "2026-12-01T10:00:00.000Z", secrets: { refresh_token: "rt-1" }, metadata: {} }
+      yield* Effect.promise(() => fs.writeFile(file, JSON.stringify({ n: 1, put: "TikTok/a1", entry: odd }) + "\n", { mode: 0o600 }))
+      const journal = yield* JournalFile.make(file)
+      assert.strictEqual((yield* journal.pending).length, 1)
+      yield* journal.clear(connection(1))
+      yield* journal.flush!
+      const again = yield* JournalFile.make(file)
+      assert.deepStrictEqual(yield* again.pending, [])
+    }))
+})
+
