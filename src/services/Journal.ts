@@ -52,6 +52,9 @@ export class Journal extends Context.Tag("herald/Journal")<Journal, {
    * it held any of them. Absent where the journal is not shared with other runs.
    */
   readonly supersede?: (connection: Connection, keys: ReadonlyArray<string>) => Effect.Effect<JournalEntry | undefined, JournalError>
-  /** Write the clears still waiting; absent where `clear` writes at once. */
+  /**
+   * Write the clears still waiting (and compact what the journal keeps, at a run's end);
+   * absent where `clear` writes at once.
+   */
   readonly flush?: Effect.Effect<void, JournalError>
 }>() {}
