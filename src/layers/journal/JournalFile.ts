@@ -106,6 +106,8 @@ const identityOf = (file: string): string | undefined => {
 /** The journal's entries, as herald last left the file. */
 interface State {
   readonly entries: Entries
+  /** how many there are */
+  count: number
   /** the last line number in the file */
   last: number
   /** changes in the file (its lines that count): more than the entries means compaction saves */
@@ -114,6 +116,14 @@ interface State {
   openLine: boolean
   /** the file's identity after herald's last write; undefined: there is no file */
   identity: string | undefined
+}
+
+/** Apply `op` to the state's entries, keeping their count. */
+const applyTo = (s: State, op: Op): void => {
+  const key = "put" in op ? op.put : op.del
+  const had = key in s.entries
+  applyOp(s.entries, op)
+  s.count += (key in s.entries ? 1 : 0) - (had ? 1 : 0)
 }
 
 /** A change to the entries: the lines it appends (none: nothing changed). */
@@ -171,7 +181,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
 
     /** Replace the file by its live entries alone (none: the file goes). */
     const rewrite = (s: State) => {
-      if (Object.keys(s.entries).length === 0) {
+      if (s.count === 0) {
         if (s.identity !== undefined || fsSync.existsSync(file)) {
           fsSync.rmSync(file, { force: true })
           fsyncDirSync(path.dirname(file))
@@ -183,7 +193,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
         fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
         atomicWriteSync(file, compacted(s.entries), MODE)
         s.identity = identityOf(file)
-        s.last = Object.keys(s.entries).length
+        s.last = s.count
         s.lines = s.last
       }
       s.openLine = false
@@ -223,6 +233,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
       }
       const s: State = {
         entries,
+        count: Object.keys(entries).length,
         last: found.last,
         lines: found.lines,
         openLine: found.openLine,
@@ -233,6 +244,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
         yield* Effect.logWarning(`journal ${file}: ${found.skipped} unreadable line(s) skipped (a write cut short, most likely by a crash)`)
       }
       const merged = legacyLeft.length > 0 ? (yield* mergeLegacy(s.entries)).filter((f) => f !== undefined) : []
+      s.count = Object.keys(s.entries).length
       const large = (text?.length ?? 0) > COMPACT_AT && found.lines > 2 * Object.keys(found.entries).length
       if (found.legacy || found.skipped > 0 || found.duplicates > 0 || rekeyed || large || merged.length > 0) {
         yield* Effect.try({ try: () => rewrite(s), catch: fail })
@@ -247,12 +259,13 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const commit = (batch: ReadonlyArray<Item>) =>
       Effect.gen(function*() {
         const s = yield* load
+        // applied as they are made (each change sees the ones before it); should the write
+        // fail, the state is dropped and read from the file again
         const ops: Array<Op> = []
-        const next: Entries = { ...s.entries }
         for (const item of batch) {
           if (!("change" in item)) continue
-          for (const op of item.change(next)) {
-            applyOp(next, op)
+          for (const op of item.change(s.entries)) {
+            applyTo(s, op)
             ops.push(op)
           }
         }
@@ -262,22 +275,20 @@ export const make = (file: string, options: JournalOptions = {}) =>
             state = undefined
             return fail(e)
           }
-          if (Object.keys(next).length === 0) {
+          if (s.count === 0) {
             // nothing left to keep: the file goes instead of growing by the clears
-            for (const op of ops) applyOp(s.entries, op)
             yield* Effect.try({ try: () => rewrite(s), catch: failed })
           } else {
             const text = (s.openLine ? "\n" : "") + encode(ops, s.last + 1)
             yield* Effect.try({ try: () => fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }), catch: failed })
             const done = yield* appendDurable(file, text, MODE, freeRoomFor(Buffer.byteLength(text))).pipe(Effect.mapError(failed))
-            for (const op of ops) applyOp(s.entries, op)
             s.last += ops.length
             s.lines += ops.length
             s.openLine = false
             s.identity = `${done.ino}:${done.size}`
           }
         }
-        if (batch.some((item) => "compact" in item) && s.lines > Object.keys(s.entries).length) {
+        if (batch.some((item) => "compact" in item) && s.lines > s.count) {
           yield* Effect.try({
             try: () => rewrite(s),
             catch: (e) => {
