@@ -343,6 +343,8 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const service: Journal["Type"] = {
       file,
       preflight,
+      // a call that failed records nothing: its room must not stay reserved for the rest of the run
+      release: (connection) => Effect.sync(() => void reserved.delete(connectionLabel(connection))),
       record: (connection, update) =>
         Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
           submit(() => {

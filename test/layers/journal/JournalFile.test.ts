@@ -217,5 +217,20 @@ describe("JournalFile: appended, not rewritten (issue 20)", () => {
       const again = yield* JournalFile.make(file)
       assert.deepStrictEqual(yield* again.pending, [])
     }))
-})
 
+  it.scoped("a connection that ends without recording gives its room back: failed calls do not grow the room for the rest of the run", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const journal = yield* JournalFile.make(file)
+      const roomSize = () => Effect.promise(() => fs.stat(`${file}.room`).then((s) => s.size, () => 0))
+      // eight at a time, like a run at concurrency 8, each call failing (a 429, say)
+      for (let wave = 0; wave < 10; wave++) {
+        const batch = Array.from({ length: 8 }, (_, k) => connection(wave * 8 + k))
+        for (const c of batch) yield* journal.preflight!(c)
+        for (const c of batch) yield* journal.release!(c)
+      }
+      const need = JournalFile.BASE_ROOM + 8 * JournalFile.ENTRY_ROOM
+      assert.isAtMost(yield* roomSize(), need + JournalFile.ROOM_STEP, "room for eight answers, not eighty")
+    }))
+})
