@@ -4,7 +4,7 @@
  * config, its temp files, the journal and the lock beside it) and how many fsyncs it makes,
  * and writes `{"written":…,"read":…,"fsyncs":…}` to $HERALD_BENCH_IO_OUT at exit.
  *
- * It wraps the synchronous calls herald's file writes use (open, write, writeFile, fsync)
+ * It wraps the calls herald's file writes use (open, write, writeFile, fsync — sync and not)
  * and fs.promises.readFile (how the config is read back), then re-syncs the ES-module view
  * of the built-ins so the bundled ESM code sees the wrapped functions. A measuring aid
  * only: never loaded by herald itself.
@@ -40,17 +40,23 @@ if (dir !== undefined && out !== undefined) {
     tracked.delete(fd)
     return closeSync.call(this, fd)
   }
+  // writeFileSync writes through fs.writeSync itself (wrapped here too): counted once, by it
+  let inWriteFile = false
   fs.writeSync = function(fd, data, ...rest) {
     const n = writeSync.call(this, fd, data, ...rest)
-    if (tracked.has(fd)) add(tracked.get(fd), n)
+    if (!inWriteFile && tracked.has(fd)) add(tracked.get(fd), n)
     return n
   }
   fs.writeFileSync = function(target, data, ...rest) {
-    const r = writeFileSync.call(this, target, data, ...rest)
-    if (typeof target === "number" ? tracked.has(target) : inside(target)) {
-      add(typeof target === "number" ? tracked.get(target) : nameOf(target), sizeOf(data))
+    inWriteFile = true
+    try {
+      return writeFileSync.call(this, target, data, ...rest)
+    } finally {
+      inWriteFile = false
+      if (typeof target === "number" ? tracked.has(target) : inside(target)) {
+        add(typeof target === "number" ? tracked.get(target) : nameOf(target), sizeOf(data))
+      }
     }
-    return r
   }
   // every fsync the process makes counts (a directory's too): that is what a slow disk pays for
   fs.fsyncSync = function(fd) {
@@ -60,6 +66,12 @@ if (dir !== undefined && out !== undefined) {
   fs.fdatasyncSync = function(fd) {
     counts.fsyncs++
     return fdatasyncSync.call(this, fd)
+  }
+  // the journal's appends fsync off the main thread
+  const { fsync } = fs
+  fs.fsync = function(fd, ...rest) {
+    counts.fsyncs++
+    return fsync.call(this, fd, ...rest)
   }
   fs.readFileSync = function(target, ...rest) {
     const r = readFileSync.call(this, target, ...rest)

@@ -275,6 +275,8 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
           return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
         })
     ),
+    // whatever became of its call, the journal's room for its answer is not kept any longer
+    Effect.ensuring(Effect.flatMap(Journal, (journal) => journal.release?.(connection) ?? Effect.void)),
     // the one exit of a connection's text: a platform or backend may have quoted a secret in it
     Effect.flatMap((status) => Effect.flatMap(Scrubber, (s) => Effect.map(s.scrub(status.detail), (detail): Status => ({ ...status, detail })))),
     // no stack trace: capturing one per connection costs more than the rest of the span

@@ -47,11 +47,19 @@ export class Journal extends Context.Tag("herald/Journal")<Journal, {
    */
   readonly preflight?: (connection: Connection) => Effect.Effect<void, PreflightFailed>
   /**
+   * The connection is done (its call failed, or whatever it returned is recorded): the room
+   * its preflight secured is no longer kept for it. Absent where there is no disk.
+   */
+  readonly release?: (connection: Connection) => Effect.Effect<void>
+  /**
    * A value the user stored (`auth set`, `auth login`) wins over an older rotated one: the
    * journal forgets `keys` of this connection's entry, at once. The entry as it was, when
    * it held any of them. Absent where the journal is not shared with other runs.
    */
   readonly supersede?: (connection: Connection, keys: ReadonlyArray<string>) => Effect.Effect<JournalEntry | undefined, JournalError>
-  /** Write the clears still waiting; absent where `clear` writes at once. */
+  /**
+   * Write the clears still waiting (and compact what the journal keeps, at a run's end);
+   * absent where `clear` writes at once.
+   */
   readonly flush?: Effect.Effect<void, JournalError>
 }>() {}

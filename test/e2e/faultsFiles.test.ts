@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import { TIKTOK_TOKEN_PATH, type TikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { LockFile } from "../../src/index.js"
+import { replay } from "../../src/layers/journal/journalLog.js"
 import { besideConfig } from "../../src/layers/journal/storeFiles.js"
 import { storeKey } from "../../src/layers/journal/stateDir.js"
 import { mountTmpfs } from "../support/tmpfs.js"
@@ -40,7 +41,7 @@ const tokensHeraldReads = (configFile: string): Array<string> => {
   }
   const journal = besideConfig(fs.existsSync(configFile) ? fs.realpathSync(configFile) : configFile).journal
   if (fs.existsSync(journal)) {
-    for (const e of Object.values(JSON.parse(fs.readFileSync(journal, "utf8")) as Record<string, { secrets: Record<string, string> }>)) {
+    for (const e of Object.values(replay(fs.readFileSync(journal, "utf8")).entries)) {
       if (e.secrets["refresh_token"] !== undefined) found.push(e.secrets["refresh_token"])
     }
   }

@@ -4,10 +4,11 @@
  *
  * Writers are group-committed (../fs/groupCommit.ts): edits that arrive while a write is
  * under way go out together in the next one. A run's connections `stage` their edits
- * instead of waiting for a write each: what is staged is committed once `commitAt` edits
- * wait, on a timer (COMMIT_EVERY), and when the run waits for it at its end — a few dozen
- * writes for thousands of connections (a rotated token is safe meanwhile: it is in the
- * fsync'd journal, cleared only once the commit holding it is durable).
+ * instead of waiting for a write each: what is staged is committed by a timer (every
+ * COMMIT_EVERY, a few hundred ms) once `commitDue` says the rewrite is worth it, and when
+ * the run waits for it at its end — a handful of writes for thousands of connections. A
+ * rotated token is safe meanwhile: it is in the fsync'd journal, cleared only once the
+ * commit holding it is durable.
  *
  * Before each write the file is looked at (device, inode, size, mtime, ctime): when it is
  * still what herald last wrote, the parsed document is reused without reading the file, and
@@ -155,13 +156,22 @@ interface Pending {
   readonly secret: boolean
 }
 
+/** A timed commit's rewrites may cost up to this many times the bytes the edits change… */
+export const REWRITE_BUDGET = 2
+/** …plus this much: a small file is committed on every tick until its rewrites add up to it. */
+export const REWRITE_FREE = 32 * 1024
+
 /**
- * How many staged edits are committed at once, for a file of `size` bytes. Each commit
- * rewrites the whole file; meanwhile each staged rotation waits in the journal, which is
- * rewritten (a few hundred bytes per entry in it) with every record. Committing every
- * √(size / 64) edits keeps the two costs about even, so neither grows with the square of N.
+ * Pure: is a timed commit of what is staged due? Each commit rewrites the whole file, so on
+ * a large file a commit per timer tick would make the bytes written grow with N × the
+ * file's size again. A commit is due while the rewrites made so far (`written`) stay within
+ * REWRITE_BUDGET × the bytes of every value edited so far (`edited`) + REWRITE_FREE: the
+ * first commit at once, a small file's on every tick, a large file's spaced by what a
+ * rewrite costs — a few a run, however many connections it has. The run's end commits the
+ * rest regardless.
  */
-export const commitAt = (size: number): number => Math.min(1024, Math.max(16, Math.ceil(Math.sqrt(size / 64))))
+export const commitDue = (s: { readonly staged: number; readonly edited: number; readonly written: number }): boolean =>
+  s.staged > 0 && s.written <= REWRITE_BUDGET * s.edited + REWRITE_FREE
 
 /** What says a file changed without reading it: its identity, size and times (ns). */
 const signatureOf = (file: string): string | undefined => {
@@ -181,6 +191,9 @@ export const make = (file: string) =>
     const fail = (reason: string) => new ConfigWriteError({ file, reason })
     // the document as herald last wrote it; dropped whenever its offsets may not match the file
     let parsed: Parsed | undefined
+    // bytes of the values edited, and of the file's rewrites, since the store was made (commitDue)
+    let edited = 0
+    let rewritten = 0
     // the file's signature right after that write: the same signature, the same text
     let signature: string | undefined
 
@@ -258,6 +271,7 @@ export const make = (file: string) =>
           Effect.tapError(() => Effect.sync(() => void (writable = false))),
           Effect.mapError((e) => fail(e instanceof UntrustedSymlink ? e.message : fsReason(e)))
         )
+        rewritten += Buffer.byteLength(next.text)
         // after a whole re-print the offsets are stale: the next batch parses the file afresh
         if (!next.whole) {
           current.text = next.text
@@ -274,13 +288,15 @@ export const make = (file: string) =>
     const apply = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
       edits.length === 0 ? Effect.void : writer.submit({ edits, secret: options.secret })
 
-    // enough staged: committed now, by the caller that staged the last of them
+    const valueBytes = (edits: ReadonlyArray<ConfigEdit>) => edits.reduce((n, e) => n + Buffer.byteLength(e.value), 0)
+
+    // queued only: the timer (or the run's end) commits it
     const stage = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
-      edits.length === 0 ? Effect.succeed({ committed: Effect.void, commitNow: Effect.void }) : writer.stage({ edits, secret: options.secret }).pipe(
-        Effect.tap(() =>
-          Effect.flatMap(writer.queued, (n) => (n >= commitAt(parsed?.text.length ?? 0) ? Effect.ignore(writer.flush) : Effect.void))
-        )
-      )
+      edits.length === 0
+        ? Effect.succeed({ committed: Effect.void, commitNow: Effect.void })
+        : Effect.zipLeft(writer.stage({ edits, secret: options.secret }), Effect.sync(() => void (edited += valueBytes(edits))))
+
+    const due = Effect.map(writer.queued, (staged) => commitDue({ staged, edited, written: rewritten }))
 
     // `herald auth logout` removes while it holds the run lock, when no run's edits are in flight
     const remove = (paths: ReadonlyArray<ReadonlyArray<string>>) =>
@@ -298,24 +314,27 @@ export const make = (file: string) =>
         return there
       })
 
-    return { file, check, apply, stage, remove, flush: writer.flush, staged: writer.queued } satisfies ConfigStore["Type"] & {
+    return { file, check, apply, stage, remove, flush: writer.flush, staged: writer.queued, due } satisfies ConfigStore["Type"] & {
       readonly flush: Effect.Effect<void, ConfigWriteError>
       readonly staged: Effect.Effect<number>
+      /** is a timed commit of what is staged due (commitDue)? */
+      readonly due: Effect.Effect<boolean>
     }
   })
 
-/** How often staged edits are committed while a run goes on. */
-export const COMMIT_EVERY = Duration.seconds(2)
+/** How often a run's timer looks at what is staged (and commits it when `commitDue`). */
+export const COMMIT_EVERY = Duration.millis(250)
 
 /**
- * The store with its timer: what is staged is committed every `every`, and once more when
- * the scope closes (a commit's failure goes to the callers waiting for it).
+ * The store with its timer: what is staged is committed every `every` while `commitDue`,
+ * and once more when the scope closes (a commit's failure goes to the callers waiting for it).
  */
 export const scoped = (file: string, every: Duration.DurationInput = COMMIT_EVERY) =>
   Effect.gen(function*() {
     const store = yield* make(file)
+    const commitIfDue = Effect.flatMap(store.due, (due) => (due ? Effect.ignore(store.flush) : Effect.void))
     const commitStaged = Effect.flatMap(store.staged, (n) => (n === 0 ? Effect.void : Effect.ignore(store.flush)))
-    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(every), commitStaged)))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(every), commitIfDue)))
     yield* Effect.addFinalizer(() => commitStaged)
     return store
   })

@@ -52,7 +52,8 @@ const writeTemp = (file: string, content: string | Uint8Array, mode: number): st
   return tmp
 }
 
-const fsyncDir = (dir: string): void => {
+/** fsync a folder, so a name created or replaced in it survives a crash. */
+export const fsyncDirSync = (dir: string): void => {
   const dirFd = fs.openSync(dir, "r")
   try {
     fs.fsyncSync(dirFd)
@@ -72,7 +73,7 @@ const replaceNow = (real: string, content: string | Uint8Array, mode: number): v
     fs.rmSync(tmp, { force: true })
     throw e
   }
-  fsyncDir(path.dirname(real))
+  fsyncDirSync(path.dirname(real))
 }
 
 /** Synchronous `atomicWrite`; returns the real path written (a symlink's target). */

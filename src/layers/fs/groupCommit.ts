@@ -40,6 +40,16 @@ export interface GroupCommit<A, E> {
  * could not be written: every caller in it gets the error), or it succeeds with one entry
  * per item: `undefined`, or that item's own error (it was left out; the rest were written).
  */
+/**
+ * The rest of this turn of the event loop: whatever else is ready now (the other answers
+ * that arrived together, their fibers resumed) queues its items before a commit is made,
+ * so they share its one write and fsync instead of each making its own. A few µs.
+ */
+const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 export const make = <A, E>(
   commit: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<E | undefined>, E>
 ): Effect.Effect<GroupCommit<A, E>> =>
@@ -80,7 +90,7 @@ export const make = <A, E>(
         const done = yield* Deferred.make<void, E>()
         const waiting: Waiting = { item, done }
         queue.push(waiting)
-        yield* commitUnlessDone(done).pipe(
+        yield* Effect.zipRight(nextTurn, commitUnlessDone(done)).pipe(
           // given up before any commit took it: take the change back
           Effect.onInterrupt(() =>
             Effect.sync(() => {

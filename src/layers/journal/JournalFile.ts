@@ -1,24 +1,33 @@
 /**
- * The journal as one JSON file per token store, beside the config (./storeFiles.ts), 0600,
- * written atomically. Records are group-committed (../fs/groupCommit.ts): many connections
- * rotating at once share one write, and each still returns only once its entry is on disk.
- * A clear does not wait for a write of its own: it goes out with the next record's write,
+ * The journal as one append-only file per token store, beside the config (./storeFiles.ts),
+ * 0600. Each change is a line (./journalLog.ts) appended with `O_APPEND` and fsync'd
+ * (../fs/appendFile.ts); the file is never rewritten for a record. Changes are
+ * group-committed (../fs/groupCommit.ts): the records that arrive while an fsync is in
+ * flight share the next one, and each still returns only once its line is on disk. A
+ * clear does not wait for a write of its own: it goes out with the next record's append,
  * or with `flush` (a run calls it before releasing its lock; the scope's end calls it too,
  * for callers that do not). Losing one in a crash is harmless — the next run's replay
  * writes back the value the store already holds.
  *
+ * The entries are kept in memory, read from the file once (under the run lock, by the
+ * first call that needs them) and again only if the file is not what herald last left
+ * (its inode or size changed). A commit that leaves no entry removes the file. The file is
+ * compacted — rewritten atomically with only its live entries — by `flush` (the end of a
+ * run), and when it is first read if it is an older version's format, has unreadable
+ * (torn) lines, or is large: never per record.
+ *
  * Room for the answer (DESIGN §2 rule 1): before a rotation is sent, `preflight` makes
  * sure the journal's folder takes a new file and a rename, and grows a ballast file
- * (`<journal>.room`) by enough for the journal to be rewritten with one more entry. The
- * ballast is released just before each journal write (as much of it as the write takes), so
- * a disk that filled up meanwhile still has room for the token; a disk already full fails
- * the preflight, nothing sent.
+ * (`<journal>.room`) to hold one more entry for every connection waiting for its answer.
+ * An append the disk cannot take gives back as much of the ballast as it needs and is
+ * tried again, so a disk that filled up meanwhile still takes the token; a disk already
+ * full fails the preflight, nothing sent.
  *
- * Journals older versions kept in the state dir are merged in by the first write or read
- * (and then removed): an entry an older run left there is replayed, never stranded.
+ * Journals older versions kept in the state dir are merged in when the journal is first
+ * read (and removed once the merged file is on disk): an entry an older run left there is
+ * replayed, never stranded.
  */
 import * as fsSync from "node:fs"
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -27,18 +36,23 @@ import { PreflightFailed } from "../../domain/errors.js"
 import { connectionLabel } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
-import { atomicWrite, fsReason, isNotWritable, probeFolderSync } from "../fs/atomicWrite.js"
+import { appendDurable } from "../fs/appendFile.js"
+import { atomicWriteSync, fsReason, fsyncDirSync, isNotWritable, probeFolderSync } from "../fs/atomicWrite.js"
 import * as GroupCommit from "../fs/groupCommit.js"
+import { applyOp, compacted, encode, type Entries, type Op, replay } from "./journalLog.js"
 import { storeFilesFor } from "./storeFiles.js"
 
-type Entries = Record<string, JournalEntry>
-
-/** Room kept for one more entry: tokens are at most a few KiB, with their metadata. */
-export const ENTRY_ROOM = 16 * 1024
-/** Room for the file system's own bookkeeping of the new journal (a block, an inode). */
+/**
+ * Room kept for the lines of one more answer (its refresh token first, then the whole
+ * outcome): tokens are at most a few KiB, with their metadata.
+ */
+export const ENTRY_ROOM = 8 * 1024
+/** Room for the file system's own bookkeeping of the journal (a block, an inode). */
 export const BASE_ROOM = 16 * 1024
-/** The room grows in steps of this many bytes (eight entries). */
-export const ROOM_STEP = 8 * ENTRY_ROOM
+/** The room grows in steps of this many bytes (four entries): it only shrinks on a full disk. */
+export const ROOM_STEP = 4 * ENTRY_ROOM
+/** A journal found larger than this when first read is compacted then, not only at the run's end. */
+export const COMPACT_AT = 256 * 1024
 
 export interface JournalOptions {
   /** journals older versions left for this store, merged in and removed */
@@ -46,6 +60,7 @@ export interface JournalOptions {
 }
 
 const { O_APPEND, O_CREAT, O_NOFOLLOW, O_WRONLY } = fsSync.constants
+const MODE = 0o600
 
 const sizeOf = (file: string): number => {
   try {
@@ -59,7 +74,7 @@ const sizeOf = (file: string): number => {
 const growTo = (file: string, size: number): void => {
   const have = sizeOf(file)
   if (have >= size) return
-  const fd = fsSync.openSync(file, O_WRONLY | O_CREAT | O_APPEND | (O_NOFOLLOW ?? 0), 0o600)
+  const fd = fsSync.openSync(file, O_WRONLY | O_CREAT | O_APPEND | (O_NOFOLLOW ?? 0), MODE)
   try {
     fsSync.writeFileSync(fd, Buffer.alloc(size - have))
     fsSync.fsyncSync(fd)
@@ -68,13 +83,53 @@ const growTo = (file: string, size: number): void => {
   }
 }
 
-const readEntries = (file: string): Effect.Effect<Entries | undefined, unknown> =>
-  Effect.tryPromise({
-    try: async () => JSON.parse(await fs.readFile(file, "utf8")) as Entries,
-    catch: (e) => e
-  }).pipe(
-    Effect.catchAll((e) => ((e as NodeJS.ErrnoException).code === "ENOENT" ? Effect.succeed(undefined) : Effect.fail(e)))
-  )
+/** The text of `file`, or undefined where there is none. Throws any other error. */
+const readText = (file: string): string | undefined => {
+  try {
+    return fsSync.readFileSync(file, "utf8")
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
+    throw e
+  }
+}
+
+/** What says the file is still the one herald last left: its inode and size. */
+const identityOf = (file: string): string | undefined => {
+  try {
+    const st = fsSync.statSync(file)
+    return `${st.ino}:${st.size}`
+  } catch {
+    return undefined
+  }
+}
+
+/** The journal's entries, as herald last left the file. */
+interface State {
+  readonly entries: Entries
+  /** how many there are */
+  count: number
+  /** the last line number in the file */
+  last: number
+  /** changes in the file (its lines that count): more than the entries means compaction saves */
+  lines: number
+  /** the file ends without a newline (a torn append): the next append starts a new line */
+  openLine: boolean
+  /** the file's identity after herald's last write; undefined: there is no file */
+  identity: string | undefined
+}
+
+/** Apply `op` to the state's entries, keeping their count. */
+const applyTo = (s: State, op: Op): void => {
+  const key = "put" in op ? op.put : op.del
+  const had = key in s.entries
+  applyOp(s.entries, op)
+  s.count += (key in s.entries ? 1 : 0) - (had ? 1 : 0)
+}
+
+/** A change to the entries: the lines it appends (none: nothing changed). */
+type Change = (entries: Readonly<Entries>) => ReadonlyArray<Op>
+/** What the journal's writer is handed: a change, or "compact the file now". */
+type Item = { readonly change: Change } | { readonly compact: true }
 
 /** The journal at `file`; clears still queued are written when the scope closes. */
 export const make = (file: string, options: JournalOptions = {}) =>
@@ -85,18 +140,72 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const reserved = new Set<string>()
     let legacyLeft = [...(options.legacy ?? [])]
     let folderTakesRenames = false
+    let state: State | undefined
 
-    const read: Effect.Effect<Entries, JournalError> = Effect.map(
-      Effect.mapError(readEntries(file), fail),
-      (entries) => entries ?? {}
-    )
+    const removeBallast = () => fsSync.rmSync(ballast, { force: true })
+    /** what the connections waiting for their answer need kept free */
+    const roomNeeded = () => BASE_ROOM + ENTRY_ROOM * reserved.size
+    // grown in steps of ROOM_STEP: a run's preflights grow (and fsync) the room once per step,
+    // not once per connection
+    const keepRoom = () => {
+      if (sizeOf(ballast) < roomNeeded()) growTo(ballast, Math.ceil(roomNeeded() / ROOM_STEP) * ROOM_STEP)
+    }
 
-    /** Entries older versions left, merged into `entries` (the newer of two wins). */
+    /**
+     * The disk is full while a line is appended: give back as much of the room as the line
+     * takes, keeping no more than the connections still waiting need (then all of it). False
+     * when there is none left to give.
+     */
+    const freeRoomFor = (bytes: number) => (attempt: number): boolean => {
+      const have = sizeOf(ballast)
+      if (have === 0) return false
+      // on a full disk the room's rounding up goes too: a later preflight asks the disk again
+      const keep = attempt === 0 && reserved.size > 0 ? Math.min(have - bytes - BASE_ROOM, roomNeeded()) : 0
+      try {
+        if (keep <= 0) {
+          removeBallast()
+        } else {
+          // never through a symlink planted in its place
+          const fd = fsSync.openSync(ballast, O_WRONLY | (O_NOFOLLOW ?? 0))
+          try {
+            fsSync.ftruncateSync(fd, keep)
+          } finally {
+            fsSync.closeSync(fd)
+          }
+        }
+      } catch {
+        removeBallast()
+      }
+      return true
+    }
+
+    /** Replace the file by its live entries alone (none: the file goes). */
+    const rewrite = (s: State) => {
+      if (s.count === 0) {
+        if (s.identity !== undefined || fsSync.existsSync(file)) {
+          fsSync.rmSync(file, { force: true })
+          fsyncDirSync(path.dirname(file))
+        }
+        s.identity = undefined
+        s.last = 0
+        s.lines = 0
+      } else {
+        fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+        atomicWriteSync(file, compacted(s.entries), MODE)
+        s.identity = identityOf(file)
+        s.last = s.count
+        s.lines = s.last
+      }
+      s.openLine = false
+    }
+
+    /** Entries older versions left in the state dir, merged into `entries` (the newer of two wins). */
     const mergeLegacy = (entries: Entries) =>
       Effect.forEach(legacyLeft, (old) =>
-        readEntries(old).pipe(
-          Effect.map((found) => {
-            for (const [label, entry] of Object.entries(found ?? {})) {
+        Effect.try({ try: () => readText(old), catch: (e) => e }).pipe(
+          Effect.map((text) => {
+            for (const entry of Object.values(replay(text ?? "").entries)) {
+              const label = connectionLabel(entry)
               const mine = entries[label]
               if (mine === undefined || Date.parse(mine.at) < Date.parse(entry.at)) entries[label] = entry
             }
@@ -108,77 +217,105 @@ export const make = (file: string, options: JournalOptions = {}) =>
           )
         ))
 
-    const removeBallast = () => fsSync.rmSync(ballast, { force: true })
-    // rounded up to ROOM_STEP: a run's preflights grow (and fsync) the room once per step,
-    // not once per connection
-    const roomNeeded = () => Math.ceil((sizeOf(file) + BASE_ROOM + ENTRY_ROOM * reserved.size) / ROOM_STEP) * ROOM_STEP
-
-    /**
-     * Give back as much of the room as a write of `bytes` takes (all of it when it holds no
-     * more): the rest stays reserved, so that regrowing it afterwards writes only what this
-     * write used, not the whole room again.
-     */
-    const releaseFor = (bytes: number) => {
-      const keep = sizeOf(ballast) - bytes - BASE_ROOM
-      if (keep <= 0) return removeBallast()
-      try {
-        // never through a symlink planted in its place
-        const fd = fsSync.openSync(ballast, O_WRONLY | (O_NOFOLLOW ?? 0))
-        try {
-          fsSync.ftruncateSync(fd, keep)
-        } finally {
-          fsSync.closeSync(fd)
-        }
-      } catch {
-        removeBallast()
+    /** The entries: from memory while the file is what herald last left, else read from it. */
+    const load: Effect.Effect<State, JournalError> = Effect.gen(function*() {
+      if (state !== undefined && identityOf(file) === state.identity) return state
+      state = undefined
+      const text = yield* Effect.try({ try: () => readText(file), catch: fail })
+      const found = replay(text ?? "")
+      // by what each entry says it is: a clear (by the connection's label) must find it
+      const entries: Entries = {}
+      let rekeyed = false
+      for (const [key, entry] of Object.entries(found.entries)) {
+        const label = connectionLabel(entry)
+        if (label !== key) rekeyed = true
+        entries[label] = entry
       }
-    }
-
-    const write = (entries: Entries) =>
-      Object.keys(entries).length === 0
-        ? Effect.tryPromise({ try: () => fs.rm(file, { force: true }), catch: fail })
-        : Effect.suspend(() => {
-          const text = JSON.stringify(entries, null, 2) + "\n"
-          return Effect.tryPromise({ try: () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 }), catch: fail }).pipe(
-            // the room kept for this write is given back just before it
-            Effect.zipRight(Effect.sync(() => releaseFor(Buffer.byteLength(text)))),
-            Effect.zipRight(atomicWrite(file, text, 0o600).pipe(Effect.mapError(fail)))
-          )
-        })
-
-    /** After a write, keep room for those still to record (best effort: their preflight had it). */
-    const regrow = Effect.sync(() => {
-      if (reserved.size === 0) return removeBallast()
-      try {
-        growTo(ballast, roomNeeded())
-      } catch {
-        // the space freed by the write stays free for them
+      const s: State = {
+        entries,
+        count: Object.keys(entries).length,
+        last: found.last,
+        lines: found.lines,
+        openLine: found.openLine,
+        identity: text === undefined ? undefined : identityOf(file)
       }
+      if (found.skipped > 0) {
+        // the torn end of an append a crash cut short: every whole line before and after it counts
+        yield* Effect.logWarning(`journal ${file}: ${found.skipped} unreadable line(s) skipped (a write cut short, most likely by a crash)`)
+      }
+      const merged = legacyLeft.length > 0 ? (yield* mergeLegacy(s.entries)).filter((f) => f !== undefined) : []
+      s.count = Object.keys(s.entries).length
+      const large = (text?.length ?? 0) > COMPACT_AT && found.lines > 2 * Object.keys(found.entries).length
+      if (found.legacy || found.skipped > 0 || found.duplicates > 0 || rekeyed || large || merged.length > 0) {
+        yield* Effect.try({ try: () => rewrite(s), catch: fail })
+      }
+      // only once their entries are in this journal
+      for (const old of merged) fsSync.rmSync(old, { force: true })
+      legacyLeft = legacyLeft.filter((f) => !merged.includes(f))
+      state = s
+      return s
     })
 
-    type Change = (entries: Entries) => void
-    const writer = yield* GroupCommit.make((batch: ReadonlyArray<Change>) =>
+    const commit = (batch: ReadonlyArray<Item>) =>
       Effect.gen(function*() {
-        const entries = yield* read
-        const merged = legacyLeft.length > 0 ? yield* mergeLegacy(entries) : []
-        for (const change of batch) change(entries)
-        yield* write(entries)
-        // only once their entries are in this journal
-        for (const old of merged) if (old !== undefined) fsSync.rmSync(old, { force: true })
-        legacyLeft = legacyLeft.filter((f) => !merged.includes(f))
-        yield* regrow
+        const s = yield* load
+        // applied as they are made (each change sees the ones before it); should the write
+        // fail, the state is dropped and read from the file again
+        const ops: Array<Op> = []
+        for (const item of batch) {
+          if (!("change" in item)) continue
+          for (const op of item.change(s.entries)) {
+            applyTo(s, op)
+            ops.push(op)
+          }
+        }
+        if (ops.length > 0) {
+          // what is on disk is no longer known after a failure: read it again next time
+          const failed = (e: unknown) => {
+            state = undefined
+            return fail(e)
+          }
+          if (s.count === 0) {
+            // nothing left to keep: the file goes instead of growing by the clears
+            yield* Effect.try({ try: () => rewrite(s), catch: failed })
+          } else {
+            const text = (s.openLine ? "\n" : "") + encode(ops, s.last + 1)
+            yield* Effect.try({ try: () => fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }), catch: failed })
+            const done = yield* appendDurable(file, text, MODE, freeRoomFor(Buffer.byteLength(text))).pipe(Effect.mapError(failed))
+            s.last += ops.length
+            s.lines += ops.length
+            s.openLine = false
+            s.identity = `${done.ino}:${done.size}`
+          }
+        }
+        if (batch.some((item) => "compact" in item) && s.lines > s.count) {
+          yield* Effect.try({
+            try: () => rewrite(s),
+            catch: (e) => {
+              state = undefined
+              return fail(e)
+            }
+          })
+        }
+        // the room an append took, back for those still waiting (best effort: their preflight had it)
+        if (reserved.size > 0) {
+          try {
+            keepRoom()
+          } catch {
+            // the space freed by the write stays free for them
+          }
+        }
         return batch.map(() => undefined)
       })
-    )
-    const modify = (f: Change) => writer.submit(f)
+
+    const writer = yield* GroupCommit.make(commit)
+    const submit = (change: Change) => writer.submit({ change })
     yield* Effect.addFinalizer(() =>
       writer.flush.pipe(
         Effect.catchAll((e) => Effect.logWarning(`journal ${e.file} could not be cleared: ${e.reason}`)),
         Effect.ensuring(Effect.sync(removeBallast))
       )
     )
-
-    const legacyExists = Effect.sync(() => legacyLeft.some((f) => fsSync.existsSync(f)))
 
     const preflight = (connection: Parameters<Journal["Type"]["record"]>[0]) =>
       Effect.try({
@@ -189,7 +326,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
             folderTakesRenames = true
           }
           reserved.add(connectionLabel(connection))
-          growTo(ballast, roomNeeded())
+          keepRoom()
         },
         catch: (e) => {
           reserved.delete(connectionLabel(connection))
@@ -206,11 +343,13 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const service: Journal["Type"] = {
       file,
       preflight,
+      // a call that failed records nothing: its room must not stay reserved for the rest of the run
+      release: (connection) => Effect.sync(() => void reserved.delete(connectionLabel(connection))),
       record: (connection, update) =>
         Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
-          modify((entries) => {
+          submit(() => {
             reserved.delete(connectionLabel(connection))
-            entries[connectionLabel(connection)] = {
+            const entry: JournalEntry = {
               platform: connection.platform,
               account: connection.account,
               at: new Date(now).toISOString(),
@@ -219,41 +358,46 @@ export const make = (file: string, options: JournalOptions = {}) =>
               ),
               metadata: { ...update.metadata }
             }
+            return [{ put: connectionLabel(connection), entry }]
           })),
       clear: (connection) =>
-        writer.defer((entries) => {
-          delete entries[connectionLabel(connection)]
+        writer.defer({
+          change: (entries) => (connectionLabel(connection) in entries ? [{ del: connectionLabel(connection) }] : [])
         }),
       supersede: (connection, keys) =>
         Effect.suspend(() => {
           let before: JournalEntry | undefined
           return Effect.map(
-            modify((entries) => {
+            submit((entries) => {
+              const ops: Array<Op> = []
               // by what the entry says it is (as replay finds it), whatever its key
               for (const [label, entry] of Object.entries(entries)) {
                 if (entry.platform !== connection.platform || entry.account !== connection.account) continue
                 if (!keys.some((k) => k in entry.secrets)) continue
                 before = entry
                 const secrets = Object.fromEntries(Object.entries(entry.secrets).filter(([k]) => !keys.includes(k)))
-                if (Object.keys(secrets).length === 0) delete entries[label]
-                else entries[label] = { ...entry, secrets }
+                ops.push(Object.keys(secrets).length === 0 ? { del: label } : { put: label, entry: { ...entry, secrets } })
               }
+              return ops
             }),
             () => before
           )
         }),
-      pending: Effect.gen(function*() {
-        // an old journal is merged by a write: make one if nothing else would
-        if (yield* legacyExists) yield* modify(() => undefined)
-        yield* writer.flush
-        return Object.values(yield* read)
-      }),
+      // a change of nothing: whatever waits is written first, and the file read if it must be
+      pending: submit(() => []).pipe(Effect.zipRight(load), Effect.map((s) => Object.values(s.entries))),
       settle: (connection, job) =>
-        writer.defer((entries) => {
-          const entry = entries[connectionLabel(connection)]
-          if (entry !== undefined) entries[connectionLabel(connection)] = { ...entry, writtenIn: job }
+        writer.defer({
+          change: (entries) => {
+            const entry = entries[connectionLabel(connection)]
+            return entry === undefined ? [] : [{ put: connectionLabel(connection), entry: { ...entry, writtenIn: job } }]
+          }
         }),
-      flush: writer.flush
+      // the end of a run (before it lets go of the lock): what waits is written, the file compacted
+      flush: writer.submit({ compact: true }).pipe(
+        Effect.zipRight(Effect.sync(() => {
+          if (reserved.size === 0) removeBallast()
+        }))
+      )
     }
     return service
   })

@@ -15,6 +15,7 @@ import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
 import * as ConfigFileStore from "../../../src/layers/config/ConfigFileStore.js"
 import type { ConfigEdit } from "../../../src/services/ConfigStore.js"
 import { configCatalog } from "../../../src/programs/configCatalog.js"
+import { countFileIo } from "../../support/fileIo.js"
 
 const tempFile = (text: string) =>
   Effect.acquireRelease(
@@ -213,22 +214,14 @@ describe("anchored values", () => {
       assert.strictEqual(yield* inode(), after)
     }))
 
-  it.scoped("enough staged edits commit themselves, and the timer commits the rest (issue 20)", () =>
-    Effect.gen(function*() {
-      const { file } = yield* tempFile(original)
-      const store = yield* ConfigFileStore.scoped(file, "1 second")
-      const at = ConfigFileStore.commitAt(original.length)
-      const edits = Array.from({ length: at }, (_, i): ConfigEdit => ({ path: ["platforms", "x", "access_token"], value: `a-${i}` }))
-      for (const e of edits.slice(0, at - 1)) yield* store.stage([e], { secret: true })
-      assert.strictEqual(yield* read(file), original)
-      yield* store.stage([edits[at - 1]!], { secret: true })
-      assert.include(yield* read(file), `access_token: "a-${at - 1}"`, "committed by the stage that reached commitAt")
-      const last = yield* store.stage([{ path: ["platforms", "x", "refresh_token"], value: "plain-9" }], { secret: true })
-      assert.notInclude(yield* read(file), "plain-9")
-      yield* TestClock.adjust("1 second")
-      yield* last.committed
-      assert.include(yield* read(file), "refresh_token: plain-9")
-    }))
+  it("a timed commit is due at once, then again only once the edits have paid for the last rewrite (issue 20)", () => {
+    assert.isFalse(ConfigFileStore.commitDue({ staged: 0, edited: 0, written: 0 }), "nothing staged")
+    assert.isTrue(ConfigFileStore.commitDue({ staged: 1, edited: 40, written: 0 }), "the first commit at once")
+    assert.isTrue(ConfigFileStore.commitDue({ staged: 1, edited: 80, written: 2_000 }), "a small file's on every tick")
+    // a 200 KB file rewritten once: the next is due when the edits amount to about 40 % of it
+    assert.isFalse(ConfigFileStore.commitDue({ staged: 500, edited: 20_000, written: 200_000 }))
+    assert.isTrue(ConfigFileStore.commitDue({ staged: 2200, edited: 90_000, written: 200_000 }))
+  })
 
   it.scoped("a same-size edit made in place by someone else between two writes is kept (issue 20: the file is not re-read when unchanged)", () =>
     Effect.gen(function*() {
@@ -243,5 +236,68 @@ describe("anchored values", () => {
       assert.include(now, "# MY HERALD CONFIG")
       assert.include(now, "refresh_token: plain-2")
       assert.include(now, 'access_token: "a-1"')
+    }))
+})
+
+describe("staged commits paced by what they cost (issue 20 item 2)", () => {
+  /** `n` accounts with an access token each, padded with comments to about 330 bytes an account. */
+  const bigConfig = (n: number) =>
+    "platforms:\n  x:\n    accounts:\n" +
+    Array.from({ length: n }, (_, i) => `      a${i}:\n        # ${"notes ".repeat(45)}\n        access_token: "${"t".repeat(40)}-0"\n`).join("")
+
+  it.scoped("600 rotations staged over 12 s into a 200 KB config: the file is rewritten within twice the bytes the edits change, plus 64 KiB and two rewrites", () =>
+    Effect.gen(function*() {
+      const { dir, file } = yield* tempFile(bigConfig(600))
+      const size = (yield* read(file)).length
+      const counting = countFileIo(dir)
+      yield* Effect.addFinalizer(() => Effect.sync(counting.stop))
+      const store = yield* ConfigFileStore.scoped(file)
+      const value = (i: number) => `${"t".repeat(40)}-${i}`
+      const waits = []
+      for (let i = 0; i < 600; i++) {
+        waits.push(yield* store.stage([{ path: ["platforms", "x", "accounts", `a${i}`, "access_token"], value: value(1) }], { secret: true }))
+        // a run's connections finish one after another
+        yield* TestClock.adjust("20 millis")
+      }
+      // the run's end: whatever is still staged is committed
+      yield* Effect.forEach(waits, (w) => w.commitNow, { discard: true })
+      const text = yield* read(file)
+      assert.strictEqual(text.split(`"${value(1)}"`).length - 1, 600, "every edit is in the file")
+      const edited = 600 * Buffer.byteLength(value(1))
+      const rewritten = counting.io.byFile.get("herald.yaml (temp)") ?? 0
+      assert.isAbove(rewritten, 0)
+      assert.isAtMost(rewritten, 2 * edited + 64 * 1024 + 2 * size, `${rewritten} bytes rewritten for a ${size}-byte file`)
+    }))
+
+  it.scoped("a small config: what is staged is committed within a few hundred ms, not held to the end", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.scoped(file)
+      const wait = yield* store.stage([{ path: ["platforms", "x", "refresh_token"], value: "plain-7" }], { secret: true })
+      assert.notInclude(yield* read(file), "plain-7")
+      yield* TestClock.adjust("500 millis")
+      yield* wait.committed
+      assert.include(yield* read(file), "refresh_token: plain-7")
+    }))
+
+  it.scoped("an outside edit between two commits is neither lost nor overwritten", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(original)
+      const store = yield* ConfigFileStore.scoped(file)
+      const first = yield* store.stage([{ path: ["platforms", "x", "access_token"], value: "a-1" }], { secret: true })
+      yield* TestClock.adjust("500 millis")
+      yield* first.committed
+      // someone edits the file by hand between herald's commits: a new key, a comment
+      const byHand = (yield* read(file)).replace("  x:\n", "  x:\n    # rotated by herald; the access token is read by the poster\n") +
+        "  threads: { min_refresh_age_hours: 24 }\n"
+      yield* Effect.promise(() => fs.writeFile(file, byHand))
+      const second = yield* store.stage([{ path: ["platforms", "tiktok", "refresh_token"], value: "rt-2" }], { secret: true })
+      yield* TestClock.adjust("500 millis")
+      yield* second.committed
+      const text = yield* read(file)
+      assert.include(text, "# rotated by herald; the access token is read by the poster")
+      assert.include(text, "threads: { min_refresh_age_hours: 24 }")
+      assert.include(text, `refresh_token: "rt-2"`)
+      assert.include(text, `access_token: "a-1"`)
     }))
 })

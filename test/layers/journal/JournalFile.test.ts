@@ -12,6 +12,7 @@ import * as Scope from "effect/Scope"
 import * as Redacted from "effect/Redacted"
 import type { Connection } from "../../../src/domain/Connection.js"
 import * as JournalFile from "../../../src/layers/journal/JournalFile.js"
+import { replay } from "../../../src/layers/journal/journalLog.js"
 import { mountTmpfs } from "../../support/tmpfs.js"
 
 const tempDir = Effect.acquireRelease(
@@ -76,7 +77,7 @@ describe("JournalFile", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "journal.json")
-      const onDisk = () => Effect.promise(() => fs.readFile(file, "utf8").then((t) => Object.keys(JSON.parse(t) as object).sort(), () => []))
+      const onDisk = () => Effect.promise(() => fs.readFile(file, "utf8").then((t) => Object.keys(replay(t).entries).sort(), () => []))
       const scope = yield* Scope.make()
       const journal = yield* JournalFile.make(file).pipe(Scope.extend(scope))
       yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
@@ -117,7 +118,7 @@ describe("JournalFile: the old location, the user's own values, and room on disk
       yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-old"), access_token: Redacted.make("at-old") }, metadata: {} })
       const first = yield* journal.supersede!(connection(1), ["access_token"])
       assert.deepStrictEqual(Object.keys(first?.secrets ?? {}).sort(), ["access_token", "refresh_token"])
-      const onDisk = JSON.parse(yield* Effect.promise(() => fs.readFile(file, "utf8"))) as Record<string, { secrets: object }>
+      const onDisk = replay(yield* Effect.promise(() => fs.readFile(file, "utf8"))).entries
       assert.deepStrictEqual(Object.keys(onDisk["tiktok:a1"]!.secrets), ["refresh_token"])
       yield* journal.supersede!(connection(1), ["refresh_token"])
       assert.deepStrictEqual(yield* journal.pending, [])
@@ -165,5 +166,71 @@ describe("JournalFile: the old location, the user's own values, and room on disk
       const refused = yield* Effect.either(journal.preflight!(connection(1)))
       assert.isTrue(refused._tag === "Left")
       if (refused._tag === "Left") assert.include(refused.left.reason, "not writable (EROFS)")
+    }))
+})
+
+describe("JournalFile: appended, not rewritten (issue 20)", () => {
+  it.scoped("each record appends its line; the file is never rewritten while entries stay, and compacted by flush", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const journal = yield* JournalFile.make(file)
+      yield* journal.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
+      const inode = (yield* Effect.promise(() => fs.stat(file))).ino
+      yield* journal.record(connection(2), { secrets: { refresh_token: Redacted.make("rt-2") }, metadata: {} })
+      yield* journal.clear(connection(1))
+      yield* journal.record(connection(3), { secrets: { refresh_token: Redacted.make("rt-3") }, metadata: {} })
+      const text = yield* Effect.promise(() => fs.readFile(file, "utf8"))
+      assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).ino, inode, "the same file, appended to")
+      assert.strictEqual(text.split("\n").filter((l) => l !== "").length, 4, "three records and a clear")
+      yield* journal.flush!
+      const after = yield* Effect.promise(() => fs.readFile(file, "utf8"))
+      assert.strictEqual(after.split("\n").filter((l) => l !== "").length, 2, "compacted to the live entries")
+      assert.deepStrictEqual(Object.keys(replay(after).entries).sort(), ["tiktok:a2", "tiktok:a3"])
+    }))
+
+  it.scoped("a torn last line left by a crash: the entries before it are pending, and the next record starts a line of its own", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const first = yield* JournalFile.make(file)
+      yield* first.record(connection(1), { secrets: { refresh_token: Redacted.make("rt-1") }, metadata: {} })
+      // a crash cut the next append short
+      yield* Effect.promise(() => fs.appendFile(file, '{"n":2,"put":"tiktok:a2","entry":{"platform":"tik'))
+      const journal = yield* JournalFile.make(file)
+      assert.deepStrictEqual((yield* journal.pending).map((e) => e.secrets["refresh_token"]), ["rt-1"])
+      yield* journal.record(connection(3), { secrets: { refresh_token: Redacted.make("rt-3") }, metadata: {} })
+      const again = yield* JournalFile.make(file)
+      assert.deepStrictEqual((yield* again.pending).map((e) => e.secrets["refresh_token"]).sort(), ["rt-1", "rt-3"])
+    }))
+
+  it.scoped("an entry stored under another key than its connection's is still cleared (and not replayed again)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const odd = { platform: "tiktok", account: "a1", at: "2026-12-01T10:00:00.000Z", secrets: { refresh_token: "rt-1" }, metadata: {} }
+      yield* Effect.promise(() => fs.writeFile(file, JSON.stringify({ n: 1, put: "TikTok/a1", entry: odd }) + "\n", { mode: 0o600 }))
+      const journal = yield* JournalFile.make(file)
+      assert.strictEqual((yield* journal.pending).length, 1)
+      yield* journal.clear(connection(1))
+      yield* journal.flush!
+      const again = yield* JournalFile.make(file)
+      assert.deepStrictEqual(yield* again.pending, [])
+    }))
+
+  it.scoped("a connection that ends without recording gives its room back: failed calls do not grow the room for the rest of the run", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "journal")
+      const journal = yield* JournalFile.make(file)
+      const roomSize = () => Effect.promise(() => fs.stat(`${file}.room`).then((s) => s.size, () => 0))
+      // eight at a time, like a run at concurrency 8, each call failing (a 429, say)
+      for (let wave = 0; wave < 10; wave++) {
+        const batch = Array.from({ length: 8 }, (_, k) => connection(wave * 8 + k))
+        for (const c of batch) yield* journal.preflight!(c)
+        for (const c of batch) yield* journal.release!(c)
+      }
+      const need = JournalFile.BASE_ROOM + 8 * JournalFile.ENTRY_ROOM
+      assert.isAtMost(yield* roomSize(), need + JournalFile.ROOM_STEP, "room for eight answers, not eighty")
     }))
 })
