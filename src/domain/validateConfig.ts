@@ -3,9 +3,10 @@
  * path. Pure: the file is read elsewhere.
  */
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { genericIdsOf, HeraldConfig, sectionOf } from "./Config.js"
+import { genericIdsOf, HeraldConfig, Rfc3339, sectionOf } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
 import { secretUrlTransportIssue, transportIssue } from "./net.js"
@@ -137,13 +138,102 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
   return issues
 }
 
+// ---- accounts, checked without Schema where they are plainly right ------------------------
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const optional = (check: (u: unknown) => boolean) => (u: unknown) => u === undefined || check(u)
+const aString = (u: unknown) => typeof u === "string"
+const aDate = (u: unknown) => typeof u === "string" && Option.isSome(Schema.decodeUnknownOption(Rfc3339)(u))
+const atLeastZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u >= 0
+const overZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u > 0
+const aPort = (u: unknown) => typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 65535
+const anHttpUrl = (u: unknown) => typeof u === "string" && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)
+const endpointMap = (u: unknown) => isRecord(u) && Object.values(u).every(anHttpUrl)
+
+/**
+ * What each account key may hold: the same rules as Config.ts's AccountSettings, said as
+ * plain checks. A key missing here (one added to the schema since) makes the account go
+ * through the Schema, so a stale list costs time, never correctness; test/domain checks
+ * both agree.
+ */
+export const quickAccountChecks: Readonly<Record<string, (u: unknown) => boolean>> = {
+  access_token: optional(aString),
+  refresh_token: optional(aString),
+  client_id: optional(aString),
+  client_key: optional(aString),
+  client_secret: optional(aString),
+  app_secret: optional(aString),
+  access_token_expires_at: optional(aDate),
+  refresh_token_expires_at: optional(aDate),
+  reauth_warn_days: optional(atLeastZero),
+  min_refresh_age_hours: optional(atLeastZero),
+  lifetime_days: optional(atLeastZero),
+  timeout_seconds: optional(overZero),
+  redirect_port: optional(aPort),
+  endpoints: optional(endpointMap)
+}
+
+const ACCOUNT_NAME = /^[a-z0-9][a-z0-9_-]*$/i
+
+/** Whether one `accounts` entry is plainly what the schema accepts (false: let the schema say). */
+export const accountPlainlyValid = (name: string, value: unknown): boolean => {
+  if (!ACCOUNT_NAME.test(name)) return false
+  if (value === null) return true
+  if (!isRecord(value)) return false
+  for (const key in value) {
+    const check = quickAccountChecks[key]
+    if (check === undefined || !Object.prototype.hasOwnProperty.call(quickAccountChecks, key) || !check(value[key])) return false
+  }
+  return true
+}
+
+/**
+ * A large config is mostly accounts, and decoding thousands through the Schema is most of
+ * what validating costs. Where every account of every section is plainly valid, the
+ * sections are decoded without them and the accounts put back as they are (a valid
+ * account decodes to itself); where any is not, the whole file goes through the Schema,
+ * so every problem is reported with its key path as before.
+ */
+const withoutPlainAccounts = (raw: Record<string, unknown>): { readonly raw: unknown; readonly accounts: ReadonlyMap<string, Record<string, unknown>> } | undefined => {
+  const platforms = raw["platforms"]
+  if (!isRecord(platforms)) return undefined
+  const accounts = new Map<string, Record<string, unknown>>()
+  const sections: Record<string, unknown> = {}
+  for (const [id, section] of Object.entries(platforms)) {
+    sections[id] = section
+    if (!isRecord(section) || !isRecord(section["accounts"])) continue
+    const map = section["accounts"]
+    for (const name in map) {
+      if (!Object.prototype.hasOwnProperty.call(map, name) || !accountPlainlyValid(name, map[name])) return undefined
+    }
+    accounts.set(id, map)
+    sections[id] = { ...section, accounts: {} }
+  }
+  return accounts.size === 0 ? undefined : { raw: { ...raw, platforms: sections }, accounts }
+}
+
+const withAccounts = (config: HeraldConfig, accounts: ReadonlyMap<string, Record<string, unknown>>): HeraldConfig => {
+  const platforms: Record<string, unknown> = { ...config.platforms }
+  for (const [id, map] of accounts) {
+    const section = platforms[id]
+    if (isRecord(section)) platforms[id] = { ...section, accounts: map }
+  }
+  return { ...config, platforms: platforms as HeraldConfig["platforms"] }
+}
+
+const decodeConfig = Schema.decodeUnknownEither(HeraldConfig, { errors: "all", onExcessProperty: "error" })
+
 /** Decode and check; Left carries every problem, each prefixed with its key path. */
 export const validateConfig = (raw: unknown): Either.Either<HeraldConfig, ReadonlyArray<string>> => {
   if (raw === null || raw === undefined) return Either.right({})
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return Either.left(["the file must be a YAML mapping with 'platforms' and/or 'auth' at the top"])
   }
-  return Schema.decodeUnknownEither(HeraldConfig, { errors: "all", onExcessProperty: "error" })(raw).pipe(
+  const quick = withoutPlainAccounts(raw as Record<string, unknown>)
+  const decoded = quick === undefined
+    ? decodeConfig(raw)
+    : Either.map(decodeConfig(quick.raw), (config) => withAccounts(config, quick.accounts))
+  return decoded.pipe(
     Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue))),
     Either.flatMap((config) => {
       const issues = extraChecks(config)

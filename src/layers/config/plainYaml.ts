@@ -1,0 +1,207 @@
+/**
+ * A fast path for reading the YAML that config files are made of: block mappings of plain
+ * keys whose values are mappings, plain, single- or double-quoted one-line scalars, or
+ * one-line flow lists of such scalars, with comments and blank lines anywhere. That is what
+ * `herald config init`, `auth login` and hand-edited configs hold, and what a config with
+ * thousands of accounts is made of.
+ *
+ * It reads such text into the same value the `yaml` package's `parseDocument(text).toJS()`
+ * gives (YAML 1.2 core schema) in one pass over the lines, about ten times faster, and
+ * notes where each scalar value stands in the text, so that write-back can patch a value
+ * in place without building the round-trip Document. Anything else — anchors, aliases,
+ * tags, block scalars, sequences of blocks, multi-line scalars, flow mappings, odd
+ * indentation, a duplicate key, a syntax error — answers `undefined`: the caller parses
+ * with the `yaml` package, which handles all of YAML and words the errors.
+ */
+
+/** Where a scalar value stands in the text: [start, end) of its token, quotes included. */
+export interface ScalarSpan {
+  readonly start: number
+  readonly end: number
+  readonly style: "PLAIN" | "QUOTE_DOUBLE" | "QUOTE_SINGLE"
+  /** whether the value read is a string (a plain `12` or `true` is not) */
+  readonly string: boolean
+}
+
+export interface PlainParse {
+  /** what `YAML.parseDocument(text).toJS()` gives */
+  readonly value: unknown
+  /** each scalar value that is a mapping's value (not a list item), by its key path */
+  readonly scalars: ReadonlyMap<string, ScalarSpan>
+  /** each key path that holds a mapping (the top level is "") */
+  readonly mappings: ReadonlySet<string>
+}
+
+/** The key of `scalars` and `mappings` for a key path. */
+export const pathKey = (path: ReadonlyArray<string>): string => path.join("\u0000")
+
+const NULL = /^(?:~|null|Null|NULL)$/
+const TRUE = /^(?:true|True|TRUE)$/
+const FALSE = /^(?:false|False|FALSE)$/
+const INT = /^[-+]?[0-9]+$/
+const OCT = /^0o[0-7]+$/
+const HEX = /^0x[0-9a-fA-F]+$/
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
+const INF = /^[-+]?\.(?:inf|Inf|INF)$/
+const NAN = /^\.(?:nan|NaN|NAN)$/
+
+/** A plain scalar as the core schema reads it; undefined where this path does not decide. */
+const resolvePlain = (s: string): unknown => {
+  if (s === "" || NULL.test(s)) return null
+  if (TRUE.test(s)) return true
+  if (FALSE.test(s)) return false
+  if (INT.test(s)) {
+    const n = Number(s)
+    // beyond 2^53 the yaml package keeps digits a Number cannot: leave those to it
+    return Number.isSafeInteger(n) ? n : undefined
+  }
+  if (OCT.test(s)) return parseInt(s.slice(2), 8)
+  if (HEX.test(s)) return parseInt(s.slice(2), 16)
+  if (FLOAT.test(s)) return Number(s)
+  if (INF.test(s)) return s.startsWith("-") ? -Infinity : Infinity
+  if (NAN.test(s)) return NaN
+  return s
+}
+
+// a key: a plain scalar that reads as a string; anything fancier goes to the yaml package
+const KEY_LINE = /^( *)([A-Za-z0-9_][A-Za-z0-9_.\-/]*)[ ]*:(?:[ ]+(.*))?$/
+// a plain value may not start with an indicator, nor hold ": " or " #" (those end it or are errors)
+const PLAIN = /^[^\s\-?:,[\]{}#&*!|>'"%@`](?:[^:#\t]|:(?=\S)|(?<=\S)#)*$/
+const PLAIN_DASH = /^[-?:](?=\S)(?:[^:#\t]|:(?=\S)|(?<=\S)#)*$/
+const DOUBLE = /^"((?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*)"/
+const SINGLE = /^'((?:[^'\u0000-\u001f]|'')*)'/
+const REST = /^(?:[ ]+#.*)?[ ]*$/
+
+interface Scalar {
+  readonly value: unknown
+  readonly length: number
+  readonly style: ScalarSpan["style"]
+}
+
+/** One scalar at the start of `text` (a flow item when `inFlow`), or undefined. */
+const scalarAt = (text: string, inFlow: boolean): Scalar | undefined => {
+  if (text.startsWith("\"")) {
+    const m = DOUBLE.exec(text)
+    if (m === null) return undefined
+    return { value: JSON.parse(m[0]) as string, length: m[0].length, style: "QUOTE_DOUBLE" }
+  }
+  if (text.startsWith("'")) {
+    const m = SINGLE.exec(text)
+    if (m === null) return undefined
+    return { value: m[1]!.replace(/''/g, "'"), length: m[0].length, style: "QUOTE_SINGLE" }
+  }
+  // the plain scalar runs to a comment or the line's end (in a list: to `,` or `]`)
+  const stop = inFlow ? /[,\]]|[ ]#/ : /[ ]#/
+  const at = text.search(stop)
+  const raw = (at < 0 ? text : text.slice(0, at)).replace(/[ ]+$/, "")
+  if (raw === "" || !(PLAIN.test(raw) || PLAIN_DASH.test(raw))) return undefined
+  if (inFlow && /[[\]{}]/.test(raw)) return undefined
+  const value = resolvePlain(raw)
+  return value === undefined ? undefined : { value, length: raw.length, style: "PLAIN" }
+}
+
+/** `[a, "b", 3]` on one line, or undefined. */
+const flowList = (text: string): { readonly value: Array<unknown>; readonly length: number } | undefined => {
+  const items: Array<unknown> = []
+  let i = 1
+  const skip = () => {
+    while (text[i] === " ") i++
+  }
+  skip()
+  if (text[i] === "]") return { value: items, length: i + 1 }
+  for (;;) {
+    const s = scalarAt(text.slice(i), true)
+    if (s === undefined) return undefined
+    items.push(s.value)
+    i += s.length
+    skip()
+    if (text[i] === "]") return { value: items, length: i + 1 }
+    if (text[i] !== ",") return undefined
+    i++
+    skip()
+    // a trailing comma before the bracket is allowed in YAML flow lists
+    if (text[i] === "]") return { value: items, length: i + 1 }
+  }
+}
+
+interface Level {
+  /** the indentation of the key that opened this level (-1: the top) */
+  readonly indent: number
+  /** pathKey of the level's key path */
+  readonly path: string
+  /** the mapping the level's keys go into; made when its first key comes */
+  map: Record<string, unknown> | undefined
+  readonly attach: (map: Record<string, unknown>) => void
+  /** the indentation of this level's keys, once the first is seen */
+  childIndent: number | undefined
+  /** a key holding a scalar or list: nothing may be nested under it */
+  readonly leaf: boolean
+}
+
+/** The value and scalar positions of `text`, when it is in the subset this reads; else undefined. */
+export const parsePlainYaml = (text: string): PlainParse | undefined => {
+  // a byte-order mark, CR line ends, tabs, directives and documents are the yaml package's
+  if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff) return undefined
+  const scalars = new Map<string, ScalarSpan>()
+  const mappings = new Set<string>()
+  let root: Record<string, unknown> | undefined
+  const stack: Array<Level> = [{
+    indent: -1,
+    path: "",
+    map: undefined,
+    attach: (m) => {
+      root = m
+    },
+    childIndent: undefined,
+    leaf: false
+  }]
+  let offset = 0
+  const lines = text.split("\n")
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!
+    const start = offset
+    offset += line.length + 1
+    const first = line.search(/[^ ]/)
+    if (first < 0 || line[first] === "#") continue
+    if (first === 0 && (line.startsWith("---") || line.startsWith("...") || line.startsWith("%"))) return undefined
+    const m = KEY_LINE.exec(line)
+    if (m === null) return undefined
+    const indent = m[1]!.length
+    const key = m[2]!
+    if (key === "__proto__" || typeof resolvePlain(key) !== "string") return undefined
+    while (stack[stack.length - 1]!.indent >= indent) stack.pop()
+    const parent = stack[stack.length - 1]!
+    if (parent.leaf) return undefined
+    if (parent.childIndent === undefined) parent.childIndent = indent
+    else if (parent.childIndent !== indent) return undefined
+    if (parent.map === undefined) {
+      parent.map = {}
+      parent.attach(parent.map)
+      mappings.add(parent.path)
+    }
+    const map = parent.map
+    if (Object.prototype.hasOwnProperty.call(map, key)) return undefined
+    const path = parent.indent < 0 ? key : `${parent.path}\u0000${key}`
+    const rest = m[3] ?? ""
+    if (rest === "" || rest.startsWith("#")) {
+      // a mapping follows on deeper lines, or this key's value is null
+      map[key] = null
+      stack.push({ indent, path, map: undefined, attach: (child) => void (map[key] = child), childIndent: undefined, leaf: false })
+      continue
+    }
+    const valueStart = start + line.length - rest.length
+    if (rest.startsWith("[")) {
+      const list = flowList(rest)
+      if (list === undefined || !REST.test(rest.slice(list.length))) return undefined
+      map[key] = list.value
+    } else {
+      const s = scalarAt(rest, false)
+      if (s === undefined || !REST.test(rest.slice(s.length))) return undefined
+      map[key] = s.value
+      scalars.set(path, { start: valueStart, end: valueStart + s.length, style: s.style, string: typeof s.value === "string" })
+    }
+    stack.push({ indent, path, map: undefined, attach: () => undefined, childIndent: undefined, leaf: true })
+  }
+  // no content at all reads as null, as the yaml package has it
+  return { value: root ?? null, scalars, mappings }
+}
