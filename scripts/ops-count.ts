@@ -3,9 +3,10 @@
  * (each one refresh, one rotation journaled and written back to the config file), run
  * in-process over the live layers (config file, journal, lock, node:http) against the
  * loopback TikTok fake, with a supervisor counting every operation any fiber of the run
- * evaluates (Supervisor.onEffect under OpSupervision).
+ * evaluates (Supervisor.onEffect under OpSupervision). `--where` also says in which
+ * service method they ran (its wrappers add a few operations of their own per call).
  *
- *   tsx scripts/ops-count.ts [--n N] [--json]
+ *   tsx scripts/ops-count.ts [--n N] [--json] [--where]
  *
  * Prints the operations of a run of 1 connection and one of N, and per connection both
  * the marginal figure ((ops(N) − ops(1)) / (N − 1): what one more connection costs) and
@@ -14,7 +15,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import * as os from "node:os"
 import { join } from "node:path"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
@@ -23,21 +28,64 @@ import type * as Fiber from "effect/Fiber"
 import { HOUR } from "../sandbox/fakes/server.js"
 import { startTikTokFake } from "../sandbox/fakes/tiktok.js"
 import { appLayerFor } from "../src/cli/AppLayer.js"
+import * as GracefulStopLive from "../src/layers/process/GracefulStopLive.js"
 import { refreshAll } from "../src/programs/refreshAll.js"
+import { ConfigStore } from "../src/services/ConfigStore.js"
+import { Journal } from "../src/services/Journal.js"
+import { Refreshers } from "../src/services/Refreshers.js"
+import { Scrubber } from "../src/services/Scrubber.js"
+import { Secrets } from "../src/services/Secrets.js"
+import { WriteBack } from "../src/services/WriteBack.js"
+
+/** The service method a fiber is in, for --where. */
+const phase = FiberRef.unsafeMake("refreshAll / refreshOne (own)")
+
+/** Every method of a service that returns an effect, run with its name as the fiber's phase. */
+const labelled = <S extends object>(name: string, service: S): S => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(service)) {
+    out[key] = typeof value === "function"
+      ? (...args: Array<unknown>) => {
+        const result = (value as (...a: Array<unknown>) => unknown)(...args)
+        if (Effect.isEffect(result)) return Effect.locally(result, phase, `${name}.${key}`)
+        // Refreshers.get hands out a refresher: its methods are phases of their own
+        return typeof result === "object" && result !== null && !Array.isArray(result) ? labelled(`${name}.${key}()`, result) : result
+      }
+      : Effect.isEffect(value)
+      ? Effect.locally(value, phase, `${name}.${key}`)
+      : value
+  }
+  return out as S
+}
+
+const relabel = <I, S extends object, C>(context: Context.Context<C>, tag: Context.Tag<I, S>, name: string): Context.Context<C> =>
+  Context.add(context, tag, labelled(name, Context.unsafeGet(context, tag))) as Context.Context<C>
+
+const phases = <A, E, R>(layer: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  process.argv.includes("--where")
+    ? Layer.map(layer, (context) => {
+      let c = relabel(context, Secrets, "Secrets")
+      c = relabel(c, Refreshers, "Refreshers")
+      c = relabel(c, WriteBack, "WriteBack")
+      c = relabel(c, Journal, "Journal")
+      c = relabel(c, Scrubber, "Scrubber")
+      c = relabel(c, ConfigStore, "ConfigStore")
+      const http = Context.unsafeGet(c, HttpClient.HttpClient)
+      return Context.add(c, HttpClient.HttpClient, HttpClient.make((request) => Effect.locally(http.execute(request), phase, "HttpClient.execute"))) as Context.Context<A>
+    })
+    : layer
 
 class Counter extends Supervisor.AbstractSupervisor<number> {
   count = 0
   get value() {
     return Effect.sync(() => this.count)
   }
-  /** with --where: every 20th operation's nearest frame outside Effect's own code, tallied */
+  /** with --where: operations by the service method they ran in (the innermost; see `labelled`) */
   readonly where = process.argv.includes("--where") ? new Map<string, number>() : undefined
-  override onEffect<A, E>(_fiber: Fiber.RuntimeFiber<A, E>, _effect: Effect.Effect<unknown, unknown, unknown>): void {
+  override onEffect<A, E>(fiber: Fiber.RuntimeFiber<A, E>, _effect: Effect.Effect<unknown, unknown, unknown>): void {
     this.count++
-    if (this.where === undefined || this.count % 20 !== 0) return
-    const e = _effect as unknown as { _op?: string; effect_instruction_i0?: unknown; effect_instruction_i1?: unknown }
-    const fn = [e.effect_instruction_i1, e.effect_instruction_i0].find((f) => typeof f === "function") as ((...a: Array<unknown>) => unknown) | undefined
-    const at = `${e._op ?? "?"} ${fn === undefined ? "" : (fn.name || String(fn).slice(0, 90).replace(/\s+/g, " "))}`
+    if (this.where === undefined) return
+    const at = fiber.getFiberRef(phase)
     this.where.set(at, (this.where.get(at) ?? 0) + 1)
   }
 }
@@ -73,7 +121,8 @@ const opsOf = async (n: number): Promise<number> => {
     const counter = new Counter()
     const report = await Effect.runPromise(
       refreshAll("tiktok", { dryRun: false, concurrency: 8 }).pipe(
-        Effect.provide(appLayerFor(Option.some(config))),
+        // as the CLI runs it: with a stop request a connection not started is skipped (src/cli/runMain.ts)
+        Effect.provide(Layer.merge(phases(appLayerFor(Option.some(config))), GracefulStopLive.layer)),
         Effect.supervised(counter),
         Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
       )
@@ -82,8 +131,7 @@ const opsOf = async (n: number): Promise<number> => {
     // the default account has no token here: it is the one connection that is not rotated
     if (rotated !== n) throw new Error(`${rotated} of ${n} connections rotated: ${JSON.stringify(report.statuses.find((s) => s.action !== "rotated"))}`)
     if (counter.where !== undefined && n > 1) {
-      const top = [...counter.where].sort((a, b) => b[1] - a[1]).slice(0, 40)
-      for (const [at, k] of top) process.stderr.write(`${String(k * 20).padStart(8)}  ${at}\n`)
+      for (const [at, k] of [...counter.where].sort((a, b) => b[1] - a[1])) process.stderr.write(`${(k / n).toFixed(1).padStart(8)} per connection  ${at}\n`)
     }
     return counter.count
   } finally {
