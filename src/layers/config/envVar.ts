@@ -31,6 +31,14 @@ export const envVar = (name: string): Effect.Effect<Option.Option<string>> =>
   )
 
 /**
+ * A reader of plain names, where the default provider reads process.env (so asking costs no
+ * effect per name); undefined under any other provider: ask it by name with envVar.
+ */
+export const envReader: Effect.Effect<((name: string) => Option.Option<string>) | undefined> = Effect.configProviderWith((provider) =>
+  Effect.succeed(provider === defaultProvider ? (name: string) => nonEmpty(process.env[name]) : undefined)
+)
+
+/**
  * Whether any variable that is set ends with one of `suffixes` (`_ACCESS_TOKEN_EXPIRES_AT`),
  * where the default provider reads process.env; undefined under any other provider (it
  * cannot list its names: ask each by name). Lets a per-connection look-up over thousands
