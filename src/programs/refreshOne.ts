@@ -88,7 +88,8 @@ const persistWith = (
   { journal, scrubber, writeBack }: PersistServices,
   connection: Connection,
   outcome: Pick<Outcome, "secrets" | "metadata">,
-  settleLater?: RunOptions["settleLater"]
+  settleLater?: RunOptions["settleLater"],
+  registered = false
 ) =>
   Effect.gen(function*() {
     const journaled = hasSecrets(outcome)
@@ -97,8 +98,9 @@ const persistWith = (
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
       )
       : false
-    // the new values are secrets too: a backend's error text may quote them
-    yield* scrubber.register(Object.values(outcome.secrets))
+    // the new values are secrets too: a backend's error text may quote them (refreshOne has
+    // registered an answer's values already)
+    if (!registered) yield* scrubber.register(Object.values(outcome.secrets))
     const withRecovery = (e: WriteBackFailed) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e)
     const persistNow = writeBack.persist(connection, outcome).pipe(retryingPersist, Effect.mapError(withRecovery))
     const persisted = settleLater === undefined
@@ -283,7 +285,7 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
     if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
-      const persisted = yield* persistWith(services, connection, outcome, options.settleLater)
+      const persisted = yield* persistWith(services, connection, outcome, options.settleLater, true)
       if (hasSecrets(outcome) && options.onStored !== undefined) yield* options.onStored(connection, outcome.secrets)
       if (hasSecrets(outcome)) {
         details.push(persisted.where)
