@@ -623,8 +623,10 @@ const renderBigConfig = (rows: ReadonlyArray<BigConfigRow>, ops: OpsFigure | und
   if (ops !== undefined) {
     out.push("### Effect operations per connection", "")
     out.push(
-      `\`scripts/ops-count.ts\`: \`refreshAll\` over ${ops.connections} in-memory TikTok connections, counting every ` +
-        "Effect operation the fibers run (a supervisor's onEffect). Goal ≤ 150.",
+      `\`scripts/ops-count.ts\`: \`refreshAll\` in-process over the live layers (config file, journal, lock, node:http) ` +
+        `against the loopback TikTok fake, every connection rotated and written back to the config file, counting every ` +
+        "Effect operation any fiber of the run evaluates (a supervisor's onEffect). It runs this checkout's source, not " +
+        "`--bin`. *Per connection*: what one more connection adds, (ops(N) − ops(1)) / (N − 1). Goal ≤ 150.",
       ""
     )
     out.push(table(["connections", "operations", "per connection", ""], [[

@@ -3,7 +3,6 @@
  * path. Pure: the file is read elsewhere.
  */
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { genericIdsOf, HeraldConfig, Rfc3339, sectionOf } from "./Config.js"
@@ -143,7 +142,8 @@ const extraChecks = (config: HeraldConfig): ReadonlyArray<string> => {
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const optional = (check: (u: unknown) => boolean) => (u: unknown) => u === undefined || check(u)
 const aString = (u: unknown) => typeof u === "string"
-const aDate = (u: unknown) => typeof u === "string" && Option.isSome(Schema.decodeUnknownOption(Rfc3339)(u))
+const isRfc3339 = Schema.is(Rfc3339)
+const aDate = (u: unknown) => typeof u === "string" && isRfc3339(u)
 const atLeastZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u >= 0
 const overZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u > 0
 const aPort = (u: unknown) => typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 65535

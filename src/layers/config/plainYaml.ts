@@ -45,9 +45,14 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
 const INF = /^[-+]?\.(?:inf|Inf|INF)$/
 const NAN = /^\.(?:nan|NaN|NAN)$/
 
+// the first characters a plain scalar that is not a string can start with
+const NOT_ONLY_STRING = /^[-+.~0-9nNtTfF]/
+
 /** A plain scalar as the core schema reads it; undefined where this path does not decide. */
 const resolvePlain = (s: string): unknown => {
-  if (s === "" || NULL.test(s)) return null
+  if (s === "") return null
+  if (!NOT_ONLY_STRING.test(s)) return s
+  if (NULL.test(s)) return null
   if (TRUE.test(s)) return true
   if (FALSE.test(s)) return false
   if (INT.test(s)) {
@@ -71,6 +76,9 @@ const PLAIN_DASH = /^[-?:](?=\S)(?:[^:#\t]|:(?=\S)|(?<=\S)#)*$/
 const DOUBLE = /^"((?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*)"/
 const SINGLE = /^'((?:[^'\u0000-\u001f]|'')*)'/
 const REST = /^(?:[ ]+#.*)?[ ]*$/
+const NON_SPACE = /[^ ]/
+const BLOCK_STOP = /[ ]#/
+const FLOW_STOP = /[,\]]|[ ]#/
 
 interface Scalar {
   readonly value: unknown
@@ -91,8 +99,7 @@ const scalarAt = (text: string, inFlow: boolean): Scalar | undefined => {
     return { value: m[1]!.replace(/''/g, "'"), length: m[0].length, style: "QUOTE_SINGLE" }
   }
   // the plain scalar runs to a comment or the line's end (in a list: to `,` or `]`)
-  const stop = inFlow ? /[,\]]|[ ]#/ : /[ ]#/
-  const at = text.search(stop)
+  const at = text.search(inFlow ? FLOW_STOP : BLOCK_STOP)
   const raw = (at < 0 ? text : text.slice(0, at)).replace(/[ ]+$/, "")
   if (raw === "" || !(PLAIN.test(raw) || PLAIN_DASH.test(raw))) return undefined
   if (inFlow && /[[\]{}]/.test(raw)) return undefined
@@ -124,6 +131,15 @@ const flowList = (text: string): { readonly value: Array<unknown>; readonly leng
   }
 }
 
+// config keys repeat thousands of times (refresh_token, accounts): each is resolved once
+const stringKeys = new Set<string>()
+const keyReadsAsString = (key: string): boolean => {
+  if (stringKeys.has(key)) return true
+  if (key === "__proto__" || typeof resolvePlain(key) !== "string") return false
+  if (stringKeys.size < 4096) stringKeys.add(key)
+  return true
+}
+
 interface Level {
   /** the indentation of the key that opened this level (-1: the top) */
   readonly indent: number
@@ -131,11 +147,11 @@ interface Level {
   readonly path: string
   /** the mapping the level's keys go into; made when its first key comes */
   map: Record<string, unknown> | undefined
-  readonly attach: (map: Record<string, unknown>) => void
+  /** where that mapping goes: under `key` of `parent` (the top: parent undefined) */
+  readonly parent: Record<string, unknown> | undefined
+  readonly key: string
   /** the indentation of this level's keys, once the first is seen */
   childIndent: number | undefined
-  /** a key holding a scalar or list: nothing may be nested under it */
-  readonly leaf: boolean
 }
 
 /** The value and scalar positions of `text`, when it is in the subset this reads; else undefined. */
@@ -144,64 +160,59 @@ export const parsePlainYaml = (text: string): PlainParse | undefined => {
   if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff) return undefined
   const scalars = new Map<string, ScalarSpan>()
   const mappings = new Set<string>()
-  let root: Record<string, unknown> | undefined
-  const stack: Array<Level> = [{
-    indent: -1,
-    path: "",
-    map: undefined,
-    attach: (m) => {
-      root = m
-    },
-    childIndent: undefined,
-    leaf: false
-  }]
-  let offset = 0
-  const lines = text.split("\n")
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!
-    const start = offset
-    offset += line.length + 1
-    const first = line.search(/[^ ]/)
-    if (first < 0 || line[first] === "#") continue
+  const top: Level = { indent: -1, path: "", map: undefined, parent: undefined, key: "", childIndent: undefined }
+  const stack: Array<Level> = [top]
+  // the indentation of the last key that holds a scalar or list: nothing may be nested under it
+  let leafIndent = -1
+  let start = 0
+  while (start <= text.length) {
+    const newline = text.indexOf("\n", start)
+    const end = newline < 0 ? text.length : newline
+    const line = text.slice(start, end)
+    const lineStart = start
+    start = end + 1
+    const first = line.search(NON_SPACE)
+    if (first < 0 || line.charCodeAt(first) === 35 /* # */) continue
     if (first === 0 && (line.startsWith("---") || line.startsWith("...") || line.startsWith("%"))) return undefined
     const m = KEY_LINE.exec(line)
     if (m === null) return undefined
     const indent = m[1]!.length
     const key = m[2]!
-    if (key === "__proto__" || typeof resolvePlain(key) !== "string") return undefined
+    if (!keyReadsAsString(key)) return undefined
+    if (leafIndent >= 0 && indent > leafIndent) return undefined
     while (stack[stack.length - 1]!.indent >= indent) stack.pop()
     const parent = stack[stack.length - 1]!
-    if (parent.leaf) return undefined
     if (parent.childIndent === undefined) parent.childIndent = indent
     else if (parent.childIndent !== indent) return undefined
     if (parent.map === undefined) {
       parent.map = {}
-      parent.attach(parent.map)
+      if (parent.parent !== undefined) parent.parent[parent.key] = parent.map
       mappings.add(parent.path)
     }
     const map = parent.map
     if (Object.prototype.hasOwnProperty.call(map, key)) return undefined
     const path = parent.indent < 0 ? key : `${parent.path}\u0000${key}`
     const rest = m[3] ?? ""
-    if (rest === "" || rest.startsWith("#")) {
+    if (rest === "" || rest.charCodeAt(0) === 35 /* # */) {
       // a mapping follows on deeper lines, or this key's value is null
       map[key] = null
-      stack.push({ indent, path, map: undefined, attach: (child) => void (map[key] = child), childIndent: undefined, leaf: false })
+      stack.push({ indent, path, map: undefined, parent: map, key, childIndent: undefined })
+      leafIndent = -1
       continue
     }
-    const valueStart = start + line.length - rest.length
-    if (rest.startsWith("[")) {
+    const valueStart = lineStart + line.length - rest.length
+    if (rest.charCodeAt(0) === 91 /* [ */) {
       const list = flowList(rest)
       if (list === undefined || !REST.test(rest.slice(list.length))) return undefined
       map[key] = list.value
     } else {
       const s = scalarAt(rest, false)
-      if (s === undefined || !REST.test(rest.slice(s.length))) return undefined
+      if (s === undefined || (s.length < rest.length && !REST.test(rest.slice(s.length)))) return undefined
       map[key] = s.value
       scalars.set(path, { start: valueStart, end: valueStart + s.length, style: s.style, string: typeof s.value === "string" })
     }
-    stack.push({ indent, path, map: undefined, attach: () => undefined, childIndent: undefined, leaf: true })
+    leafIndent = indent
   }
   // no content at all reads as null, as the yaml package has it
-  return { value: root ?? null, scalars, mappings }
+  return { value: top.map ?? null, scalars, mappings }
 }
