@@ -77,6 +77,8 @@ const DOUBLE = /^"((?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*)"/
 const SINGLE = /^'((?:[^'\u0000-\u001f]|'')*)'/
 const REST = /^(?:[ ]+#.*)?[ ]*$/
 const NON_SPACE = /[^ ]/
+// what YAML does not allow unescaped (control characters, lone surrogates): the yaml package says so
+const NOT_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|\p{Surrogate}/u
 const BLOCK_STOP = /[ ]#/
 const FLOW_STOP = /[,\]]|[ ]#/
 
@@ -157,7 +159,7 @@ interface Level {
 /** The value and scalar positions of `text`, when it is in the subset this reads; else undefined. */
 export const parsePlainYaml = (text: string): PlainParse | undefined => {
   // a byte-order mark, CR line ends, tabs, directives and documents are the yaml package's
-  if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff) return undefined
+  if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff || NOT_PRINTABLE.test(text)) return undefined
   const scalars = new Map<string, ScalarSpan>()
   const mappings = new Set<string>()
   const top: Level = { indent: -1, path: "", map: undefined, parent: undefined, key: "", childIndent: undefined }

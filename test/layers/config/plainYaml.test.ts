@@ -19,7 +19,7 @@ const read: ReadonlyArray<string> = [
   "a: 2026-11-22T16:00:00Z\nb: 2026-11-22\nc: 12:30\nd: 1_000\ne: 0b101\nf: 1.2.3\n",
   "url: http://127.0.0.1:8080/v2/oauth/token/?a=b#frag\nport: 8765\n",
   "a: x#not-a-comment\nb: x # a comment\nc: \"q # in quotes\" # after\nd: 'it''s'\n",
-  "a: \"esc \\\" \\\\ \\n \\t \\u00e9 \\/\"\nb: \"ünïcödé ✓\"\nc: plain ünïcödé\n",
+  "a: \"esc \\\" \\\\ \\n \\t \\u00e9 \\/\"\nb: \"ünïcödé ✓\"\nc: plain ünïcödé 🎉\n",
   "a: -abc\nb: ?x\nc: :y\nd: a:b\ne: [1, two, \"three\", 'four', ]\nf: []\ng: [ 7 , 3,1 ]\n",
   "auth:\n  alerts:\n    escalate_days: [7, 3, 1]\n    remind_hours: 24\n  concurrency: 8\nplatforms:\n  x:\n    accounts:\n      brand-1:\n        refresh_token: r1\n      brand_2:\n      b3: ~\n",
   "  indented:\n    a: 1\n  b: 2\n",
@@ -62,6 +62,8 @@ const notRead: ReadonlyArray<string> = [
   "just a scalar\n",
   "a: x #c\n  b: 1\n",
   "key with space: 1\n",
+  "a: control\u0001char\n",
+  "a: lone \ud800 surrogate\n",
   "123: numeric key\n"
 ]
 
