@@ -10,6 +10,8 @@
  * --runs N    runs per scale cell (default 3; the median wall is reported)
  * --bin PATH  the herald bundle to measure (default dist/herald.js), e.g. an older build
  * --n LIST, --c LIST   only these connection counts / concurrencies (comma-separated)
+ * --big-config  only the big-config rows (one account refreshed in 10 / 1,000 / 5,000) and
+ *             the Effect operations per connection (scripts/ops-count.ts); prints, never writes
  *
  * HERALD_BENCH_NODE_ARGS adds node options to the measured herald runs, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a slow run spends its time.
@@ -25,6 +27,7 @@ import * as os from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as YAML from "yaml"
+import { countOps, type OpsFigure } from "./ops-count.js"
 import { DAY, epochSeconds, type Fake, HOUR } from "../sandbox/fakes/server.js"
 import { isolatedEnv, type Sandbox, startSandbox } from "../sandbox/index.js"
 
@@ -39,6 +42,8 @@ interface Args {
   readonly bin: string
   readonly counts: ReadonlyArray<number>
   readonly concurrencies: ReadonlyArray<number>
+  /** only the big-config rows and the operations figure */
+  readonly bigConfigOnly: boolean
 }
 
 const list = (text: string | undefined, what: string): Array<number> => {
@@ -54,6 +59,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let bin = join(root, "dist", "herald.js")
   let counts: Array<number> | undefined
   let concurrencies = [8, 32, 64]
+  let bigConfigOnly = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === "--smoke") smoke = true
@@ -62,10 +68,11 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (a === "--bin") bin = resolve(argv[++i] ?? "")
     else if (a === "--n") counts = list(argv[++i], "--n")
     else if (a === "--c") concurrencies = list(argv[++i], "--c")
-    else throw new Error(`unknown argument ${a}; usage: tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST]`)
+    else if (a === "--big-config") bigConfigOnly = true
+    else throw new Error(`unknown argument ${a}; usage: tsx scripts/bench.ts [--smoke] [--no-write] [--runs N] [--bin PATH] [--n LIST] [--c LIST] [--big-config]`)
   }
   if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error("--runs takes a positive integer")
-  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000, 5000]), concurrencies }
+  return { smoke, write, runs: runs ?? (smoke ? 1 : 3), bin, counts: counts ?? (smoke ? [10] : [10, 100, 1000, 5000]), concurrencies, bigConfigOnly }
 }
 
 // ---- running a process -----------------------------------------------------------------
@@ -537,6 +544,114 @@ const scale = async (
   }
 }
 
+// ---- a big config, one account used -----------------------------------------------------
+
+interface BigConfigRow {
+  readonly accounts: number
+  readonly configBytes: number
+  readonly runs: number
+  readonly wallMs: number
+  readonly cpuMs: number | undefined
+  readonly peakRssMb: number | undefined
+}
+
+/** The account refreshed in every size: the third generated one is TikTok's (platforms round-robin). */
+const BIG_CONFIG_TARGET = "tiktok:a00007"
+
+/**
+ * One TikTok account refreshed (`auth refresh tiktok:a00007`) in configs of each size: what
+ * a run costs that only uses one of many accounts. The sizes are interleaved run by run, so
+ * drift of the machine hits them alike; each run gets a fresh world (its token rotates).
+ */
+const bigConfig = async (bin: string, sizes: ReadonlyArray<number>, runs: number, problems: Array<string>): Promise<ReadonlyArray<BigConfigRow>> => {
+  const walls = sizes.map((): Array<number> => [])
+  const cpus = sizes.map((): Array<number> => [])
+  const peaks = sizes.map((): number | undefined => undefined)
+  const bytesOf = sizes.map(() => 0)
+  for (let i = 0; i < runs; i++) {
+    for (const [k, size] of sizes.entries()) {
+      const w = await makeWorld(size, 0)
+      try {
+        bytesOf[k] = (await readFile(w.config)).byteLength
+        const before = w.sandbox.fakes.tiktok.counters.calls
+        const r = await herald(bin, w, ["auth", "refresh", BIG_CONFIG_TARGET])
+        const calls = w.sandbox.fakes.tiktok.counters.calls - before
+        const report = (() => {
+          try {
+            return JSON.parse(r.stdout) as Report
+          } catch {
+            return undefined
+          }
+        })()
+        const one = report?.statuses.length === 1 && report.statuses[0]!.action !== "failed"
+        const text = await readFile(w.config, "utf8")
+        const live = w.sandbox.fakes.tiktok.liveRefreshTokens()
+        const stored = live.every((t) => text.includes(t))
+        if (r.code !== 0 || !one || calls < 1 || !stored) {
+          problems.push(`big config (${size} accounts): exit ${r.code}, ${report?.statuses.length ?? "no"} statuses, ${calls} TikTok calls, ${stored ? "tokens stored" : "a rotated token is not in the file"}: ${r.stderr.trim().slice(0, 200)}`)
+        }
+        walls[k]!.push(r.wallMs)
+        if (r.cpuMs !== undefined) cpus[k]!.push(r.cpuMs)
+        if (r.peakRssMb !== undefined) peaks[k] = Math.max(peaks[k] ?? 0, r.peakRssMb)
+      } finally {
+        await w.close()
+      }
+    }
+  }
+  return sizes.map((accounts, k) => ({
+    accounts,
+    configBytes: bytesOf[k]!,
+    runs,
+    wallMs: median(walls[k]!),
+    cpuMs: cpus[k]!.length > 0 ? median(cpus[k]!) : undefined,
+    peakRssMb: peaks[k]
+  }))
+}
+
+/** The big-config rows, the goal (≤ 2.0× the smallest config's wall time) and the Effect-operations figure. */
+const renderBigConfig = (rows: ReadonlyArray<BigConfigRow>, ops: OpsFigure | undefined): string => {
+  const out: Array<string> = []
+  const base = rows[0]
+  if (base !== undefined) {
+    out.push(`### One account used in a big config`, "")
+    out.push(
+      `\`herald auth refresh ${BIG_CONFIG_TARGET}\` (one TikTok refresh and write-back) in configs of each size; ` +
+        `median of ${base.runs} interleaved run(s). Goal: the largest ≤ 2.0× the smallest.`,
+      ""
+    )
+    out.push(table(["accounts", "config size", "wall", "CPU", "peak RSS", `wall / ${base.accounts} accounts`], rows.map((r) => [
+      String(r.accounts),
+      bytes(r.configBytes),
+      ms(r.wallMs),
+      r.cpuMs === undefined ? "n/a" : ms(r.cpuMs),
+      mb(r.peakRssMb),
+      `${(r.wallMs / base.wallMs).toFixed(2)}×`
+    ])), "")
+    const top = rows[rows.length - 1]!
+    if (top !== base) {
+      const q = top.wallMs / base.wallMs
+      out.push(`Goal ≤ 2.0×: ${q.toFixed(2)}× (${top.accounts} vs ${base.accounts} accounts), ${verdict(q <= 2.0)}.`, "")
+    }
+  }
+  if (ops !== undefined) {
+    out.push("### Effect operations per connection", "")
+    out.push(
+      `\`scripts/ops-count.ts\`: \`refreshAll\` in-process over the live layers (config file, journal, lock, node:http) ` +
+        `against the loopback TikTok fake, every connection rotated and written back to the config file, counting every ` +
+        "Effect operation any fiber of the run evaluates (a supervisor's onEffect). It runs this checkout's source, not " +
+        "`--bin`. *Per connection*: what one more connection adds, (ops(N) − ops(1)) / (N − 1). Goal ≤ 150.",
+      ""
+    )
+    out.push(table(["connections", "operations", "per connection", ""], [[
+      String(ops.connections),
+      String(ops.operations),
+      ops.perConnection.toFixed(0),
+      verdict(ops.perConnection <= 150)
+    ]]), "")
+  }
+  return out.join("\n")
+}
+
 // ---- the table -------------------------------------------------------------------------
 
 const ms = (x: number): string => `${Math.round(x)} ms`
@@ -755,6 +870,14 @@ const main = async (): Promise<number> => {
   const problems: Array<string> = []
   const log = (s: string) => process.stderr.write(`${s}\n`)
 
+  if (args.bigConfigOnly) {
+    log("one account in big configs…")
+    const big = await bigConfig(args.bin, [10, 1000, 5000], args.runs, problems)
+    log("Effect operations per connection…")
+    console.log(renderBigConfig(big, await countOps(200)))
+    if (problems.length > 0) console.error(`\n${problems.length} run(s) did not do their work:\n${problems.map((p) => `- ${p}`).join("\n")}`)
+    return problems.length > 0 ? 1 : 0
+  }
   log(`cold start (${args.smoke ? 3 : 11} runs each)…`)
   const cold = await coldStart(args.bin, args.smoke ? 3 : 11, args.smoke ? 1 : 11)
   log("five platforms at 700 ms…")
@@ -766,7 +889,11 @@ const main = async (): Promise<number> => {
       rows.push(await scale(args.bin, n, c, args.runs, cold.heraldMs, problems))
     }
   }
-  const body = render(args, cold, ov, rows)
+  log("one account in big configs…")
+  const big = await bigConfig(args.bin, args.smoke ? [10, 100] : [10, 1000, 5000], args.smoke ? 1 : args.runs, problems)
+  log("Effect operations per connection…")
+  const ops = await countOps(args.smoke ? 10 : 200)
+  const body = `${render(args, cold, ov, rows)}\n\n${renderBigConfig(big, ops)}`
   console.log(body)
   if (problems.length > 0) {
     console.error(`\n${problems.length} run(s) did not do their work:\n${problems.map((p) => `- ${p}`).join("\n")}`)

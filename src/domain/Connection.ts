@@ -65,6 +65,21 @@ const mergeSettings = (base: AnySection, over: AccountSettings | null): AccountS
  * generic providers in file order.
  */
 export const connectionsOf = (config: HeraldConfig): ReadonlyArray<Connection> => {
+  const known = connectionsMemo.get(config)
+  if (known !== undefined) return known
+  const out = connectionsOfNew(config)
+  connectionsMemo.set(config, out)
+  return out
+}
+
+/**
+ * A loaded config's connections are asked for by its validation, by distribution's checks
+ * and by the snapshot (a config and its connections are immutable): built once per config
+ * value, not once per asker — for 5,000 accounts each build is thousands of merged settings.
+ */
+const connectionsMemo = new WeakMap<HeraldConfig, ReadonlyArray<Connection>>()
+
+const connectionsOfNew = (config: HeraldConfig): ReadonlyArray<Connection> => {
   const out: Array<Connection> = []
   // `auth.timeout_seconds` is the default a platform's own `timeout_seconds` overrides
   const globalTimeout = config.auth?.timeout_seconds

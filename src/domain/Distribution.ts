@@ -126,9 +126,12 @@ const HERALD_NAME = /^([a-z]+)(?::([^/]+))?\/([a-z_]+)$/
 /** Pure: problems with `auth.distribute`, each prefixed with its key path. */
 export const distributeIssues = (catalog: PlatformCatalog, config: HeraldConfig): ReadonlyArray<string> => {
   const issues: Array<string> = []
-  const all = connectionsOf(config)
-  const envNames = new Set(all.flatMap((c) => secretKeys.map((k) => envName(c, k))))
   const targets = config.auth?.distribute ?? []
+  if (targets.length === 0) return issues
+  const all = connectionsOf(config)
+  // every connection's env names, made only when a key is named by one
+  let envNames: Set<string> | undefined
+  const isEnvName = (name: string) => (envNames ??= new Set(all.flatMap((c) => secretKeys.map((k) => envName(c, k))))).has(name)
   targets.forEach((t, i) => {
     const at = `auth.distribute.${i}`
     t.connections?.forEach((name, j) => {
@@ -140,7 +143,7 @@ export const distributeIssues = (catalog: PlatformCatalog, config: HeraldConfig)
       const m = HERALD_NAME.exec(name)
       const known = m !== null
         ? (isBuiltin(catalog, m[1]!) || sectionOf(config, m[1]!)?.type === "oauth2") && isSecretKey(m[3]!)
-        : envNames.has(name)
+        : isEnvName(name)
       if (!known) {
         issues.push(
           `${at}.keys.${name}: unknown secret; name one as platform[:account]/key (x/access_token) or by its env name (X_ACCESS_TOKEN)`

@@ -5,10 +5,11 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { type BackendCatalog, builtinIdsOf, type ConfigCatalog, genericIdsOf, type HeraldConfig, heraldConfigSchema, sectionOf } from "./Config.js"
+import { type BackendCatalog, builtinIdsOf, type ConfigCatalog, genericIdsOf, type HeraldConfig, heraldConfigSchema, Rfc3339, sectionOf } from "./Config.js"
 import { connectionsOf } from "./Connection.js"
 import { distributeIssues } from "./Distribution.js"
 import { transportIssue } from "./net.js"
+import { secretKeys } from "./Platform.js"
 import { builtinIds, endpointNamesIn, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 const unknownPlatform = (catalog: PlatformCatalog, id: string): string =>
@@ -128,6 +129,86 @@ const extraChecks = (catalog: ConfigCatalog, config: HeraldConfig): ReadonlyArra
   return issues
 }
 
+// ---- accounts, checked without Schema where they are plainly right ------------------------
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const optional = (check: (u: unknown) => boolean) => (u: unknown) => u === undefined || check(u)
+const aString = (u: unknown) => typeof u === "string"
+const isRfc3339 = Schema.is(Rfc3339)
+const aDate = (u: unknown) => typeof u === "string" && isRfc3339(u)
+const atLeastZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u >= 0
+const overZero = (u: unknown) => typeof u === "number" && Number.isFinite(u) && u > 0
+const aPort = (u: unknown) => typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 65535
+const anHttpUrl = (u: unknown) => typeof u === "string" && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)
+const endpointMap = (u: unknown) => isRecord(u) && Object.values(u).every(anHttpUrl)
+
+/**
+ * What each account key may hold: the same rules as Config.ts's AccountSettings, said as
+ * plain checks. A key missing here (one added to the schema since) makes the account go
+ * through the Schema, so a stale list costs time, never correctness; test/domain checks
+ * both agree.
+ */
+export const quickAccountChecks: Readonly<Record<string, (u: unknown) => boolean>> = {
+  // every secret key is a string
+  ...Object.fromEntries(secretKeys.map((k) => [k, optional(aString)])),
+  access_token_expires_at: optional(aDate),
+  refresh_token_expires_at: optional(aDate),
+  reauth_warn_days: optional(atLeastZero),
+  min_refresh_age_hours: optional(atLeastZero),
+  lifetime_days: optional(atLeastZero),
+  timeout_seconds: optional(overZero),
+  redirect_port: optional(aPort),
+  endpoints: optional(endpointMap)
+}
+
+const ACCOUNT_NAME = /^[a-z0-9][a-z0-9_-]*$/i
+
+/** Whether one `accounts` entry is plainly what the schema accepts (false: let the schema say). */
+export const accountPlainlyValid = (name: string, value: unknown): boolean => {
+  if (!ACCOUNT_NAME.test(name)) return false
+  if (value === null) return true
+  if (!isRecord(value)) return false
+  for (const key in value) {
+    const check = quickAccountChecks[key]
+    if (check === undefined || !Object.prototype.hasOwnProperty.call(quickAccountChecks, key) || !check(value[key])) return false
+  }
+  return true
+}
+
+/**
+ * A large config is mostly accounts, and decoding thousands through the Schema is most of
+ * what validating costs. Where every account of every section is plainly valid, the
+ * sections are decoded without them and the accounts put back as they are (a valid
+ * account decodes to itself); where any is not, the whole file goes through the Schema,
+ * so every problem is reported with its key path as before.
+ */
+const withoutPlainAccounts = (raw: Record<string, unknown>): { readonly raw: unknown; readonly accounts: ReadonlyMap<string, Record<string, unknown>> } | undefined => {
+  const platforms = raw["platforms"]
+  if (!isRecord(platforms)) return undefined
+  const accounts = new Map<string, Record<string, unknown>>()
+  const sections: Record<string, unknown> = {}
+  for (const [id, section] of Object.entries(platforms)) {
+    sections[id] = section
+    if (!isRecord(section) || !isRecord(section["accounts"])) continue
+    const map = section["accounts"]
+    for (const name in map) {
+      if (!Object.prototype.hasOwnProperty.call(map, name) || !accountPlainlyValid(name, map[name])) return undefined
+    }
+    accounts.set(id, map)
+    sections[id] = { ...section, accounts: {} }
+  }
+  return accounts.size === 0 ? undefined : { raw: { ...raw, platforms: sections }, accounts }
+}
+
+const withAccounts = (config: HeraldConfig, accounts: ReadonlyMap<string, Record<string, unknown>>): HeraldConfig => {
+  const platforms: Record<string, unknown> = { ...config.platforms }
+  for (const [id, map] of accounts) {
+    const section = platforms[id]
+    if (isRecord(section)) platforms[id] = { ...section, accounts: map }
+  }
+  return { ...config, platforms: platforms as HeraldConfig["platforms"] }
+}
+
 /**
  * Decode and check against a catalog of built-in platforms, write-back backends and
  * notifiers (programs/configCatalog.ts gives herald's); Left carries every problem, each
@@ -138,7 +219,12 @@ export const validateConfigWith = (catalog: ConfigCatalog, raw: unknown): Either
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return Either.left(["the file must be a YAML mapping with 'platforms' and/or 'auth' at the top"])
   }
-  return Schema.decodeUnknownEither(schemaOf(catalog), { errors: "all", onExcessProperty: "error" })(raw).pipe(
+  const decodeConfig = Schema.decodeUnknownEither(schemaOf(catalog), { errors: "all", onExcessProperty: "error" })
+  const quick = withoutPlainAccounts(raw as Record<string, unknown>)
+  const decoded = quick === undefined
+    ? decodeConfig(raw)
+    : Either.map(decodeConfig(quick.raw), (config) => withAccounts(config, quick.accounts))
+  return decoded.pipe(
     Either.mapLeft((e) => tidy(ParseResult.ArrayFormatter.formatErrorSync(e).map(formatIssue(catalog.platforms)))),
     Either.flatMap((config) => {
       const issues = extraChecks(catalog, config)

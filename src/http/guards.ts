@@ -6,6 +6,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue } from "effect/Function"
@@ -42,7 +43,13 @@ export const withoutRequestSpans = <A, E, R>(effect: Effect.Effect<A, E, R>): Ef
  * connections (refreshAll), and each call then finds them set and adds nothing.
  */
 export const guardTransport = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  withoutRequestSpans(withoutRedirects(effect))
+  // one look at the fiber answers whether both are set already (every call of a run finds them so)
+  Effect.withFiberRuntime<A, E, R>((fiber) =>
+    fiber.getFiberRef(HttpClient.currentTracerDisabledWhen) === constTrue &&
+      manualRedirects(Context.getOption(fiber.currentContext, FetchHttpClient.RequestInit))
+      ? effect
+      : withoutRequestSpans(withoutRedirects(effect))
+  )
 
 /**
  * Why this request must not be sent (plain http off this machine), or undefined. Validated

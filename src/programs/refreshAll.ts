@@ -25,8 +25,8 @@ import { scrubReport } from "../domain/scrub.js"
 import { guardTransport } from "../http/guards.js"
 import { loadAlertMemory, notifyRun } from "./notifyRun.js"
 import { refusalGuard } from "./refusalGuard.js"
-import { type Later, persistOutcome, refreshOne, type RunOptions } from "./refreshOne.js"
-import { unlessStopped } from "./stopping.js"
+import { connectionRunner, type Later, persistOutcome, type RunOptions } from "./refreshOne.js"
+import { forEachUnlessStopped } from "./stopping.js"
 import * as Redacted from "effect/Redacted"
 import { platformIds } from "../platforms/registry.js"
 
@@ -172,9 +172,12 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const runScope = yield* Effect.scope
     const settleLater = (connection: Connection, later: Later) =>
       Effect.map(Effect.forkIn(later.finish, runScope), (fiber) => void settling.push({ connection, later, fiber }))
-    const ran = yield* Effect.forEach(parsed, (c) => unlessStopped(c, refreshOne(c, { ...options, onStored, settleLater })), {
-      concurrency: concurrencyFor(app, options.concurrency)
-    }).pipe(Effect.provideService(Refreshers, guard.refreshers))
+    const runOptions = { ...options, onStored, settleLater }
+    // the services are taken once for every connection, and the stop requests watched once for the run
+    const ran = yield* Effect.flatMap(connectionRunner, (run) =>
+      forEachUnlessStopped(parsed, (c) => run(c, runOptions), concurrencyFor(app, options.concurrency))).pipe(
+        Effect.provideService(Refreshers, guard.refreshers)
+      )
     // before anything is reported or distributed: a connection whose commit failed says so
     // (its token is still in the journal), never "stored"
     const notStored = new Map<string, Status>()

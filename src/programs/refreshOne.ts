@@ -47,6 +47,22 @@ export interface Later {
 
 const persistRetry = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
 
+/**
+ * `Effect.retry(persistRetry)`, with the schedule's driver made only once a first attempt
+ * has failed (it is fed that failure first, so the delays are the schedule's own): nearly
+ * every persist succeeds at once, and a driver per connection is most of what it costs.
+ */
+const retryingPersist = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.catchAll(attempt, (first) => {
+    let replay = true
+    const again = Effect.suspend(() => {
+      if (!replay) return attempt
+      replay = false
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, persistRetry)
+  })
+
 const hasSecrets = (o: Pick<Outcome, "secrets">) => Object.keys(o.secrets).length > 0
 
 /**
@@ -57,23 +73,39 @@ export const persistOutcome = (
   connection: Connection,
   outcome: Pick<Outcome, "secrets" | "metadata">,
   settleLater?: RunOptions["settleLater"]
+) => Effect.flatMap(persistServices, (services) => persistWith(services, connection, outcome, settleLater))
+
+/** What persisting needs, taken once (a run takes them once for all its connections). */
+interface PersistServices {
+  readonly writeBack: WriteBack["Type"]
+  readonly journal: Journal["Type"]
+  readonly scrubber: Scrubber["Type"]
+}
+
+const persistServices = Effect.all({ writeBack: WriteBack, journal: Journal, scrubber: Scrubber })
+
+const persistWith = (
+  { journal, scrubber, writeBack }: PersistServices,
+  connection: Connection,
+  outcome: Pick<Outcome, "secrets" | "metadata">,
+  settleLater?: RunOptions["settleLater"],
+  registered = false
 ) =>
   Effect.gen(function*() {
-    const writeBack = yield* WriteBack
-    const journal = yield* Journal
     const journaled = hasSecrets(outcome)
       ? yield* journal.record(connection, outcome).pipe(
         Effect.as(true),
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
       )
       : false
-    // the new values are secrets too: a backend's error text may quote them
-    yield* (yield* Scrubber).register(Object.values(outcome.secrets))
+    // the new values are secrets too: a backend's error text may quote them (refreshOne has
+    // registered an answer's values already)
+    if (!registered) yield* scrubber.register(Object.values(outcome.secrets))
     const withRecovery = (e: WriteBackFailed) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e)
-    const persistNow = writeBack.persist(connection, outcome).pipe(Effect.retry(persistRetry), Effect.mapError(withRecovery))
+    const persistNow = writeBack.persist(connection, outcome).pipe(retryingPersist, Effect.mapError(withRecovery))
     const persisted = settleLater === undefined
       ? yield* persistNow
-      : yield* writeBack.persist(connection, outcome, { later: true }).pipe(Effect.retry(persistRetry), Effect.mapError(withRecovery))
+      : yield* writeBack.persist(connection, outcome, { later: true }).pipe(retryingPersist, Effect.mapError(withRecovery))
     // only once the store holds the values: clearing first would leave them only in memory
     const clearJournal = journaled
       ? Effect.suspend(() => {
@@ -136,17 +168,24 @@ interface Secured {
  * logged; write-back is still tried with the token in memory. From here on the new tokens
  * are scrubbed from whatever the run says, even where the rest of the answer fails.
  */
-const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacted<string>>, secured: Secured) =>
+const secureHook = (
+  connection: Connection,
+  sent: Option.Option<Redacted.Redacted<string>>,
+  secured: Secured,
+  journal: Journal["Type"],
+  scrubber: Scrubber["Type"]
+) =>
   (body: unknown) =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const found = securable(body)
-      if (found === undefined) return
-      if (Option.isSome(sent) && Redacted.value(sent.value) === Redacted.value(found.refresh_token)) return
+      if (found === undefined) return Effect.void
+      if (Option.isSome(sent) && Redacted.value(sent.value) === Redacted.value(found.refresh_token)) return Effect.void
       secured.secrets = found
-      yield* (yield* Scrubber).register(Object.values(found))
-      const journal = yield* Journal
-      yield* journal.record(connection, { secrets: found, metadata: {} }).pipe(
-        Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`))
+      return Effect.zipRight(
+        scrubber.register(Object.values(found)),
+        journal.record(connection, { secrets: found, metadata: {} }).pipe(
+          Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`))
+        )
       )
     }).pipe(Effect.uninterruptible)
 
@@ -154,10 +193,10 @@ const secureHook = (connection: Connection, sent: Option.Option<Redacted.Redacte
  * A connection that failed after its answer's token was journaled: the token is written
  * back now, so that the store never keeps the one that was spent. Says where it went.
  */
-const keepSecured = (connection: Connection, secured: Secured): Effect.Effect<string | undefined, never, WriteBack | Journal | Scrubber> =>
+const keepSecured = (services: PersistServices, connection: Connection, secured: Secured): Effect.Effect<string | undefined> =>
   secured.secrets === undefined
     ? Effect.succeed(undefined)
-    : persistOutcome(connection, { secrets: secured.secrets, metadata: {} }).pipe(
+    : persistWith(services, connection, { secrets: secured.secrets, metadata: {} }).pipe(
       Effect.map((p) => `the new refresh token it sent was kept: ${p.where}`),
       Effect.catchAll((e) =>
         Effect.succeed(
@@ -181,20 +220,34 @@ const defectStatus = (connection: Connection, cause: Cause.Cause<unknown>): Stat
   }
 }
 
-export const refreshOne = (connection: Connection, options: RunOptions) => {
+/** refreshOne for one connection, over services taken beforehand (connectionRunner). */
+export type ConnectionRunner = (connection: Connection, options: RunOptions) => Effect.Effect<Status>
+
+/**
+ * refreshOne's services, taken once: a run of thousands of connections hands each of them
+ * the same ones instead of each looking them all up again.
+ */
+export const connectionRunner: Effect.Effect<ConnectionRunner, never, Refreshers | WriteBack | Scrubber | Secrets | Journal> = Effect.map(
+  Effect.all({ refreshers: Refreshers, writeBack: WriteBack, scrubber: Scrubber, secrets: Secrets, journal: Journal }),
+  (services) => (connection, options) => refreshWith(services, connection, options)
+)
+
+export const refreshOne = (connection: Connection, options: RunOptions) =>
+  Effect.flatMap(connectionRunner, (run) => run(connection, options))
+
+interface RunServices extends PersistServices {
+  readonly refreshers: Refreshers["Type"]
+  readonly secrets: Secrets["Type"]
+}
+
+const refreshWith = (services: RunServices, connection: Connection, options: RunOptions): Effect.Effect<Status> => {
+  const { journal, scrubber, writeBack } = services
   const secured: Secured = { secrets: undefined }
   return Effect.gen(function*() {
-    const refresher = (yield* Refreshers).get(connection.platform)
-    const writeBack = yield* WriteBack
-    const scrubber = yield* Scrubber
-    const secrets = yield* (yield* Secrets).lookup(connection, refresher.secretKeys)
+    const refresher = services.refreshers.get(connection.platform)
+    const secrets = yield* services.secrets.lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
-    const journal = yield* Journal
-    const secure = options.dryRun ? undefined : (body: unknown) =>
-      secureHook(connection, secrets.get("refresh_token"), secured)(body).pipe(
-        Effect.provideService(Journal, journal),
-        Effect.provideService(Scrubber, scrubber)
-      )
+    const secure = options.dryRun ? undefined : secureHook(connection, secrets.get("refresh_token"), secured, journal, scrubber)
     const ctx = { connection, secrets, now, secure }
     const plan = yield* refresher.plan(ctx)
     const base = { platform: connection.platform, account: connection.account }
@@ -222,15 +275,17 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       return { ...base, ...decided } satisfies Status
     }
     if (options.dryRun && !plan.readOnly) return dryRunStatus(connection, plan)
-    if (!options.dryRun && plan.writes.length > 0) yield* writeBack.preflight(connection, plan.writes)
-    if (!options.dryRun && plan.writes.length > 0) yield* ((yield* Journal).preflight?.(connection) ?? Effect.void)
+    if (!options.dryRun && plan.writes.length > 0) {
+      yield* writeBack.preflight(connection, plan.writes)
+      if (journal.preflight !== undefined) yield* journal.preflight(connection)
+    }
     const outcome = yield* refresher.execute(ctx, plan)
     yield* scrubber.register(Object.values(outcome.secrets))
     const details = [outcome.detail]
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
     if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
-      const persisted = yield* persistOutcome(connection, outcome, options.settleLater)
+      const persisted = yield* persistWith(services, connection, outcome, options.settleLater, true)
       if (hasSecrets(outcome) && options.onStored !== undefined) yield* options.onStored(connection, outcome.secrets)
       if (hasSecrets(outcome)) {
         details.push(persisted.where)
@@ -259,7 +314,7 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       Effect.gen(function*() {
         // a failure after the answer's token was journaled (write-back failing has already
         // said where its token is)
-        const kept = error._tag === "WriteBackFailed" ? undefined : yield* keepSecured(connection, secured)
+        const kept = error._tag === "WriteBackFailed" ? undefined : yield* keepSecured(services, connection, secured)
         return statusOfError(connection, error, yield* nowUtc, kept)
       })
     ),
@@ -268,18 +323,16 @@ export const refreshOne = (connection: Connection, options: RunOptions) => {
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause)
         : Effect.gen(function*() {
-          const scrub = yield* (yield* Scrubber).current
+          const scrub = yield* scrubber.current
           yield* Effect.logError(scrub(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`))
           const status = defectStatus(connection, cause)
-          const kept = yield* keepSecured(connection, secured)
+          const kept = yield* keepSecured(services, connection, secured)
           return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
         })
     ),
     // whatever became of its call, the journal's room for its answer is not kept any longer
-    Effect.ensuring(Effect.flatMap(Journal, (journal) => journal.release?.(connection) ?? Effect.void)),
+    Effect.ensuring(journal.release?.(connection) ?? Effect.void),
     // the one exit of a connection's text: a platform or backend may have quoted a secret in it
-    Effect.flatMap((status) => Effect.flatMap(Scrubber, (s) => Effect.map(s.scrub(status.detail), (detail): Status => ({ ...status, detail })))),
-    // no stack trace: capturing one per connection costs more than the rest of the span
-    Effect.withSpan("refreshOne", { attributes: { platform: connection.platform, account: connection.account }, captureStackTrace: false })
+    Effect.flatMap((status) => Effect.map(scrubber.scrub(status.detail), (detail): Status => ({ ...status, detail })))
   )
 }

@@ -45,6 +45,11 @@ describe("npm run bench --smoke", () => {
       expect(r.stdout).toMatch(new RegExp(`\\| 10 \\| ${c} \\| \\d+ ms \\| \\d+ ms \\| [\\d.]+× \\| \\d+ ms \\| [\\d.]+× \\|`))
     }
     expect(r.stdout).toContain("### Targets")
+    // issue 20: one account refreshed in a bigger config, and the Effect operations per connection
+    expect(r.stdout).toContain("### One account used in a big config")
+    expect(r.stdout).toMatch(/\| 100 \| \d+ KB \| \d+ ms \| \d+ ms \| \d+ MB \| [\d.]+× \|/)
+    expect(r.stdout).toContain("### Effect operations per connection")
+    expect(r.stdout).toMatch(/\| 10 \| \d+ \| \d+ \| (met|\*\*missed\*\*) \|/)
     // the smoke run measures 10 connections only and leaves the committed figures alone
     expect(r.stdout).not.toMatch(/\| 1000 \|/)
     expect(existsSync(doc) ? readFileSync(doc, "utf8") : undefined).toBe(committed)

@@ -19,7 +19,8 @@ import { validateConfigWith } from "../../domain/validateConfig.js"
 import { envName, metadataKeys } from "../../domain/Platform.js"
 import { AppConfig, type ConfigSnapshot } from "../../services/AppConfig.js"
 import { Catalog } from "../../services/Catalog.js"
-import { envVar } from "./envVar.js"
+import { anyEnvEndingWith, envVar } from "./envVar.js"
+import { type PlainParse, parsePlainYaml } from "./plainYaml.js"
 
 export interface ConfigLocation {
   readonly file: string
@@ -61,6 +62,8 @@ let parsedLast: {
   readonly catalog: ConfigCatalog
   readonly result: Either.Either<HeraldConfig, ConfigError>
   doc: YAML.Document | undefined
+  /** the fast path's reading (./plainYaml.ts), where it read the text: no Document was built */
+  readonly plain: PlainParse | undefined
 } | undefined
 
 /** The document parsed from exactly `text`, handed over once: the taker may change it. */
@@ -70,6 +73,13 @@ export const takeParsedDocument = (text: string): YAML.Document | undefined => {
   parsedLast.doc = undefined
   return doc
 }
+
+/**
+ * Where the values of exactly `text` stand, when the fast path read it at load: a writer
+ * patches values there and builds the Document only for an edit that needs one.
+ */
+export const parsedPlain = (text: string): PlainParse | undefined =>
+  parsedLast !== undefined && parsedLast.text === text ? parsedLast.plain : undefined
 
 /**
  * A config larger than this is refused before it is parsed: a thousand connections take
@@ -122,10 +132,18 @@ export const parseConfigText = (file: string, text: string, catalog: ConfigCatal
       })
     )
   }
+  // the common shape of a config, read in one pass without building a Document; anything
+  // else (and every syntax error) goes to the yaml package, which also words the errors
+  const plain = parsePlainYaml(text)
+  if (plain !== undefined) {
+    const result = validated(file, plain.value, catalog)
+    parsedLast = { file, text, catalog, result, doc: undefined, plain: Either.isRight(result) ? plain : undefined }
+    return result
+  }
   const lineCounter = new YAML.LineCounter()
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter })
   const result = parseDocumentOf(file, doc, lineCounter, catalog)
-  parsedLast = { file, text, catalog, result, doc: Either.isRight(result) ? doc : undefined }
+  parsedLast = { file, text, catalog, result, doc: Either.isRight(result) ? doc : undefined, plain: undefined }
   return result
 }
 
@@ -158,8 +176,11 @@ const parseDocumentOf = (
       })
     )
   }
-  return validateConfigWith(catalog, raw).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
+  return validated(file, raw, catalog)
 }
+
+const validated = (file: string, raw: unknown, catalog: ConfigCatalog): Either.Either<HeraldConfig, ConfigError> =>
+  validateConfigWith(catalog, raw).pipe(Either.mapLeft((issues) => new ConfigError({ file, issues })))
 
 /** The file's text, or none where a discovered default does not exist. */
 const readText = (location: ConfigLocation): Effect.Effect<Option.Option<string>, ConfigError> =>
@@ -201,6 +222,8 @@ export const appConfigFrom = (loaded: LoadedConfig): AppConfig["Type"] => ({
  */
 export const withEnvironmentMetadata = (snapshot: ConfigSnapshot): Effect.Effect<ConfigSnapshot, ConfigError> =>
   Effect.gen(function*() {
+    // most runs set none of these: then thousands of connections need not each ask
+    if ((yield* anyEnvEndingWith(metadataKeys.map((k) => `_${k.toUpperCase()}`))) === false) return snapshot
     const issues: Array<string> = []
     const connections: Array<Connection> = []
     for (const c of snapshot.connections) {

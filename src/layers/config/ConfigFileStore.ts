@@ -29,7 +29,8 @@ import { type ConfigEdit, ConfigStore, ConfigWriteError } from "../../services/C
 import { atomicWrite, fsReason, probeFolderSync } from "../fs/atomicWrite.js"
 import { nearestExisting, resolveForWrite, UntrustedSymlink } from "../fs/safePath.js"
 import * as GroupCommit from "../fs/groupCommit.js"
-import { takeParsedDocument } from "./ConfigFile.js"
+import { parsedPlain, takeParsedDocument } from "./ConfigFile.js"
+import { type PlainParse, parsePlainYaml, pathKey } from "./plainYaml.js"
 
 const SECRET_MODE = 0o600
 
@@ -89,7 +90,7 @@ const printable = /^[\x20-\x7e]*$/
 const plainSafe = /^[A-Za-z0-9][A-Za-z0-9_.\-:/+=~]*$/
 
 /** The source text for `value` in place of `node`, in the node's own quoting, where that is simple. */
-const scalarText = (node: YAML.Scalar, value: string): string | undefined => {
+const scalarText = (node: Pick<YAML.Scalar, "type">, value: string): string | undefined => {
   if (!printable.test(value)) return undefined
   switch (node.type) {
     case "QUOTE_DOUBLE":
@@ -106,36 +107,83 @@ const scalarText = (node: YAML.Scalar, value: string): string | undefined => {
 
 /** A parsed file and the values changed in it since, as text patches over its source. */
 interface Parsed {
-  readonly source: string
-  readonly doc: YAML.Document
+  source: string
+  /** the round-trip Document of `source`, built when an edit first needs it (docOf) */
+  doc: YAML.Document | undefined
+  /** where `source`'s values stand, from the fast path (../config/plainYaml.ts), until the Document is built */
+  plain: PlainParse | undefined
   /** by the start offset of the replaced scalar in `source` */
   readonly patches: Map<number, { readonly end: number; readonly text: string }>
   /** `source` with the patches applied: what is on disk after the last write */
   text: string
 }
 
-// the document the config was loaded from, when the file has not changed since
-const parse = (source: string): Parsed => ({
-  source,
-  doc: takeParsedDocument(source) ?? YAML.parseDocument(source, { uniqueKeys: false }),
-  patches: new Map(),
-  text: source
-})
+// the document the config was loaded from, when the file has not changed since; else the
+// fast path's reading of it, or (built when needed) a Document of its own
+const parse = (source: string): Parsed => {
+  const doc = takeParsedDocument(source)
+  return {
+    source,
+    doc,
+    plain: doc !== undefined ? undefined : parsedPlain(source) ?? parsePlainYaml(source),
+    patches: new Map(),
+    text: source
+  }
+}
+
+/**
+ * The Document, built from the text as it is now: patches made through the fast path's
+ * positions are in it, and from here on every offset is the Document's own.
+ */
+const docOf = (parsed: Parsed): YAML.Document => {
+  if (parsed.doc === undefined) {
+    if (parsed.patches.size > 0) {
+      parsed.source = render(parsed)
+      parsed.patches.clear()
+    }
+    parsed.doc = YAML.parseDocument(parsed.source, { uniqueKeys: false })
+    parsed.plain = undefined
+  }
+  return parsed.doc
+}
+
+/** The scalar at `path` as patching needs it: from the fast path's positions, or the Document's node. */
+const scalarOf = (parsed: Parsed, path: ReadonlyArray<string>): { readonly node: Pick<YAML.Scalar, "type">; readonly start: number; readonly end: number; readonly set: (v: string) => void } | undefined => {
+  if (parsed.doc === undefined && parsed.plain !== undefined) {
+    const span = parsed.plain.scalars.get(pathKey(path))
+    if (span === undefined || !span.string) return undefined
+    return { node: { type: span.style }, start: span.start, end: span.end, set: () => undefined }
+  }
+  const node = docOf(parsed).getIn(path, true)
+  if (!YAML.isScalar(node) || typeof node.value !== "string" || node.range == null) return undefined
+  // an anchored or tagged value may be shared or typed: not ours to rewrite by hand
+  if (node.anchor !== undefined || node.tag !== undefined) return undefined
+  return { node, start: node.range[0], end: node.range[1], set: (v) => void (node.value = v) }
+}
 
 /** Try to change one existing scalar value by patching the text; false: leave it to the Document. */
 const patch = (parsed: Parsed, edit: ConfigEdit): boolean => {
   if (typeof edit.value !== "string") return false
-  const node = parsed.doc.getIn(edit.path, true)
-  if (!YAML.isScalar(node) || typeof node.value !== "string" || node.range == null) return false
-  // an anchored or tagged value may be shared or typed: not ours to rewrite by hand
-  if (node.anchor !== undefined || node.tag !== undefined) return false
-  const text = scalarText(node, edit.value)
+  const found = scalarOf(parsed, edit.path)
+  if (found === undefined) return false
+  const text = scalarText(found.node, edit.value)
   if (text === undefined) return false
-  const [start, end] = node.range
+  const { end, start } = found
   if (parsed.source.slice(start, end).includes("\n")) return false
-  node.value = edit.value
+  found.set(edit.value)
   parsed.patches.set(start, { end, text })
   return true
+}
+
+/** blockedAt, from the fast path's positions where every parent is a mapping there. */
+const blockedIn = (parsed: Parsed, edit: ConfigEdit): string | undefined => {
+  const plain = parsed.doc === undefined ? parsed.plain : undefined
+  if (plain !== undefined) {
+    let all = true
+    for (let i = 1; i < edit.path.length && all; i++) all = plain.mappings.has(pathKey(edit.path.slice(0, i)))
+    if (all && plain.mappings.has("")) return undefined
+  }
+  return blockedAt(docOf(parsed), edit)
 }
 
 const render = (parsed: Parsed): string => {
@@ -232,7 +280,7 @@ export const make = (file: string) =>
       let whole = false
       batch.forEach((p, i) => {
         for (const e of p.edits) {
-          const blocked = blockedAt(current.doc, e)
+          const blocked = blockedIn(current, e)
           if (blocked !== undefined) {
             errors[i] = fail(`cannot set ${e.path.join(".")}: ${blocked} holds a value, not a mapping`)
             return
@@ -241,11 +289,11 @@ export const make = (file: string) =>
         for (const e of p.edits) {
           if (whole || !patch(current, e)) {
             whole = true
-            applyTo(current.doc, [e])
+            applyTo(docOf(current), [e])
           }
         }
       })
-      return { text: whole ? current.doc.toString() : render(current), whole, errors }
+      return { text: whole ? docOf(current).toString() : render(current), whole, errors }
     }
 
     const commit = (batch: ReadonlyArray<Pending>) =>

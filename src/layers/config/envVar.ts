@@ -29,3 +29,24 @@ export const envVar = (name: string): Effect.Effect<Option.Option<string>> =>
         Effect.orElseSucceed(() => Option.none<string>())
       )
   )
+
+/**
+ * A reader of plain names, where the default provider reads process.env (so asking costs no
+ * effect per name); undefined under any other provider: ask it by name with envVar.
+ */
+export const envReader: Effect.Effect<((name: string) => Option.Option<string>) | undefined> = Effect.configProviderWith((provider) =>
+  Effect.succeed(provider === defaultProvider ? (name: string) => nonEmpty(process.env[name]) : undefined)
+)
+
+/**
+ * Whether any variable that is set ends with one of `suffixes` (`_ACCESS_TOKEN_EXPIRES_AT`),
+ * where the default provider reads process.env; undefined under any other provider (it
+ * cannot list its names: ask each by name). Lets a per-connection look-up over thousands
+ * of connections be skipped when no such variable exists.
+ */
+export const anyEnvEndingWith = (suffixes: ReadonlyArray<string>): Effect.Effect<boolean | undefined> =>
+  Effect.configProviderWith((provider) =>
+    provider === defaultProvider
+      ? Effect.sync(() => Object.entries(process.env).some(([name, value]) => value !== undefined && value !== "" && suffixes.some((s) => name.endsWith(s))))
+      : Effect.succeed(undefined)
+  )

@@ -24,9 +24,7 @@ import { AppConfig } from "../../services/AppConfig.js"
 import { Keychain, type KeychainUnavailable } from "../../services/Keychain.js"
 import { Scrubber } from "../../services/Scrubber.js"
 import { type ResolvedSecret, type SecretBag, Secrets } from "../../services/Secrets.js"
-import { envVar } from "../config/envVar.js"
-
-const fromEnv = (name: string) => Effect.map(envVar(name), Option.map(Redacted.make))
+import { envReader, envVar } from "../config/envVar.js"
 
 export const make = Effect.gen(function*() {
   const app = yield* AppConfig
@@ -46,7 +44,6 @@ export const make = Effect.gen(function*() {
       ? Effect.succeed(settled.problem)
       : Effect.tap(probe, (problem) => Effect.sync(() => void (settled = { problem })))
   )
-  const keychainProblem = Effect.map(keychainState, (p) => p?.reason)
   const remembered = new Map<string, Redacted.Redacted<string>>()
   const rememberedKey = (c: ConnectionId, key: SecretKey) => keychainAccount(c, key)
 
@@ -67,15 +64,21 @@ export const make = Effect.gen(function*() {
     `${configKey(c, key)} in ${app.file}`
   ]
 
-  const resolveOne = (c: Connection, key: SecretKey): Effect.Effect<Option.Option<ResolvedSecret>, SecretUnreadable> =>
+  // one key's value: the journal's, then each owner's environment and keychain, then the
+  // file; the environment is read without an effect per name where it is process.env
+  const resolveOne = (
+    c: Connection,
+    key: SecretKey,
+    problem: KeychainUnavailable | undefined,
+    readEnv: ((name: string) => Option.Option<string>) | undefined
+  ): Effect.Effect<ResolvedSecret | undefined, SecretUnreadable> =>
     Effect.gen(function*() {
       const fresh = remembered.get(rememberedKey(c, key))
-      if (fresh !== undefined) return Option.some({ value: fresh, source: "journal", name: rememberedKey(c, key) })
-      const problem = yield* keychainState
+      if (fresh !== undefined) return { value: fresh, source: "journal", name: rememberedKey(c, key) }
       for (const owner of owners(c, key)) {
         const name = envName(owner, key)
-        const env = yield* fromEnv(name)
-        if (Option.isSome(env)) return Option.some({ value: env.value, source: "env", name })
+        const env = readEnv !== undefined ? readEnv(name) : yield* envVar(name)
+        if (Option.isSome(env)) return { value: Redacted.make(env.value), source: "env", name }
         const account = keychainAccount(owner, key)
         const unreadable = (reason: string) =>
           new SecretUnreadable({ platform: c.platform, account: c.account, key, store: describe(account), reason })
@@ -83,35 +86,38 @@ export const make = Effect.gen(function*() {
         if (problem?.present === true) return yield* Effect.fail(unreadable(problem.reason))
         if (problem === undefined) {
           const stored = yield* keychain.get(account).pipe(Effect.mapError((e) => unreadable(e.reason)))
-          if (Option.isSome(stored)) return Option.some({ value: stored.value, source: "keychain", name: account })
+          if (Option.isSome(stored)) return { value: stored.value, source: "keychain", name: account }
         }
       }
       const inFile = c.settings[key]
       return inFile !== undefined && inFile !== ""
-        ? Option.some({ value: Redacted.make(inFile), source: "config", name: configKey(c, key) })
-        : Option.none()
+        ? { value: Redacted.make(inFile), source: "config", name: configKey(c, key) }
+        : undefined
     })
 
   const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
     Effect.gen(function*() {
+      // asked once per connection, not once per key and owner
+      const problem = yield* keychainState
+      const readEnv = yield* envReader
       const found = new Map<SecretKey, ResolvedSecret>()
       for (const key of keys) {
-        const r = yield* resolveOne(c, key)
-        if (Option.isSome(r)) found.set(key, r.value)
+        const r = yield* resolveOne(c, key, problem, readEnv)
+        if (r !== undefined) found.set(key, r)
       }
       yield* scrubber.register([...found.values()].map((r) => r.value))
       const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
       const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
-      const problem = yield* keychainProblem
+      const reason = problem?.reason
       return {
         get,
         resolved,
-        tried: (key) => tried(c, key, problem),
+        tried: (key) => tried(c, key, reason),
         require: (key) =>
           Option.match(get(key), {
             onSome: Effect.succeed,
             onNone: () =>
-              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key, problem) }))
+              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key, reason) }))
           })
       }
     })

@@ -94,6 +94,57 @@ describe("ConfigFileStore", () => {
       assert.strictEqual(parsed.platforms.tiktok.client_key, "12345")
     }))
 
+  // the shape the fast path reads (./plainYaml.ts): no Document is built until an edit needs one
+  const plainOriginal = original.replace(
+    "      brand: { refresh_token: 'b-0', refresh_token_expires_at: 2027-04-01T00:00:00Z }\n",
+    "      brand:\n        refresh_token: 'b-0'\n        refresh_token_expires_at: 2027-04-01T00:00:00Z\n"
+  )
+
+  it.scoped("a config read by the fast path: patches, then a new key in the same batch, then more patches, read as the whole-Document edit (issue 20)", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(plainOriginal)
+      // loaded as a run loads it: the writer is handed the fast path's reading
+      assert.isTrue(Either.isRight(ConfigFile.parseConfigText(file, plainOriginal, configCatalog)))
+      assert.isDefined(ConfigFile.parsedPlain(plainOriginal))
+      const store = yield* ConfigFileStore.make(file)
+      const all: Array<ConfigEdit> = [...rotations(1)]
+      yield* store.apply(rotations(1), { secret: true })
+      assert.strictEqual(yield* read(file), ConfigFileStore.applyEdits(plainOriginal, all))
+      const mixed: Array<ConfigEdit> = [
+        ...rotations(2).slice(0, 2),
+        { path: ["platforms", "tiktok", "accounts", "new", "refresh_token"], value: "n-1" },
+        ...rotations(2).slice(2)
+      ]
+      yield* store.apply(mixed, { secret: true })
+      all.push(...mixed)
+      assert.strictEqual(yield* read(file), ConfigFileStore.applyEdits(plainOriginal, all))
+      for (const edit of rotations(3)) {
+        yield* store.apply([edit], { secret: true })
+        all.push(edit)
+      }
+      const text = yield* read(file)
+      assert.strictEqual(text, ConfigFileStore.applyEdits(plainOriginal, all))
+      assert.include(text, "client_key: ck # from the portal")
+      assert.include(text, `refresh_token: "s-3\\"quoted\\"" # shop's`)
+      assert.include(text, "refresh_token: 'b-3'")
+    }))
+
+  it.scoped("a config read by the fast path: a value under a key that holds a scalar is refused, the batch's others land (issue 20)", () =>
+    Effect.gen(function*() {
+      const { file } = yield* tempFile(plainOriginal)
+      ConfigFile.parseConfigText(file, plainOriginal, configCatalog)
+      const store = yield* ConfigFileStore.make(file)
+      const results = yield* Effect.forEach(
+        [[rotations(1)[0]!], [{ path: ["platforms", "tiktok", "client_key", "deeper"], value: "v" }], [rotations(1)[4]!]],
+        (edits) => Effect.either(store.apply(edits, { secret: true })),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(results.map(Either.isRight), [true, false, true])
+      const text = yield* read(file)
+      assert.include(text, `refresh_token: "rt-1"`)
+      assert.include(text, "refresh_token: plain-1")
+    }))
+
   it.scoped("a file changed by someone else between writes is read again, and their change kept", () =>
     Effect.gen(function*() {
       const { file } = yield* tempFile(original)
@@ -152,13 +203,24 @@ describe("ConfigFileStore", () => {
     }))
 
   it("the document the config was loaded from is handed to the writer once", () => {
-    const text = "platforms:\n  x:\n    refresh_token: r\n"
+    // an anchor: beyond the fast path, so the load builds the round-trip Document
+    const text = "platforms:\n  x:\n    refresh_token: &r r\n    access_token: *r\n"
     assert.isTrue(Either.isRight(ConfigFile.parseConfigText("/tmp/handed.yaml", text, configCatalog)))
     assert.isUndefined(ConfigFile.takeParsedDocument(text + "# changed\n"))
     const doc = ConfigFile.takeParsedDocument(text)
     assert.isDefined(doc)
     assert.strictEqual(doc!.toString(), text)
     assert.isUndefined(ConfigFile.takeParsedDocument(text))
+  })
+
+  it("a plain config is loaded without a Document: the writer gets where its values stand (issue 20)", () => {
+    const text = "platforms:\n  x:\n    refresh_token: r # rotated\n"
+    assert.isTrue(Either.isRight(ConfigFile.parseConfigText("/tmp/plain.yaml", text, configCatalog)))
+    assert.isUndefined(ConfigFile.takeParsedDocument(text))
+    const plain = ConfigFile.parsedPlain(text)
+    const span = plain?.scalars.get(["platforms", "x", "refresh_token"].join("\u0000"))
+    assert.deepStrictEqual(span && text.slice(span.start, span.end), "r")
+    assert.isUndefined(ConfigFile.parsedPlain(text + "# changed\n"))
   })
 })
 

@@ -6,7 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { envVar } from "../../../src/layers/config/envVar.js"
+import { anyEnvEndingWith, envVar } from "../../../src/layers/config/envVar.js"
+import * as ConfigFile from "../../../src/layers/config/ConfigFile.js"
 
 const NAME = "HERALD_TEST_ENVVAR_SENTINEL"
 
@@ -35,6 +36,40 @@ describe("envVar", () => {
         assert.deepStrictEqual(yield* envVar(NAME).pipe(Effect.withConfigProvider(empty)), Option.none())
       } finally {
         delete process.env[NAME]
+      }
+    }))
+
+  it.effect("anyEnvEndingWith: under the default provider, whether a set variable ends so; under another, unknown (issue 20)", () =>
+    Effect.gen(function*() {
+      const suffix = "_HERALD_TEST_SUFFIX_SENTINEL"
+      assert.isFalse(yield* anyEnvEndingWith([suffix]))
+      process.env[`X${suffix}`] = ""
+      try {
+        // empty is unset
+        assert.isFalse(yield* anyEnvEndingWith([suffix]))
+        process.env[`X${suffix}`] = "v"
+        assert.isTrue(yield* anyEnvEndingWith(["_NOPE", suffix]))
+        assert.isUndefined(yield* anyEnvEndingWith([suffix]).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))
+      } finally {
+        delete process.env[`X${suffix}`]
+      }
+    }))
+
+  it.effect("an expiry date from the process environment still wins over the file's, and a bad one is named (issue 20)", () =>
+    Effect.gen(function*() {
+      const snapshot = {
+        ...ConfigFile.appConfigFrom({ file: "/tmp/h.yaml", exists: true, config: { platforms: { tiktok: { accounts: { brand: { refresh_token: "r" } } } } } })
+      }
+      assert.strictEqual(yield* ConfigFile.withEnvironmentMetadata(snapshot), snapshot)
+      process.env["TIKTOK_BRAND_ACCESS_TOKEN_EXPIRES_AT"] = "2027-01-01T00:00:00Z"
+      try {
+        const withDate = yield* ConfigFile.withEnvironmentMetadata(snapshot)
+        assert.strictEqual(withDate.connections.find((c) => c.account === "brand")?.settings.access_token_expires_at, "2027-01-01T00:00:00Z")
+        process.env["TIKTOK_BRAND_ACCESS_TOKEN_EXPIRES_AT"] = "soon"
+        const bad = yield* Effect.flip(ConfigFile.withEnvironmentMetadata(snapshot))
+        assert.deepStrictEqual(bad.issues, ["TIKTOK_BRAND_ACCESS_TOKEN_EXPIRES_AT (environment): expected an RFC 3339 date such as 2026-11-22T16:00:00Z"])
+      } finally {
+        delete process.env["TIKTOK_BRAND_ACCESS_TOKEN_EXPIRES_AT"]
       }
     }))
 })
