@@ -5,11 +5,18 @@
 // loaded by its dynamic import(): every start would otherwise parse it (docs/performance.md).
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
-import { chmod, readdir, rm } from "node:fs/promises"
+import { chmod, mkdtemp, readdir, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
 import * as path from "node:path"
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", sourcemap: false, logLevel: "warning" }
+
+// CommonJS inside an ESM bundle still calls require() (in every chunk)
+const requireBanner = [
+  "import { createRequire as __heraldCreateRequire } from 'node:module';",
+  "const require = __heraldCreateRequire(import.meta.url);"
+].join("\n")
 
 const bin = await build({
   ...common,
@@ -21,14 +28,7 @@ const bin = await build({
   // keytar is a native, optional module: resolved at run time from node_modules, if there
   external: ["keytar"],
   minify: true,
-  banner: {
-    js: [
-      "#!/usr/bin/env node",
-      // CommonJS inside an ESM bundle still calls require() (in every chunk)
-      "import { createRequire as __heraldCreateRequire } from 'node:module';",
-      "const require = __heraldCreateRequire(import.meta.url);"
-    ].join("\n")
-  }
+  banner: { js: `#!/usr/bin/env node\n${requireBanner}` }
 })
 await chmod("dist/herald.js", 0o755)
 // chunks of earlier builds (their names carry a content hash); the current ones are rewritten in place
@@ -37,6 +37,21 @@ const chunks = await readdir("dist/chunks").catch(() => [])
 await Promise.all(
   chunks.map((f) => path.resolve("dist/chunks", f)).filter((f) => !current.has(f)).map((f) => rm(f, { force: true }))
 )
+
+// every help page, as the app prints it, for the bin to answer a bare help request without
+// loading the app (src/main.ts): scripts/help-pages.ts bundled on its own and run once
+const helpBuild = await mkdtemp(path.join(tmpdir(), "herald-help-"))
+try {
+  const script = path.join(helpBuild, "help-pages.mjs")
+  await build({ ...common, entryPoints: ["scripts/help-pages.ts"], outfile: script, external: ["keytar"], banner: { js: requireBanner } })
+  const pages = spawnSync(process.execPath, [script, "dist/help.json"], { stdio: "inherit", env: { ...process.env, NO_COLOR: "" } })
+  if (pages.status !== 0) {
+    process.stderr.write("build: capturing the help pages (scripts/help-pages.ts) failed\n")
+    process.exit(1)
+  }
+} finally {
+  await rm(helpBuild, { recursive: true, force: true })
+}
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", packages: "external" })
 

@@ -1,13 +1,37 @@
 /**
- * The `herald` bin's entry. `herald --version` is answered here, before the app is imported:
- * loading and evaluating the bundle costs several times a bare node start, for one line. Every
- * other command loads the app (./cli/runMain.ts, a chunk of its own in the bundle).
+ * The `herald` bin's entry. What needs none of the app is answered here, before it is
+ * imported (loading and evaluating the bundle costs several times a bare node start):
+ * `herald --version`, and a bare help request (`herald --help`, `herald auth set -h`,
+ * `herald help auth`), from the pages the build captured from the app itself (dist/help.json,
+ * scripts/help-pages.ts). Everything else, or a missing or unreadable help.json, loads the
+ * app (./cli/runMain.ts, a chunk of its own in the bundle).
  */
+import { readFileSync } from "node:fs"
+import { colourAllowed, stripEscapes } from "./cli/colour.js"
+import { helpKey, helpPath } from "./cli/frontDoor.js"
 import { VERSION } from "./version.js"
 
+/** The help page the build stored for `path`, with colour where the app would show it. */
+const storedHelp = (path: ReadonlyArray<string>): string | undefined => {
+  let pages: unknown
+  try {
+    pages = JSON.parse(readFileSync(new URL("./help.json", import.meta.url), "utf8"))
+  } catch {
+    return undefined
+  }
+  const page = typeof pages === "object" && pages !== null ? (pages as Record<string, unknown>)[helpKey(path)] : undefined
+  if (typeof page !== "string") return undefined
+  return colourAllowed(process.env, process.stdout.isTTY === true) ? page : stripEscapes(page)
+}
+
 const args = process.argv.slice(2)
-if (args.length === 1 && args[0] === "--version") {
+const version = args.length === 1 && args[0] === "--version"
+const path = version ? undefined : helpPath(args)
+const help = path === undefined ? undefined : storedHelp(path)
+if (version) {
   process.stdout.write(`${VERSION}\n`)
+} else if (help !== undefined) {
+  process.stdout.write(help)
 } else {
   await import("./cli/runMain.js")
 }

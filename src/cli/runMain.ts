@@ -8,14 +8,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import { makeCli } from "./commands.js"
 import { exitCodeOf } from "./exit.js"
-import { appLayerFor } from "./AppLayer.js"
-import * as ConfigFile from "../layers/config/ConfigFile.js"
+import { heraldCli } from "./heraldCli.js"
 import * as GracefulStopLive from "../layers/process/GracefulStopLive.js"
 import { GracefulStop } from "../services/GracefulStop.js"
 
-const cli = makeCli(appLayerFor, ConfigFile.layer)
+const cli = heraldCli()
 
 const afterFlush = (then: () => void) => {
   let waiting = 2
