@@ -4,12 +4,19 @@
  * `herald --version`, and a bare help request (`herald --help`, `herald auth set -h`,
  * `herald help auth`), from the pages the build captured from the app itself (dist/help.json,
  * scripts/help-pages.ts). Everything else, or a missing or unreadable help.json, loads the
- * app (./cli/runMain.ts, a chunk of its own in the bundle).
+ * app: built, that is dist/app-HASH.cjs (./cli/runMain.ts bundled as one script), run with
+ * V8's code cache (./cli/codeCache.ts); from source (`npm run dev`), ./cli/runMain.ts itself.
  */
 import { readFileSync } from "node:fs"
+import { homedir } from "node:os"
+import { fileURLToPath } from "node:url"
+import { codeCacheFile, runCommonJs } from "./cli/codeCache.js"
 import { colourAllowed, stripEscapes } from "./cli/colour.js"
 import { helpKey, helpPath } from "./cli/frontDoor.js"
 import { VERSION } from "./version.js"
+
+/** Set by scripts/build.mjs: the app bundle's file name beside the bin, `app-HASH.cjs`. */
+declare const __HERALD_APP__: string | undefined
 
 /** The help page the build stored for `path`, with colour where the app would show it. */
 const storedHelp = (path: ReadonlyArray<string>): string | undefined => {
@@ -32,6 +39,9 @@ if (version) {
   process.stdout.write(`${VERSION}\n`)
 } else if (help !== undefined) {
   process.stdout.write(help)
+} else if (typeof __HERALD_APP__ === "string") {
+  const build = __HERALD_APP__.replace(/^app-|\.cjs$/g, "")
+  runCommonJs(fileURLToPath(new URL(`./${__HERALD_APP__}`, import.meta.url)), codeCacheFile(process.env, homedir(), `${VERSION}-${build}`))
 } else {
   await import("./cli/runMain.js")
 }
