@@ -14,7 +14,7 @@ import { connectionLabel, isBuiltinPlatform, type PlatformId, platformIds } from
 import { starterConfig } from "../domain/starterConfig.js"
 import { type ConfigLocation, discover } from "../layers/config/ConfigFile.js"
 import { createConfigFile, fileExists } from "../layers/config/initFile.js"
-import { checkNotifier, checkWriteBack, type DoctorServices } from "../programs/doctor.js"
+import type { DoctorServices } from "../programs/doctor.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { NeedsAttention } from "./exit.js"
 import { startUp } from "./startUp.js"
@@ -87,6 +87,7 @@ export const makeConfigCommands = (
     startUp(
       Effect.gen(function*() {
         const app = yield* AppConfig
+        const { checkNotifier, checkWriteBack } = yield* Effect.promise(() => import("../programs/doctor.js"))
         const writeBack = yield* checkWriteBack
         const notifier = yield* checkNotifier
         const names = app.connections.map(connectionLabel)

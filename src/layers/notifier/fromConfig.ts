@@ -2,7 +2,8 @@
  * Picks the Notifier from `auth.alerts.backend` (default `none`). A new backend is one
  * module in this folder plus one entry in `backends` (and its literal in domain/Config).
  * Everything a backend needs is checked here, at start, so a misconfigured alert fails
- * the run before any token is touched (exit 2) rather than after a rotation.
+ * the run before any token is touched (exit 2) rather than after a rotation. Only the
+ * backend named is loaded (a module reached only by import() is evaluated on first import).
  */
 import * as os from "node:os"
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -19,10 +20,8 @@ import { secretUrlTransportIssue } from "../../domain/net.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Notifier } from "../../services/Notifier.js"
 import { Scrubber } from "../../services/Scrubber.js"
-import * as Email from "./Email.js"
+import type * as Email from "./Email.js"
 import type { AlertOrigin } from "./message.js"
-import * as None from "./None.js"
-import * as Webhook from "./Webhook.js"
 
 type AlertSettings = typeof AlertSettingsSchema.Type
 
@@ -87,6 +86,7 @@ const webhook: Build = ({ alerts, file, origin, timeoutSeconds }) =>
     if (invalid !== undefined) return yield* fail(invalid)
     // a webhook URL is a credential (Slack's and Discord's carry their token in the path)
     yield* (yield* Scrubber).register([url])
+    const Webhook = yield* Effect.promise(() => import("./Webhook.js"))
     const format = alerts.webhook?.format
     return Webhook.layer({
       url,
@@ -112,16 +112,18 @@ const email: Build = ({ alerts, file, origin }) => {
     ...(port === undefined ? {} : { port }),
     ...(secure === undefined ? {} : { secure })
   }
-  // the SMTP password is a secret the server's refusal may quote; a bad login is reported by the layer
-  const register = Effect.flatMap(Scrubber, (scrubber) =>
-    Effect.flatMap(Effect.option(Email.credentials), (login) =>
-      scrubber.register(Option.toArray(Option.flatten(login)).flatMap((l) => [l.pass]))))
-  return Effect.as(register, Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
+  return Effect.flatMap(Effect.promise(() => import("./Email.js")), (Email) => {
+    // the SMTP password is a secret the server's refusal may quote; a bad login is reported by the layer
+    const register = Effect.flatMap(Scrubber, (scrubber) =>
+      Effect.flatMap(Effect.option(Email.credentials), (login) =>
+        scrubber.register(Option.toArray(Option.flatten(login)).flatMap((l) => [l.pass]))))
+    return Effect.as(register, Email.layer(explicit).pipe(Layer.mapError(fromEffectConfig(file))))
+  })
 }
 
 /** One entry per backend. */
 const backends: { readonly [B in Backend]: Build } = {
-  none: () => Effect.succeed(None.layer),
+  none: () => Effect.promise(() => import("./None.js").then((m) => m.layer)),
   webhook,
   email
 }
