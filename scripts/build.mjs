@@ -21,12 +21,17 @@ const requireBanner = [
 // What only some runs need (nodemailer for email alerts, libsodium-wrappers for the github
 // write-back) is a bundle of its own in dist/chunks/, required by the app when it is used
 const vendor = ["nodemailer", "libsodium-wrappers"]
-/** each package's bundle (its CommonJS build: what `require` gets), by name, as the app requires it (relative to dist/) */
+/**
+ * Each package's bundle, by name, as the app requires it (relative to dist/): its ES build
+ * where it has one (libsodium's is a third of its CommonJS one), exporting what `import()`
+ * gave as the default — the module.exports the app's require() interop expects.
+ */
 const vendorFiles = new Map(await Promise.all(vendor.map(async (name) => {
   const out = await build({
     ...common,
     format: "cjs",
-    stdin: { contents: `module.exports = require(${JSON.stringify(name)})`, resolveDir: process.cwd(), loader: "js" },
+    stdin: { contents: `export { default } from ${JSON.stringify(name)}`, resolveDir: process.cwd(), loader: "js" },
+    footer: { js: "module.exports = module.exports.default;" },
     write: false,
     minify: true
   })
@@ -67,17 +72,25 @@ const app = await build({
 const appFile = Object.keys(app.metafile.outputs).find((f) => f.endsWith(".cjs"))
 
 // the bin: --version and help without the app, else the app
-await build({
+const bin = await build({
   ...common,
   entryPoints: { herald: "src/main.ts" },
   outdir: "dist",
+  // what only the app's start needs (the code cache: node:vm, node:crypto) is a chunk of its own
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
   define: { __HERALD_APP__: JSON.stringify(path.basename(appFile)) },
   minify: true,
   banner: { js: "#!/usr/bin/env node" }
 })
 await chmod("dist/herald.js", 0o755)
 // what earlier builds left: apps and chunks of other hashes
-const current = new Set([path.resolve(appFile), ...[...vendorFiles.values()].map((f) => path.resolve("dist", f))])
+const current = new Set([
+  path.resolve(appFile),
+  ...[...vendorFiles.values()].map((f) => path.resolve("dist", f)),
+  ...Object.keys(bin.metafile.outputs).map((f) => path.resolve(f))
+])
 const stale = [
   ...(await readdir("dist")).filter((f) => /^app-.*\.cjs$/.test(f)).map((f) => path.resolve("dist", f)),
   ...(await readdir("dist/chunks").catch(() => [])).map((f) => path.resolve("dist/chunks", f))

@@ -8,9 +8,6 @@
  * V8's code cache (./cli/codeCache.ts); from source (`npm run dev`), ./cli/runMain.ts itself.
  */
 import { readFileSync } from "node:fs"
-import { homedir } from "node:os"
-import { fileURLToPath } from "node:url"
-import { codeCacheFile, runCommonJs } from "./cli/codeCache.js"
 import { colourAllowed, stripEscapes } from "./cli/colour.js"
 import { helpKey, helpPath } from "./cli/frontDoor.js"
 import { VERSION } from "./version.js"
@@ -40,6 +37,12 @@ if (version) {
 } else if (help !== undefined) {
   process.stdout.write(help)
 } else if (typeof __HERALD_APP__ === "string") {
+  // imported here, not above: node:vm and node:crypto cost --version and help a few ms
+  const [{ codeCacheFile, runCommonJs }, { homedir }, { fileURLToPath }] = await Promise.all([
+    import("./cli/codeCache.js"),
+    import("node:os"),
+    import("node:url")
+  ])
   const build = __HERALD_APP__.replace(/^app-|\.cjs$/g, "")
   runCommonJs(fileURLToPath(new URL(`./${__HERALD_APP__}`, import.meta.url)), codeCacheFile(process.env, homedir(), `${VERSION}-${build}`))
 } else {
