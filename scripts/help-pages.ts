@@ -5,7 +5,6 @@
  * not load the app; the text is @effect/cli's own output, byte for byte
  * (test/e2e/fastStart.test.ts compares it with the app's rendering).
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -13,6 +12,7 @@ import { writeFileSync } from "node:fs"
 import { format } from "node:util"
 import { HELP_PATHS, helpKey } from "../src/cli/frontDoor.js"
 import { heraldCli } from "../src/cli/heraldCli.js"
+import { PlatformLive } from "../src/cli/platformLayer.js"
 
 const file = process.argv[2]
 if (file === undefined) throw new Error("usage: help-pages OUT.json")
@@ -37,7 +37,7 @@ const page = (path: ReadonlyArray<string>) => {
   )
   return capture.pipe(
     Effect.flatMap((console) => Console.withConsole(cli(["node", "herald", ...path, "--help"]), console)),
-    Effect.provide(NodeContext.layer),
+    Effect.provide(PlatformLive),
     Effect.exit,
     Effect.flatMap((exit) =>
       Exit.isSuccess(exit) && err === "" && out.includes("\u001b[")
