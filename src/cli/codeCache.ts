@@ -9,10 +9,12 @@
  * truncated, corrupt (its own SHA-256 does not match) or stale (V8 rejects it) is ignored
  * and written afresh when the run ends; one that cannot be written is left as it is. The
  * write is atomic (a temp file renamed over it), so a crash leaves the old file or none.
+ * A few other builds' caches are kept (two installs used in turn each keep theirs); older
+ * ones are removed when a cache is written.
  * Node's builtins only: this runs before any of the app is loaded.
  */
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import * as vm from "node:vm"
@@ -54,7 +56,13 @@ export const readCodeCache = (file: string): Buffer | undefined => {
   return bytes.toString("latin1", MAGIC.length, MAGIC.length + DIGEST) === digestOf(data) ? data : undefined
 }
 
-/** Writes `data` to `file` atomically, and removes the caches of other builds beside it; any failure leaves things as they were. */
+/** How many other builds' caches are kept beside this one's (two installs used in turn must not evict each other). */
+const KEEP_OTHERS = 3
+
+/**
+ * Writes `data` to `file` atomically; of the other builds' caches beside it, the most
+ * recently written KEEP_OTHERS stay and older ones go. Any failure leaves things as they were.
+ */
 export const writeCodeCache = (file: string, data: Buffer): void => {
   const dir = path.dirname(file)
   const temp = `${file}.${process.pid}.tmp`
@@ -67,9 +75,11 @@ export const writeCodeCache = (file: string, data: Buffer): void => {
     return
   }
   try {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith("app-") && name.endsWith(SUFFIX) && name !== path.basename(file)) rmSync(path.join(dir, name), { force: true })
-    }
+    const others = readdirSync(dir)
+      .filter((name) => name.startsWith("app-") && name.endsWith(SUFFIX) && name !== path.basename(file))
+      .map((name) => ({ name, written: statSync(path.join(dir, name)).mtimeMs }))
+      .sort((a, b) => b.written - a.written)
+    for (const { name } of others.slice(KEEP_OTHERS)) rmSync(path.join(dir, name), { force: true })
   } catch {
     // another build's cache left behind costs disk space, nothing else
   }

@@ -139,13 +139,39 @@ describe("the code cache", () => {
     theCache(path.join(home, ".cache", "herald"))
   })
 
-  it("a cache of another build beside it is removed when this build writes its own", async () => {
+  it("other builds' caches: the three most recent stay (installs used in turn keep theirs), older ones are removed", async () => {
     const c = freshCache()
     fs.mkdirSync(c.dir, { recursive: true })
-    const old = path.join(c.dir, "app-0.0.1-OLDBUILD-v8-1.0.v8cache")
-    fs.writeFileSync(old, "an old build's cache")
+    const others = [1, 2, 3, 4, 5].map((n) => path.join(c.dir, `app-0.0.${n}-OLDBUILD${n}-v8-1.0.v8cache`))
+    for (const [i, f] of others.entries()) {
+      fs.writeFileSync(f, `build ${i + 1}'s cache`)
+      // written in turn: 0.0.5 the most recent
+      fs.utimesSync(f, new Date(Date.now() - (10 - i) * 60_000), new Date(Date.now() - (10 - i) * 60_000))
+    }
     await runAll(c.env)
-    assert.isFalse(fs.existsSync(old))
-    theCache(c.dir)
+    assert.deepStrictEqual(others.map((f) => fs.existsSync(f)), [false, false, true, true, true])
+    assert.strictEqual(cacheFiles(c.dir).length, 4)
+  })
+
+  it("two builds used in turn each keep their cache: neither is written again", async () => {
+    const copy = path.join(work, "second-build")
+    fs.cpSync(path.dirname(heraldBin), copy, { recursive: true })
+    // another build: its bin names another app file (another key), with a different app in it
+    const app = fs.readdirSync(copy).find((f) => /^app-.*\.cjs$/.test(f))!
+    const renamed = app.replace(/^app-/, "app-OTHER")
+    fs.renameSync(path.join(copy, app), path.join(copy, renamed))
+    fs.appendFileSync(path.join(copy, renamed), "\n// another build\n")
+    const bin = path.join(copy, path.basename(heraldBin))
+    fs.writeFileSync(bin, fs.readFileSync(bin, "utf8").replaceAll(app, renamed))
+
+    const c = freshCache()
+    await runAll(c.env)
+    assert.deepStrictEqual(await runAll(c.env, bin), expected)
+    const both = () => cacheFiles(c.dir).map((f) => fs.statSync(path.join(c.dir, f)).ino)
+    const first = both()
+    assert.strictEqual(first.length, 2)
+    assert.deepStrictEqual(await runAll(c.env), expected)
+    assert.deepStrictEqual(await runAll(c.env, bin), expected)
+    assert.deepStrictEqual(both(), first)
   })
 })
