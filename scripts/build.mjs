@@ -41,7 +41,6 @@ const vendorFiles = new Map(await Promise.all(vendor.map(async (name) => {
   await writeFile(path.join("dist", file), code)
   return [name, file]
 })))
-if (vendor.some((name) => vendorFiles.get(name) === undefined)) throw new Error("build: a vendor bundle is missing from esbuild's metafile")
 const vendorExternal = {
   name: "vendor-chunks",
   setup(b) {
