@@ -1,7 +1,8 @@
 /**
  * The command tree. `makeCli(makeLayer)` takes the app layer as a function of `--config`,
  * so tests run the real commands in-process with in-memory layers, and `--help` or a usage
- * error never reads config or secrets (the layer is attached per command).
+ * error never reads config or secrets (the layer is attached per command). The programs only
+ * some commands run are imported by their handler, so a start loads what its command needs.
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
@@ -15,14 +16,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { type ConfigError, type SetupError, UsageError } from "../domain/errors.js"
 import { connectionLabel } from "../domain/Platform.js"
-import { doctorLayerOver } from "./AppLayer.js"
-import { sendTestAlert } from "../programs/alertsTest.js"
-import { doctor, type DoctorServices } from "../programs/doctor.js"
+import type { DoctorServices } from "../programs/doctor.js"
 import { refreshAll, replayJournal } from "../programs/refreshAll.js"
-import { accessToken } from "../programs/accessToken.js"
-import { logout, logoutKeys } from "../programs/logout.js"
-import { oneConnection } from "../programs/oneConnection.js"
-import { verifyAll } from "../programs/verify.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { ConfigStore } from "../services/ConfigStore.js"
 import type { Journal } from "../services/Journal.js"
@@ -43,14 +38,12 @@ import { openDoor, restyleError } from "./frontDoor.js"
 import { concurrency } from "./options.js"
 import { renderJson, renderTable } from "./render.js"
 import { renderVerifyJson, renderVerifyTable } from "./renderVerify.js"
-import { renderDoctorJson, renderDoctorText } from "./renderDoctor.js"
 import { platformIds } from "../platforms/registry.js"
 
 // ConfigStore and HttpClient: `auth login` redeems a code and records expiry in the config file
 export type Services = AppConfig | Refreshers | Secrets | WriteBack | Notifier | Journal | RunLock | ConfigStore | HttpClient | Keychain | Scrubber
 
 export type MakeLayer = (configFlag: Option.Option<string>) => Layer.Layer<Services, ConfigError | SetupError>
-export type MakeConfigLayer = (configFlag: Option.Option<string>) => Layer.Layer<AppConfig, ConfigError>
 export type MakeDoctorLayer = (configFlag: Option.Option<string>) => Layer.Layer<DoctorServices, ConfigError>
 
 const config = Options.file("config").pipe(
@@ -82,9 +75,8 @@ const report = (args: {
 
 export const makeCli = (
   makeLayer: MakeLayer,
-  makeConfigLayer: MakeConfigLayer,
-  // by default the real keychain and network over the given config: doctor reports on them
-  makeDoctorLayer: MakeDoctorLayer = (flag) => doctorLayerOver(makeConfigLayer(flag))
+  // the real keychain and network over the config (AppLayer.doctorLayer): doctor reports on them
+  makeDoctorLayer: MakeDoctorLayer
 ) => {
   const refresh = Command.make(
     "refresh",
@@ -107,6 +99,7 @@ export const makeCli = (
   const verify = Command.make("verify", { target, config, json, concurrency }, (args) =>
     startUp(
       Effect.gen(function*() {
+        const { verifyAll } = yield* Effect.promise(() => import("../programs/verify.js"))
         const result = yield* verifyAll(
           Option.getOrUndefined(args.target),
           Option.match(args.concurrency, { onNone: () => ({}), onSome: (n) => ({ concurrency: n }) })
@@ -149,7 +142,8 @@ export const makeCli = (
     json: Options.boolean("json").pipe(Options.withDescription("print { platform, account, accessToken, expiresAt } as JSON"))
   }, (args) =>
     startUp(
-      accessToken(Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` })).pipe(
+      Effect.promise(() => import("../programs/accessToken.js")).pipe(
+        Effect.flatMap(({ accessToken }) => accessToken(Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` }))),
         Effect.flatMap((token) =>
           Console.log(
             args.json
@@ -176,6 +170,9 @@ export const makeCli = (
   }, (args) =>
     startUp(
       Effect.gen(function*() {
+        const [{ oneConnection }, { logout, logoutKeys }] = yield* Effect.promise(() =>
+          Promise.all([import("../programs/oneConnection.js"), import("../programs/logout.js")])
+        )
         const connection = yield* oneConnection(
           Option.match(args.account, { onNone: () => args.target, onSome: (a) => `${args.target}:${a}` }),
           "logout"
@@ -215,6 +212,7 @@ export const makeCli = (
     startUp(
       Effect.gen(function*() {
         const notifier = yield* Notifier
+        const { sendTestAlert } = yield* Effect.promise(() => import("../programs/alertsTest.js"))
         const outcome = yield* sendTestAlert.pipe(
           Effect.map((line) => ({ sent: notifier.name !== "none", detail: line })),
           // the backend is configured but the message did not go out: that needs a human (exit 1), named
@@ -239,6 +237,9 @@ export const makeCli = (
   }, (args) =>
     startUp(
       Effect.gen(function*() {
+        const [{ doctor }, { renderDoctorJson, renderDoctorText }] = yield* Effect.promise(() =>
+          Promise.all([import("../programs/doctor.js"), import("./renderDoctor.js")])
+        )
         const result = yield* doctor({ online: args.online, configFlag: args.config })
         yield* Console.log(args.json ? renderDoctorJson(result) : renderDoctorText(result))
         if (result.problems.length > 0) return yield* Effect.fail(new NeedsAttention({ count: result.problems.length }))

@@ -15,7 +15,7 @@ import { isBuiltinPlatform, platformIds } from "../platforms/registry.js"
 import { starterConfig } from "../platforms/starterConfig.js"
 import { type ConfigLocation, discover } from "../layers/config/ConfigFile.js"
 import { createConfigFile, fileExists } from "../layers/config/initFile.js"
-import { checkNotifier, checkWriteBack, type DoctorServices } from "../programs/doctor.js"
+import type { DoctorServices } from "../programs/doctor.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { NeedsAttention } from "./exit.js"
 import { startUp } from "./startUp.js"
@@ -88,6 +88,7 @@ export const makeConfigCommands = (
     startUp(
       Effect.gen(function*() {
         const app = yield* AppConfig
+        const { checkNotifier, checkWriteBack } = yield* Effect.promise(() => import("../programs/doctor.js"))
         const writeBack = yield* checkWriteBack
         const notifier = yield* checkNotifier
         const names = app.connections.map(connectionLabel)

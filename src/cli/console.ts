@@ -7,15 +7,9 @@
 import * as Console from "effect/Console"
 import type * as Effect from "effect/Effect"
 import { format } from "node:util"
+import { colourAllowed, stripEscapes } from "./colour.js"
 
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g
-
-export const stripEscapes = (text: string): string => text.replace(ESCAPES, "")
-
-/** NO_COLOR (no-color.org): present and not empty turns colour off. */
-export const colourAllowed = (env: Readonly<Record<string, string | undefined>>, isTty: boolean) =>
-  isTty && (env["NO_COLOR"] ?? "") === "" && env["TERM"] !== "dumb"
+export { colourAllowed, stripEscapes }
 
 export interface OutputSettings {
   readonly colourOut: boolean

@@ -157,3 +157,33 @@ export const restyleError = (text: string, path: ReadonlyArray<string>): string 
     // the parser's own messages ("--concurrency 0: expected …") get herald's prefix like the rest
     return i === 0 && line.trim() !== "" && !line.startsWith("herald") ? `herald: ${line}` : line
   }).join("\n")
+
+/** Every command path that has a help page: the root, each group, each command. */
+export const HELP_PATHS: ReadonlyArray<ReadonlyArray<string>> = [
+  [],
+  ...Object.entries(COMMANDS).flatMap(([group, subs]) => [[group], ...subs.map((s) => [group, s])])
+]
+
+/** A group's commands (an own key only: `constructor` is no group). */
+const subsOf = (group: string): ReadonlyArray<string> | undefined => (Object.hasOwn(COMMANDS, group) ? COMMANDS[group] : undefined)
+
+const isCommandPath = (path: ReadonlyArray<string>): boolean =>
+  path.length === 0 || (path.length === 1 && subsOf(path[0]!) !== undefined) ||
+  (path.length === 2 && (subsOf(path[0]!)?.includes(path[1]!) ?? false))
+
+/**
+ * The command whose help page `args` asks for and nothing else, or undefined: `herald`,
+ * `herald auth` (a group alone), `herald auth set --help` (or `-h`), `herald help auth set`.
+ * Anything more on the line (another option, a target) is left to the app to parse.
+ */
+export const helpPath = (args: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+  if (args.length === 0) return []
+  const last = args[args.length - 1]!
+  const path = args[0] === "help" ? args.slice(1) : last === "--help" || last === "-h" ? args.slice(0, -1) : undefined
+  if (path !== undefined) return isCommandPath(path) ? path : undefined
+  // a group alone shows its help; a command alone runs
+  return args.length === 1 && (subsOf(args[0]!)?.length ?? 0) > 0 ? args : undefined
+}
+
+/** The key a help page is stored under (dist/help.json): its path, space-separated. */
+export const helpKey = (path: ReadonlyArray<string>): string => path.join(" ")

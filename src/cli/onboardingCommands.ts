@@ -19,8 +19,7 @@ import { type ConfigError, type SetupError, UsageError } from "../domain/errors.
 import type { SecretKey } from "../domain/Platform.js"
 import { parseTimeout } from "../platforms/login/flow.js"
 import { parseLoginTarget } from "../platforms/login/target.js"
-import { DEFAULT_LOGIN_TIMEOUT, login } from "../programs/login.js"
-import { type SecretSource, setSecrets } from "../programs/setSecrets.js"
+import type { SecretSource } from "../programs/setSecrets.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { interruptedOnStop } from "../programs/stopping.js"
 import { CouldNotStart, NeedsAttention } from "./exit.js"
@@ -127,6 +126,8 @@ export const makeOnboardingCommands = <S, R>(
           const target = yield* fromEither(
             parseLoginTarget(args.platform, args.account, "login", genericIdsOf((yield* AppConfig).config))
           )
+          // loaded when it runs: the login server, PKCE and the providers' login specs
+          const { DEFAULT_LOGIN_TIMEOUT, login } = yield* Effect.promise(() => import("../programs/login.js"))
           const timeout = yield* Option.match(args.timeout, {
             onNone: () => Effect.succeed(DEFAULT_LOGIN_TIMEOUT),
             onSome: (text) =>
@@ -178,6 +179,7 @@ export const makeOnboardingCommands = <S, R>(
           const target = yield* fromEither(
             parseLoginTarget(args.platform, args.account, "set", genericIdsOf((yield* AppConfig).config))
           )
+          const { setSecrets } = yield* Effect.promise(() => import("../programs/setSecrets.js"))
           yield* withJsonResult(
             args.json,
             setSecrets(

@@ -2,19 +2,18 @@
  * The `herald` executable, loaded by ../main.ts once the answer needs the app: parse, run,
  * map the outcome to herald's exit codes.
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import { makeCli } from "./commands.js"
 import { exitCodeOf } from "./exit.js"
-import { appLayerFor, configLayerFor } from "./AppLayer.js"
+import { heraldCli } from "./heraldCli.js"
 import * as GracefulStopLive from "../layers/process/GracefulStopLive.js"
 import { GracefulStop } from "../services/GracefulStop.js"
+import { PlatformLive } from "./platformLayer.js"
 
-const cli = makeCli(appLayerFor, configLayerFor)
+const cli = heraldCli()
 
 const afterFlush = (then: () => void) => {
   let waiting = 2
@@ -39,7 +38,7 @@ const fiber = Effect.runFork(
     // diagnostics go to stderr so stdout stays the report (and valid JSON with --json)
     Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))),
     Logger.withMinimumLogLevel(LogLevel.Warning),
-    Effect.provide(NodeContext.layer)
+    Effect.provide(PlatformLive)
   )
 )
 

@@ -1,6 +1,7 @@
 /**
- * Issue 20 item 2: `herald --version` is answered before the app is loaded. The bin and
- * what it imports up front are a few KB; the app is a chunk loaded by every other command.
+ * Issue 20: `herald --version` is answered before the app is loaded. The bin and what it
+ * imports up front are a few KB; the app (dist/app-HASH.cjs) is loaded by every command that
+ * is not --version or a bare help request (test/e2e/helpPages.test.ts).
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"

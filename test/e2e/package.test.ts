@@ -49,6 +49,9 @@ beforeAll(async () => {
   expect(files).toContain("dist/index.js")
   expect(files).toContain("dist/types/index.d.ts")
   expect(files).toContain("dist/herald.js")
+  // the bin's help pages and the app it runs (issue 20)
+  expect(files).toContain("dist/help.json")
+  expect(files.filter((f) => /^dist\/app-[A-Z0-9]+\.cjs$/.test(f))).toHaveLength(1)
   expect(files).toContain("LICENSE")
   // the TypeScript source stays out of the package
   expect(files.filter((f) => f.startsWith("src/") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([])
@@ -110,6 +113,15 @@ describe("the packed package", () => {
     await npm(["install", "--global", "--prefix", prefix, tarball], work)
     const run = await exec(path.join(prefix, "bin", "herald"), ["--version"], { cwd: work, env: cleanEnv(work) })
     expect(run.stdout).toBe(`${pkg.version}\n`)
+    // help from the installed help.json, as herald has always printed it
+    const help = await exec(path.join(prefix, "bin", "herald"), ["auth", "refresh", "--help"], { cwd: work, env: cleanEnv(work) })
+    expect(help.stdout).toBe(await fs.readFile(path.join(import.meta.dirname, "fixtures", "help", "herald-auth-refresh.txt"), "utf8"))
+    // the app itself, from the installed bundle, with its code cache made where the environment says
+    const env = cleanEnv(work, { XDG_CACHE_HOME: path.join(work, "installed-cache") })
+    await fs.writeFile(path.join(work, "empty.yaml"), "", { mode: 0o600 })
+    const status = await exec(path.join(prefix, "bin", "herald"), ["auth", "status", "--json", "--config", "empty.yaml"], { cwd: work, env })
+    expect(JSON.parse(status.stdout)).toEqual({ dryRun: true, attention: 0, statuses: [] })
+    expect((await fs.readdir(path.join(work, "installed-cache", "herald"))).filter((f) => f.endsWith(".v8cache"))).toHaveLength(1)
   }, 180_000)
 
   it("installs globally from a release tag over a git+file:// URL, with no build tool", async () => {

@@ -46,6 +46,8 @@ export const cleanEnv = (dir: string, extra: Readonly<Record<string, string>> = 
     HERALD_KEYCHAIN: "off",
     XDG_STATE_HOME: path.join(dir, "state"),
     XDG_CONFIG_HOME: path.join(dir, "config"),
+    // the bin's code cache (src/cli/codeCache.ts): the run's own, not the developer's
+    XDG_CACHE_HOME: path.join(dir, "cache"),
     ...extra
   }
 }
