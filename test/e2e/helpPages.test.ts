@@ -3,9 +3,8 @@
  * auth`, `herald auth`) is answered by the bin from dist/help.json, the pages the build
  * captured from the app (scripts/help-pages.ts), without loading the app. What it prints must
  * be what herald printed before, byte for byte: test/e2e/fixtures/help/ holds the pages of the
- * build before this change (`NO_COLOR=1 herald … --help`, and a few as a terminal got them),
- * with `{platforms}` where a page lists the built-in platforms: that list is the registry's,
- * so a new platform changes no fixture.
+ * build before this change (`NO_COLOR=1 herald … --help`, and a few as a terminal got them;
+ * see support/helpFixtures.ts).
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -14,13 +13,9 @@ import * as path from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { cleanEnv, heraldBin, runHerald } from "./support/runHerald.js"
 import { HELP_PATHS } from "../../src/cli/frontDoor.js"
-import { platformIds } from "../../src/platforms/registry.js"
+import { helpFixture as fixture, helpFixtureName as fixtureName, helpFixtureNames } from "./support/helpFixtures.js"
 
 const dist = path.dirname(heraldBin)
-const fixtures = path.join(import.meta.dirname, "fixtures", "help")
-const fixtureName = (p: ReadonlyArray<string>) => ["herald", ...p].join("-")
-const fixture = (p: ReadonlyArray<string>, ext = "txt") =>
-  fs.readFileSync(path.join(fixtures, `${fixtureName(p)}.${ext}`), "utf8").replaceAll("{platforms}", platformIds.join(", "))
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "herald-help-"))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
@@ -43,7 +38,7 @@ const run = (bin: string, args: ReadonlyArray<string>, extra: Readonly<Record<st
 
 describe("help pages", () => {
   it("a fixture for every command path, so none goes unchecked", () => {
-    const names = new Set(fs.readdirSync(fixtures).filter((f) => f.endsWith(".txt")).map((f) => f.slice(0, -4)))
+    const names = new Set(helpFixtureNames())
     assert.deepStrictEqual([...names].sort(), HELP_PATHS.map(fixtureName).sort())
   })
 
