@@ -44,6 +44,20 @@ export const recordedRefreshWarning = <W>(
     (at) => Option.fromNullable(warn(now, at, settings.reauth_warn_days ?? defaultWarnDays))
   )
 
+/**
+ * Pure: the alert for a token that expires at `at`, once fewer than `warnDays` days are
+ * left (undefined before); `advice` words it from the days left and the date.
+ */
+export const expiryWarning = (
+  now: DateTime.Utc,
+  at: DateTime.Utc,
+  warnDays: number,
+  advice: (days: number, date: string) => string
+): { readonly alert: true; readonly reauthBy: string; readonly detail: string } | undefined => {
+  const days = daysUntil(now, at)
+  return days < warnDays ? { alert: true, reauthBy: formatInstant(at), detail: advice(days, dateOnly(at)) } : undefined
+}
+
 /** `2026-12-01` for prose. */
 export const dateOnly = (d: DateTime.Utc): string => formatInstant(d).slice(0, 10)
 

@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
 import * as Str from "effect/String"
 import { call, decided, type Outcome, type Plan } from "../../domain/Plan.js"
 import type { IntrospectionAnswer } from "../oauth2/introspect.js"
-import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds } from "../policy.js"
+import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, expiryWarning, plusSeconds } from "../policy.js"
 import { classifyOAuthError, NonEmpty } from "../providerCall.js"
 import { Seconds, tokenAnswerFields } from "../tokenAnswer.js"
 
@@ -80,17 +80,11 @@ export interface LinkedInFacts {
 const loginHint = (facts: LinkedInFacts) => `run herald auth login ${facts.label ?? "linkedin"}`
 
 /** Pure: what to say about a refresh token whose fixed expiry is `at`; undefined when it is far off. */
-export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number, label = "linkedin") => {
-  const days = daysUntil(now, at)
-  if (days >= warnDays) return undefined
-  return {
-    alert: true,
-    reauthBy: formatInstant(at),
-    detail: isPast(now, at)
-      ? `refresh token expired on ${dateOnly(at)}; run herald auth login ${label}`
-      : `refresh token expires in ${days} days (${dateOnly(at)}) and LinkedIn does not extend it; run herald auth login ${label} before then`
-  } as const
-}
+export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number, label = "linkedin") =>
+  expiryWarning(now, at, warnDays, (days, date) =>
+    isPast(now, at)
+      ? `refresh token expired on ${date}; run herald auth login ${label}`
+      : `refresh token expires in ${days} days (${date}) and LinkedIn does not extend it; run herald auth login ${label} before then`)
 
 /**
  * Pure: the plan for one LinkedIn connection now.

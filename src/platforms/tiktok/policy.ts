@@ -8,7 +8,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../../domain/Config.js"
 import { call, type Outcome, type Plan } from "../../domain/Plan.js"
-import { dateOnly, daysUntil, formatInstant, plusSeconds, recordedRefreshWarning } from "../policy.js"
+import { dateOnly, formatInstant, plusSeconds, expiryWarning, recordedRefreshWarning } from "../policy.js"
 import type { SingleUse } from "../providerCall.js"
 import { Loose, refreshResult, Seconds, tokenAnswerFields } from "../tokenAnswer.js"
 
@@ -71,16 +71,8 @@ const rotated = (isRotation: boolean, refreshExpires: Option.Option<DateTime.Utc
     : "access token refreshed; the platform kept the refresh token"
 
 /** Pure: what to say about a refresh token that expires at `at`. */
-export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) => {
-  const days = daysUntil(now, at)
-  return days < warnDays
-    ? {
-      alert: true,
-      reauthBy: formatInstant(at),
-      detail: `refresh token expires in ${days} days (${dateOnly(at)}); run herald auth login tiktok before then`
-    }
-    : undefined
-}
+export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) =>
+  expiryWarning(now, at, warnDays, (days, date) => `refresh token expires in ${days} days (${date}); run herald auth login tiktok before then`)
 
 /** Pure: every run rotates; a dry run reports the current access token's recorded expiry and a near refresh-token expiry. */
 export const planTikTok = (now: DateTime.Utc, settings: AccountSettings): Plan => {

@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import type { AccountSettings } from "../../domain/Config.js"
 import { call, type Outcome, type Plan } from "../../domain/Plan.js"
 import { classifyStandard } from "../oauth2/refresh.js"
-import { dateOnly, daysUntil, formatInstant, isPast, parseInstant, plusSeconds, recordedRefreshWarning } from "../policy.js"
+import { dateOnly, formatInstant, isPast, parseInstant, plusSeconds, expiryWarning, recordedRefreshWarning } from "../policy.js"
 import { type Classify, NonEmpty } from "../providerCall.js"
 import { Seconds, tokenAnswerFields } from "../tokenAnswer.js"
 
@@ -44,18 +44,11 @@ export const classifyGoogle: Classify = (status, body) => {
 }
 
 /** Pure: what to say about a refresh token that expires at `at`, when it is soon. */
-export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) => {
-  const days = daysUntil(now, at)
-  return days < warnDays
-    ? {
-      alert: true,
-      reauthBy: formatInstant(at),
-      detail: `refresh token expires in ${days} days (${dateOnly(at)}). Google issues 7-day refresh tokens ` +
-        `to apps whose publishing status is "Testing": set the OAuth consent screen to "In production", ` +
-        `then re-consent with herald auth login youtube`
-    }
-    : undefined
-}
+export const refreshTokenWarning = (now: DateTime.Utc, at: DateTime.Utc, warnDays: number) =>
+  expiryWarning(now, at, warnDays, (days, date) =>
+    `refresh token expires in ${days} days (${date}). Google issues 7-day refresh tokens ` +
+    `to apps whose publishing status is "Testing": set the OAuth consent screen to "In production", ` +
+    `then re-consent with herald auth login youtube`)
 
 /** Pure: the plan is always a health check; a known, near refresh-token expiry is reported with it. */
 export const planYouTube = (now: DateTime.Utc, settings: AccountSettings): Plan => {
