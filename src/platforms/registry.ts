@@ -15,6 +15,7 @@ import { descriptor as instagram } from "./instagram/descriptor.js"
 import { descriptor as linkedin } from "./linkedin/descriptor.js"
 import type { PlatformDescriptor, PlatformModule } from "./PlatformModule.js"
 import type { Servable } from "./tokenModel.js"
+import { descriptor as threads } from "./threads/descriptor.js"
 import { descriptor as tiktok } from "./tiktok/descriptor.js"
 import { descriptor as x } from "./x/descriptor.js"
 import { descriptor as youtube } from "./youtube/descriptor.js"
@@ -57,6 +58,7 @@ const entry = <D extends PlatformDescriptor>(
 
 export const registry = [
   entry(instagram, () => import("./instagram/index.js"), () => import("./instagram/model.js")),
+  entry(threads, () => import("./threads/index.js"), () => import("./threads/model.js")),
   entry(youtube, () => import("./youtube/index.js"), () => import("./youtube/model.js")),
   entry(tiktok, () => import("./tiktok/index.js"), () => import("./tiktok/model.js")),
   entry(linkedin, () => import("./linkedin/index.js"), () => import("./linkedin/model.js")),
