@@ -16,10 +16,11 @@ import { beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import * as YAML from "yaml"
 import { startInstagramFake } from "../../sandbox/fakes/instagram.js"
 import { startLinkedInFake } from "../../sandbox/fakes/linkedin.js"
-import { DAY, type Fake } from "../../sandbox/fakes/server.js"
+import { DAY, type Fake, serveModel } from "../../sandbox/fakes/server.js"
 import { startTikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { startXFake } from "../../sandbox/fakes/x.js"
 import { startYouTubeFake } from "../../sandbox/fakes/youtube.js"
+import { model as threadsModel } from "../../src/platforms/threads/model.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const bin = path.join(root, "dist", "herald.js")
@@ -372,6 +373,57 @@ describe("herald auth login", () => {
     expect(JSON.parse(refresh.stdout).statuses[0]).toMatchObject({ action: "healthy", alert: false })
     expect(fake.requestsTo("/refresh_access_token")).toHaveLength(0)
     expect(leaks(done, ["SENTINEL-IG-SECRET", ...fake.tokens.all().map((t) => t.value), ...fake.shortLived.keys()])).toEqual([])
+  })
+})
+
+describe("herald auth login threads", () => {
+  it("threads: the Threads app id and secret, th_exchange_token for the long-lived token, its expiry recorded", async () => {
+    const fake = track(await serveModel(threadsModel, { clientId: "e2e-threads-app", appSecret: "SENTINEL-TH-SECRET" }))
+    const ws = await workspace()
+    await ws.writeConfig(
+      [
+        "platforms:",
+        "  threads:",
+        "    app_id: e2e-threads-app",
+        "    app_secret: SENTINEL-TH-SECRET",
+        "    redirect_port: 0",
+        "    endpoints:",
+        `      authorize: ${fake.url("/oauth/authorize")}`,
+        `      code: ${fake.url("/oauth/access_token")}`,
+        `      exchange: ${fake.url("/access_token")}`,
+        `      refresh: ${fake.url("/refresh_access_token")}`,
+        ""
+      ].join("\n")
+    )
+    const done = await login(ws, ["threads"])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    // the consent page got the Threads app id and the comma-separated scopes
+    const [authorize] = fake.codes.requests
+    expect(authorize).toMatchObject({ client_id: "e2e-threads-app", scope: "threads_basic,threads_content_publish", response_type: "code" })
+    const [exchange] = fake.requestsTo("/access_token")
+    expect(exchange!.query["grant_type"]).toBe("th_exchange_token")
+    const th = (await ws.readConfig())["platforms"]["threads"]
+    expect(th["access_token"]).toBe(fake.liveAccessTokens().at(-1))
+    expect(fake.state.shortLived.size).toBe(0)
+    expect(near(th["access_token_expires_at"], Date.now() + 60 * DAY)).toBe(true)
+    expect(done.stdout + done.stderr).toContain("Threads refuses younger tokens")
+    // a fresh token is too young to refresh: herald knows from the recorded expiry and waits
+    const refresh = await ws.run(["auth", "refresh", "threads", "--json"])
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0)
+    expect(JSON.parse(refresh.stdout).statuses[0]).toMatchObject({ platform: "threads", action: "healthy", alert: false })
+    expect(fake.requestsTo("/refresh_access_token")).toHaveLength(0)
+    expect(leaks(done, ["SENTINEL-TH-SECRET", ...fake.tokens.all().map((t) => t.value), ...fake.state.shortLived.keys()])).toEqual([])
+  })
+
+  it("threads without its app credentials: names THREADS_APP_ID and THREADS_APP_SECRET before anything is opened", async () => {
+    const ws = await workspace()
+    await ws.writeConfig("platforms: {}\n")
+    const done = await ws.run(["auth", "login", "threads", "--no-browser"])
+    expect(done.code).toBe(2)
+    expect(done.stdout).not.toMatch(URL_LINE)
+    expect(done.stderr).toContain("app_id (tried THREADS_APP_ID (environment)")
+    expect(done.stderr).toContain("app_secret (tried THREADS_APP_SECRET (environment)")
+    expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
   })
 })
 
