@@ -157,6 +157,26 @@ const track = <F extends Fake>(fake: F): F => {
 
 const leaks = (f: Finished, secrets: Iterable<string>) => [...secrets].filter((s) => `${f.stdout}\n${f.stderr}`.includes(s))
 
+/** A config with one platform for a login: its app credentials, any free port, and where its fake answers. */
+const loginConfig = (platform: string, keys: Readonly<Record<string, string>>, endpoints: Readonly<Record<string, string>>) =>
+  [
+    "platforms:",
+    `  ${platform}:`,
+    ...Object.entries(keys).map(([k, v]) => `    ${k}: ${v}`),
+    "    redirect_port: 0",
+    "    endpoints:",
+    ...Object.entries(endpoints).map(([name, url]) => `      ${name}: ${url}`),
+    ""
+  ].join("\n")
+
+/** A Meta long-lived-token fake's login and refresh endpoints (Instagram, Threads: the same paths). */
+const metaEndpoints = (fake: Fake) => ({
+  authorize: fake.url("/oauth/authorize"),
+  code: fake.url("/oauth/access_token"),
+  exchange: fake.url("/access_token"),
+  refresh: fake.url("/refresh_access_token")
+})
+
 const near = (iso: unknown, ms: number) => typeof iso === "string" && Math.abs(Date.parse(iso) - ms) < 60_000
 
 // ---- the flows -------------------------------------------------------------------------------
@@ -346,21 +366,7 @@ describe("herald auth login", () => {
   it("instagram: short-lived exchanged for the long-lived token, its expiry recorded", async () => {
     const fake = track(await startInstagramFake({ clientId: "e2e-ig", appSecret: "SENTINEL-IG-SECRET" }))
     const ws = await workspace()
-    await ws.writeConfig(
-      [
-        "platforms:",
-        "  instagram:",
-        "    client_id: e2e-ig",
-        "    app_secret: SENTINEL-IG-SECRET",
-        "    redirect_port: 0",
-        "    endpoints:",
-        `      authorize: ${fake.url("/oauth/authorize")}`,
-        `      code: ${fake.url("/oauth/access_token")}`,
-        `      exchange: ${fake.url("/access_token")}`,
-        `      refresh: ${fake.url("/refresh_access_token")}`,
-        ""
-      ].join("\n")
-    )
+    await ws.writeConfig(loginConfig("instagram", { client_id: "e2e-ig", app_secret: "SENTINEL-IG-SECRET" }, metaEndpoints(fake)))
     const done = await login(ws, ["instagram"])
     expect(done.code, done.stdout + done.stderr).toBe(0)
     const ig = (await ws.readConfig())["platforms"]["instagram"]
@@ -380,21 +386,7 @@ describe("herald auth login threads", () => {
   it("threads: the Threads app id and secret, th_exchange_token for the long-lived token, its expiry recorded", async () => {
     const fake = track(await serveModel(threadsModel, { clientId: "e2e-threads-app", appSecret: "SENTINEL-TH-SECRET" }))
     const ws = await workspace()
-    await ws.writeConfig(
-      [
-        "platforms:",
-        "  threads:",
-        "    app_id: e2e-threads-app",
-        "    app_secret: SENTINEL-TH-SECRET",
-        "    redirect_port: 0",
-        "    endpoints:",
-        `      authorize: ${fake.url("/oauth/authorize")}`,
-        `      code: ${fake.url("/oauth/access_token")}`,
-        `      exchange: ${fake.url("/access_token")}`,
-        `      refresh: ${fake.url("/refresh_access_token")}`,
-        ""
-      ].join("\n")
-    )
+    await ws.writeConfig(loginConfig("threads", { app_id: "e2e-threads-app", app_secret: "SENTINEL-TH-SECRET" }, metaEndpoints(fake)))
     const done = await login(ws, ["threads"])
     expect(done.code, done.stdout + done.stderr).toBe(0)
     // the consent page got the Threads app id and the comma-separated scopes
@@ -413,17 +405,6 @@ describe("herald auth login threads", () => {
     expect(JSON.parse(refresh.stdout).statuses[0]).toMatchObject({ platform: "threads", action: "healthy", alert: false })
     expect(fake.requestsTo("/refresh_access_token")).toHaveLength(0)
     expect(leaks(done, ["SENTINEL-TH-SECRET", ...fake.tokens.all().map((t) => t.value), ...fake.state.shortLived.keys()])).toEqual([])
-  })
-
-  it("threads without its app credentials: names THREADS_APP_ID and THREADS_APP_SECRET before anything is opened", async () => {
-    const ws = await workspace()
-    await ws.writeConfig("platforms: {}\n")
-    const done = await ws.run(["auth", "login", "threads", "--no-browser"])
-    expect(done.code).toBe(2)
-    expect(done.stdout).not.toMatch(URL_LINE)
-    expect(done.stderr).toContain("app_id (tried THREADS_APP_ID (environment)")
-    expect(done.stderr).toContain("app_secret (tried THREADS_APP_SECRET (environment)")
-    expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
   })
 })
 
@@ -488,16 +469,23 @@ describe("herald auth login refuses", () => {
     expect(done.stderr).toMatch(/no answer from TikTok within 2s: the browser never came back to http:\/\/127\.0\.0\.1:\d+\/callback/)
   })
 
-  it("missing app credentials: says which, before anything is opened; the config stays as it was", async () => {
-    const ws = await workspace()
-    await ws.writeConfig("platforms: {}\n")
-    const done = await ws.run(["auth", "login", "tiktok", "--no-browser"])
-    expect(done.code).toBe(2)
-    expect(done.stdout).not.toMatch(URL_LINE)
-    expect(done.stderr).toContain("client_key (tried TIKTOK_CLIENT_KEY (environment)")
-    expect(done.stderr).toContain("client_secret (tried TIKTOK_CLIENT_SECRET (environment)")
-    expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
-  })
+  // Threads names its own app id (THREADS_APP_ID), not a client id
+  for (
+    const [platform, said] of [
+      ["tiktok", ["client_key (tried TIKTOK_CLIENT_KEY (environment)", "client_secret (tried TIKTOK_CLIENT_SECRET (environment)"]],
+      ["threads", ["app_id (tried THREADS_APP_ID (environment)", "app_secret (tried THREADS_APP_SECRET (environment)"]]
+    ] as const
+  ) {
+    it(`missing app credentials (${platform}): says which, before anything is opened; the config stays as it was`, async () => {
+      const ws = await workspace()
+      await ws.writeConfig("platforms: {}\n")
+      const done = await ws.run(["auth", "login", platform, "--no-browser"])
+      expect(done.code).toBe(2)
+      expect(done.stdout).not.toMatch(URL_LINE)
+      for (const text of said) expect(done.stderr).toContain(text)
+      expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
+    })
+  }
 })
 
 describe("herald auth set", () => {
