@@ -1,6 +1,9 @@
 /**
- * The sandbox: all five fake platforms on loopback, one working account seeded on each,
- * and a herald config that points at them with every secret in the file itself.
+ * The sandbox: every built-in platform (the registry's list) as a fake on loopback, one
+ * working account seeded on each, and a herald config that points at them with every
+ * secret in the file itself. The five first platforms have hand-written rows below (their
+ * fakes offer a richer API to tests); any other platform is served from its folder's
+ * model and that model's own sandbox seed, with no row here.
  */
 import { join } from "node:path"
 import { model as instagramModel } from "../src/platforms/instagram/model.js"
@@ -8,9 +11,11 @@ import { model as linkedinModel } from "../src/platforms/linkedin/model.js"
 import { model as tiktokModel } from "../src/platforms/tiktok/model.js"
 import { model as xModel } from "../src/platforms/x/model.js"
 import { model as youtubeModel } from "../src/platforms/youtube/model.js"
+import { platformIds, registry, type RegistryEntry } from "../src/platforms/registry.js"
+import type { ModelState, TokenKind } from "../src/platforms/tokenModel.js"
 import { type InstagramFake, startInstagramFake } from "./fakes/instagram.js"
 import { type LinkedInFake, startLinkedInFake } from "./fakes/linkedin.js"
-import { type CommonOptions, DAY, epochSeconds, type Fake, HOUR } from "./fakes/server.js"
+import { type CommonOptions, DAY, epochSeconds, type Fake, HOUR, type ModelFake, serveModel } from "./fakes/server.js"
 import { startTikTokFake, type TikTokFake } from "./fakes/tiktok.js"
 import { startXFake, type XFake } from "./fakes/x.js"
 import { startYouTubeFake, type YouTubeFake } from "./fakes/youtube.js"
@@ -22,7 +27,8 @@ export interface SandboxOptions {
   readonly linkedinDaysLeft?: number
 }
 
-export interface SandboxFakes {
+/** The platforms with a hand-written row (and a richer fake API). */
+export interface RowFakes {
   readonly instagram: InstagramFake
   readonly youtube: YouTubeFake
   readonly tiktok: TikTokFake
@@ -30,16 +36,41 @@ export interface SandboxFakes {
   readonly x: XFake
 }
 
-export interface SandboxEndpoints {
-  readonly instagram: { readonly refresh: string; readonly health: string }
-  readonly youtube: { readonly token: string; readonly health: string }
-  readonly tiktok: { readonly token: string; readonly health: string }
-  readonly linkedin: { readonly token: string; readonly introspect: string; readonly health: string }
-  readonly x: { readonly token: string; readonly health: string }
+/** What a fake served from its model's own sandbox seed (src/platforms/<id>/model.ts) knows of its account. */
+export interface Seeding {
+  /** endpoint name → path on the fake */
+  readonly endpoints: Readonly<Record<string, string>>
+  /** the app credentials, as the config's keys name them */
+  readonly credentials: Readonly<Record<string, string>>
+  /** the credential values that are secrets */
+  readonly secrets: ReadonlyArray<string>
+  /** seed a working account at `now`; the config keys it needs besides the credentials */
+  readonly seed: (now: number, value: (what: string) => string) => Readonly<Record<string, string>>
+  /** what a good run renews and stores */
+  readonly renews: TokenKind
+  readonly note: string
 }
 
+/** A fake without a row: served from its model, with its seeding. */
+export type SeededFake = ModelFake<ModelState> & { readonly seeding?: Seeding }
+
+/** Every platform's fake, by id: the rows' typed ones, and one for each other registry platform. */
+export type SandboxFakes = RowFakes & { readonly [id: string]: SeededFake }
+
+export type SandboxEndpoints =
+  & {
+    readonly instagram: { readonly refresh: string; readonly health: string }
+    readonly youtube: { readonly token: string; readonly health: string }
+    readonly tiktok: { readonly token: string; readonly health: string }
+    readonly linkedin: { readonly token: string; readonly introspect: string; readonly health: string }
+    readonly x: { readonly token: string; readonly health: string }
+  }
+  & { readonly [id: string]: Readonly<Record<string, string>> }
+
 /** The keys seeded for each platform, as they appear under `platforms.<p>` in the config. */
-export type SandboxSeeds = { readonly [P in keyof SandboxFakes]: Readonly<Record<string, string>> }
+export type SandboxSeeds =
+  & { readonly [P in keyof RowFakes]: Readonly<Record<string, string>> }
+  & { readonly [id: string]: Readonly<Record<string, string>> }
 
 export interface Sandbox {
   readonly fakes: SandboxFakes
@@ -54,6 +85,8 @@ export interface Sandbox {
 /** RFC 3339 in whole seconds, as herald writes it. */
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 
+const hasRow = (id: string): id is keyof RowFakes => Object.hasOwn(sandboxPlatforms, id)
+
 export const credentials: SandboxCredentials = {
   instagram: { app_secret: "sandbox-instagram-app-secret" },
   youtube: { client_id: "sandbox-youtube-client.apps.googleusercontent.com", client_secret: "sandbox-youtube-client-secret" },
@@ -62,20 +95,20 @@ export const credentials: SandboxCredentials = {
   x: { client_id: "sandbox-x-client-id", client_secret: "sandbox-x-client-secret" }
 }
 
-/** App credentials of each fake, as the config's keys name them. */
-export type SandboxCredentials = { readonly [P in keyof SandboxFakes]: Readonly<Record<string, string>> }
+/** App credentials of each fake with a row, as the config's keys name them (the others' come from their model's seed). */
+export type SandboxCredentials = { readonly [P in keyof RowFakes]: Readonly<Record<string, string>> }
 
 /**
- * The platforms the sandbox serves: how each fake starts from its model (the fake files
- * are thin adapters over src/platforms/<id>/model.ts), and which of the model's paths the
- * config names as endpoints. A platform with a model and no extra seeding API can be
- * served with `serveModel(model, options)` directly.
+ * The platforms with a hand-written row: how each fake starts from its model (the fake
+ * files are thin adapters over src/platforms/<id>/model.ts, adding a richer API for
+ * tests), and which of the model's paths the config names as endpoints. A platform needs
+ * no row: without one it is served from its model's own sandbox seed (`startSeeded`).
  */
 export const sandboxPlatforms: {
-  readonly [P in keyof SandboxFakes]: {
+  readonly [P in keyof RowFakes]: {
     readonly paths: Readonly<Record<string, string>>
     readonly endpoints: ReadonlyArray<keyof SandboxEndpoints[P] & string>
-    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>) => Promise<SandboxFakes[P]>
+    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>) => Promise<RowFakes[P]>
   }
 } = {
   instagram: {
@@ -106,21 +139,57 @@ export const sandboxPlatforms: {
   }
 }
 
-export const sandboxPlatformIds = Object.keys(sandboxPlatforms) as ReadonlyArray<keyof SandboxFakes>
+/** Every platform the sandbox serves: the registry's, in its order. */
+export const sandboxPlatformIds: ReadonlyArray<string> = platformIds
 
 /**
- * Start every fake of the table, token values prefixed `<prefix>-<platform>`; all or none:
+ * A platform without a row, served from its folder's model and that model's sandbox seed;
+ * the secret credentials are `<prefix>-<what>`. A platform with neither is said plainly.
+ */
+export const startSeeded = async (entry: RegistryEntry, common: CommonOptions): Promise<SeededFake> => {
+  const { sandbox } = await entry.model()
+  if (sandbox === undefined) {
+    throw new Error(
+      `sandbox: ${entry.descriptor.id} has no row in sandboxPlatforms and its model.ts exports no \`sandbox\` seed: add the seed (servable in tokenModel.ts)`
+    )
+  }
+  return sandbox.use(async (model, spec): Promise<SeededFake> => {
+    const secrets: Array<string> = []
+    const credentials = spec.credentials((what) => {
+      const value = `${common.tokenPrefix ?? `fake-${model.id}`}-${what}`
+      secrets.push(value)
+      return value
+    })
+    const fake = await serveModel(model, { ...common, ...spec.options(credentials) })
+    const seeding: Seeding = {
+      endpoints: Object.fromEntries(spec.endpoints.map((name) => [name, model.paths[name] ?? "/"])),
+      credentials,
+      secrets,
+      seed: (now, value) => spec.seed(fake.state, now, value),
+      renews: spec.renews,
+      note: spec.note
+    }
+    return Object.assign(fake, { seeding })
+  })
+}
+
+/**
+ * Start every platform's fake, token values prefixed `<prefix>-<platform>`; all or none:
  * when one does not start, the others are closed again.
  */
 export const startFakes = async (
   creds: SandboxCredentials,
-  options: { readonly latencyMs?: number; readonly prefix: (platform: keyof SandboxFakes) => string }
+  options: { readonly latencyMs?: number; readonly prefix: (platform: string) => string }
 ): Promise<SandboxFakes> => {
-  const common = (p: keyof SandboxFakes): CommonOptions => ({
+  const common = (p: string): CommonOptions => ({
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     tokenPrefix: options.prefix(p)
   })
-  const started = await Promise.allSettled(sandboxPlatformIds.map((p) => sandboxPlatforms[p].start(common(p), creds[p])))
+  const started = await Promise.allSettled(
+    registry.map(({ descriptor: { id } }, i): Promise<Fake> =>
+      hasRow(id) ? sandboxPlatforms[id].start(common(id), creds[id]) : startSeeded(registry[i]!, common(id))
+    )
+  )
   const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
   if (failed !== undefined) {
     await Promise.all(started.flatMap((s) => (s.status === "fulfilled" ? [(s.value as Fake).close()] : [])))
@@ -135,20 +204,41 @@ export const startFakes = async (
 export const endpointsOf = (fakes: SandboxFakes): SandboxEndpoints =>
   Object.fromEntries(
     sandboxPlatformIds.map((p) => {
-      const entry = sandboxPlatforms[p]
-      return [p, Object.fromEntries(entry.endpoints.map((name) => [name, fakes[p].url(entry.paths[name] ?? "/")]))]
+      const paths: Readonly<Record<string, string>> = hasRow(p)
+        ? Object.fromEntries(sandboxPlatforms[p].endpoints.map((name) => [name, sandboxPlatforms[p].paths[name] ?? "/"]))
+        : fakes[p]!.seeding?.endpoints ?? {}
+      return [p, Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, fakes[p]!.url(path)]))]
     })
   ) as unknown as SandboxEndpoints
+
+/** The fakes served from their model's seed, by id. */
+export const seededFakes = (fakes: SandboxFakes): ReadonlyArray<readonly [string, SeededFake, Seeding]> =>
+  sandboxPlatformIds.flatMap((p) => {
+    const fake = fakes[p]!
+    return !hasRow(p) && fake.seeding !== undefined ? [[p, fake, fake.seeding] as const] : []
+  })
+
+/** Seed one working account on each fake without a row: its credentials and what its seed gives. */
+export const seedSeeded = (
+  fakes: SandboxFakes,
+  now: number,
+  value: (platform: string, what: string) => string
+): Readonly<Record<string, Readonly<Record<string, string>>>> =>
+  Object.fromEntries(
+    seededFakes(fakes).map(([p, , seeding]) => [p, { ...seeding.credentials, ...seeding.seed(now, (what) => value(p, what)) }])
+  )
 
 /**
  * The user's environment minus anything herald would read a secret or a config from, with
  * the keychain off and state and config under `tmp`: a run against the fakes that cannot
  * touch the user's own tokens.
  */
+const ownPrefixes = new RegExp(`^(${[...platformIds.map((id) => id.toUpperCase()), "GITLAB", "ALERT", "HERALD"].join("|")})_`)
+
 export const isolatedEnv = (tmp: string): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(INSTAGRAM|YOUTUBE|TIKTOK|LINKEDIN|X|GITLAB|ALERT|HERALD)_/.test(k)) continue
+    if (ownPrefixes.test(k)) continue
     env[k] = v
   }
   env["HERALD_KEYCHAIN"] = "off"
@@ -190,6 +280,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   const endpoints = endpointsOf(fakes)
 
   const seeds: SandboxSeeds = {
+    ...seedSeeded(fakes, now, (p, what) => `sandbox-${p}-${what}`),
     instagram: {
       ...credentials.instagram,
       access_token: igToken,
@@ -207,7 +298,8 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     x: { ...credentials.x, access_token: xAccess, refresh_token: xRefresh, access_token_expires_at: rfc3339(now + 2 * HOUR) }
   }
 
-  const notes: { readonly [P in keyof SandboxFakes]: string } = {
+  const notes: Readonly<Record<string, string>> = {
+    ...Object.fromEntries(seededFakes(fakes).map(([p, , seeding]) => [p, seeding.note])),
     instagram: "long-lived token issued 30 days ago: refreshed in place",
     youtube: "durable refresh token: health-checked, nothing persisted",
     tiktok: "rotating refresh token: rotated on every run",

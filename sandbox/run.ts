@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox`: run the built herald against the five fake platforms, twice, then ask
+ * `npm run sandbox`: run the built herald against every fake platform, twice, then ask
  * for the status, and check that everything behaved as a user would expect. Nothing real
  * is touched: the config and state live in a fresh temp dir, the keychain is off, and the
  * platforms' secret variables are removed from the CLI's environment.
@@ -10,11 +10,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { isolatedEnv, type Sandbox, type SandboxFakes, startSandbox } from "./index.js"
+import { isolatedEnv, type Sandbox, sandboxPlatformIds, seededFakes, startSandbox } from "./index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const bin = join(root, "dist", "herald.js")
-const platforms = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
+const platforms = sandboxPlatformIds
 
 interface RunResult {
   readonly code: number | null
@@ -50,18 +50,17 @@ const show = (title: string, args: ReadonlyArray<string>, r: RunResult): void =>
   if (r.stderr.trim() !== "") console.log(`── stderr\n${r.stderr.trimEnd()}`)
 }
 
-type Snapshot = { readonly [P in keyof SandboxFakes]: { rotations: number; refreshes: number; calls: number; rejections: number } }
+type Counts = { rotations: number; refreshes: number; calls: number; rejections: number }
+type Snapshot = Readonly<Record<string, Counts>>
 
-const snapshot = (sb: Sandbox): Snapshot => {
-  const of = (p: keyof SandboxFakes) => ({ ...sb.fakes[p].counters })
-  return { instagram: of("instagram"), youtube: of("youtube"), tiktok: of("tiktok"), linkedin: of("linkedin"), x: of("x") }
-}
+const snapshot = (sb: Sandbox): Snapshot => Object.fromEntries(platforms.map((p) => [p, { ...sb.fakes[p]!.counters }]))
 
 /** Every secret value the fakes know: none may appear in herald's output. */
 const allSecrets = (sb: Sandbox): Array<string> => {
   const f = sb.fakes
   return [
-    ...[f.instagram, f.youtube, f.tiktok, f.linkedin, f.x].flatMap((fake) => fake.tokens.all().map((r) => r.value)),
+    ...platforms.flatMap((p) => f[p]!.tokens.all().map((r) => r.value)),
+    ...seededFakes(f).flatMap(([, , seeding]) => seeding.secrets),
     f.youtube.clientSecret,
     f.tiktok.clientSecret,
     f.linkedin.clientSecret,
@@ -88,10 +87,10 @@ const main = async (): Promise<number> => {
   try {
     await writeFile(config, sb.configYaml(), { mode: 0o600 })
     console.log(
-      `herald sandbox: five fake platforms on 127.0.0.1; a throwaway config at ${config}` +
+      `herald sandbox: ${platforms.length} fake platforms on 127.0.0.1; a throwaway config at ${config}` +
         (keep ? " (kept afterwards: HERALD_SANDBOX_KEEP=1)" : " (removed when the sandbox ends; HERALD_SANDBOX_KEEP=1 keeps it)")
     )
-    for (const p of platforms) console.log(`  ${p.padEnd(9)} ${sb.fakes[p].baseUrl}`)
+    for (const p of platforms) console.log(`  ${p.padEnd(9)} ${sb.fakes[p]!.baseUrl}`)
 
     const refreshArgs = ["auth", "refresh", "all", "--config", config]
     const first = await herald(refreshArgs, env)
@@ -109,6 +108,12 @@ const main = async (): Promise<number> => {
     }
     const igToken = sb.fakes.instagram.currentToken()
     expect(igToken !== undefined && fileAfterFirst.includes(igToken), "run 1: the refreshed Instagram token is not in the config file")
+    // a platform served from its model's seed: one renewal, and the renewed token stored
+    for (const [p, fake, seeding] of seededFakes(sb.fakes)) {
+      expect(afterFirst[p]!.refreshes === 1, `run 1: ${p} renewed ${afterFirst[p]!.refreshes} times, expected 1`)
+      const renewed = fake.tokens.liveValues(seeding.renews).at(-1)
+      expect(renewed !== undefined && fileAfterFirst.includes(renewed), `run 1: the renewed ${p} ${seeding.renews} token is not in the config file`)
+    }
 
     const second = await herald(refreshArgs, env)
     show("run 2 (starts from the tokens run 1 persisted)", refreshArgs, second)
@@ -121,7 +126,7 @@ const main = async (): Promise<number> => {
       "run 2: herald asked Instagram to refresh a token less than 24 h old"
     )
     for (const p of platforms) {
-      expect(afterSecond[p].rejections === afterFirst[p].rejections, `run 2: ${p} rejected a request (stale token?)`)
+      expect(afterSecond[p]!.rejections === afterFirst[p]!.rejections, `run 2: ${p} rejected a request (stale token?)`)
     }
     const fileAfterSecond = await readFile(config, "utf8")
 
@@ -131,7 +136,7 @@ const main = async (): Promise<number> => {
     const afterStatus = snapshot(sb)
     expect(status.code === 1, `status exited ${status.code}, expected 1 (the LinkedIn re-auth alert)`)
     for (const p of platforms) {
-      expect(afterStatus[p].rotations === afterSecond[p].rotations, `status rotated ${p}`)
+      expect(afterStatus[p]!.rotations === afterSecond[p]!.rotations, `status rotated ${p}`)
     }
     expect((await readFile(config, "utf8")) === fileAfterSecond, "status changed the config file")
 
@@ -141,7 +146,7 @@ const main = async (): Promise<number> => {
 
     console.log("\n━━ what the fake platforms saw")
     for (const p of platforms) {
-      const c = afterStatus[p]
+      const c = afterStatus[p]!
       console.log(
         `  ${p.padEnd(9)} requests ${String(c.calls).padStart(2)}  refreshes ${String(c.refreshes).padStart(2)}  ` +
           `rotations ${String(c.rotations).padStart(2)}  rejected ${c.rejections}`

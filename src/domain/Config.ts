@@ -4,7 +4,7 @@
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { GENERIC_ID } from "./Platform.js"
+import { GENERIC_ID, type SecretKey, secretKeys } from "./Platform.js"
 import { builtinIds, isBuiltin, type PlatformCatalog } from "./PlatformCatalog.js"
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
@@ -32,15 +32,14 @@ const TimeoutSeconds = Schema.Number.pipe(
   Schema.filter((n) => Number.isFinite(n) && n > 0, { message: () => "expected a number of seconds > 0" })
 )
 
+/** Every secret key may live in the file too (resolved last, after env and keychain): one field each, from the one list. */
+const secretFields = Object.fromEntries(secretKeys.map((key) => [key, Schema.optional(Schema.String)])) as {
+  readonly [K in SecretKey]: Schema.optional<typeof Schema.String>
+}
+
 /** Keys an account may override: everything a platform has except `accounts` and `enabled`. */
 const accountFields = {
-  // secrets may live here too (resolved last, after env and keychain)
-  access_token: Schema.optional(Schema.String),
-  refresh_token: Schema.optional(Schema.String),
-  client_id: Schema.optional(Schema.String),
-  client_key: Schema.optional(Schema.String),
-  client_secret: Schema.optional(Schema.String),
-  app_secret: Schema.optional(Schema.String),
+  ...secretFields,
   // metadata, written back by herald
   access_token_expires_at: Schema.optional(Rfc3339),
   refresh_token_expires_at: Schema.optional(Rfc3339),

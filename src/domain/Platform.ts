@@ -19,6 +19,7 @@ export const secretKeys = [
   "client_id",
   "client_key",
   "client_secret",
+  "app_id",
   "app_secret"
 ] as const
 export type SecretKey = (typeof secretKeys)[number]
@@ -34,7 +35,7 @@ export type MetadataKey = (typeof metadataKeys)[number]
  * to the default account's value when it has none of its own. User tokens never fall back
  * (a brand account must never rotate the default account's refresh token).
  */
-export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "client_key", "client_secret", "app_secret"])
+export const appCredentialKeys: ReadonlySet<SecretKey> = new Set(["client_id", "client_key", "client_secret", "app_id", "app_secret"])
 
 export const DEFAULT_ACCOUNT = "default"
 

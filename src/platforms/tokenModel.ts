@@ -438,3 +438,45 @@ export const requestOf = (
     body
   }
 }
+
+// ---- one working account, for the sandbox, the e2e world and the contract suite ---------
+
+/**
+ * How to seed one working account on a model-served fake, from the platform's own folder:
+ * what lets the sandbox (`npm run sandbox`), the e2e sentinel world and the contract suite
+ * serve a platform that has no hand-written row of its own.
+ */
+export interface SandboxSeed<S extends ModelState, O> {
+  /** the app credentials, as the config's keys name them; `secret(what)` makes a secret value */
+  readonly credentials: (secret: (what: string) => string) => Readonly<Record<string, string>>
+  /** the model's options for those credentials */
+  readonly options: (credentials: Readonly<Record<string, string>>) => O
+  /** the endpoint names a config points at the fake (each one of the model's `paths`) */
+  readonly endpoints: ReadonlyArray<string>
+  /**
+   * Seed a working account at `now`, due for what a run does; `value(what)` names the
+   * tokens. Returns the config keys it needs besides the credentials (tokens, their expiry).
+   */
+  readonly seed: (state: S, now: number, value: (what: string) => string) => Readonly<Record<string, string>>
+  /**
+   * What a good run renews and stores: `access` (a token refreshed in place: the new access
+   * token is what the next run needs) or `refresh` (a rotating refresh token).
+   */
+  readonly renews: TokenKind
+  /** one line for the sandbox config: what a run does with this account */
+  readonly note: string
+}
+
+/** A model with its sandbox seed, their types closed over, so one list can hold every platform's. */
+export interface Servable {
+  readonly id: string
+  readonly use: <R>(f: <S extends ModelState, O>(model: TokenModel<S, O>, seed: SandboxSeed<S, O>) => R) => R
+}
+
+export const servable = <S extends ModelState, O>(model: TokenModel<S, O>, seed: SandboxSeed<S, O>): Servable => ({
+  id: model.id,
+  use: (f) => f(model, seed)
+})
+
+/** RFC 3339 in whole seconds, as herald writes its expiry metadata. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")

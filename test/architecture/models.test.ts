@@ -1,7 +1,8 @@
 /**
  * The platforms' token models are pure (DESIGN §3, issue 15 item 3): `tokenModel.ts`
- * imports nothing, and each `src/platforms/<id>/model.ts` imports only the shared shape
- * and src/domain/ — no node:, no HTTP, no layers — so the fakes, the simulation and the
+ * imports nothing, and each `src/platforms/<id>/model.ts` imports only the shared shape,
+ * src/domain/ and another folder's model (a family core such as meta/, held to the same
+ * rule) — no node:, no HTTP, no layers — so the fakes, the simulation and the
  * contract suite can each serve them over their own transport.
  */
 import { readdirSync, readFileSync } from "node:fs"
@@ -30,13 +31,13 @@ describe("token models", () => {
     expect(importsOf(path.join(platforms, "tokenModel.ts"))).toEqual([])
   })
 
-  it("every platform folder's model imports only the shared shape and src/domain/", () => {
+  it("every platform folder's model imports only the shared shape, src/domain/ and other models", () => {
     expect(models.map((m) => path.basename(path.dirname(m))).sort()).toEqual(
       expect.arrayContaining(["instagram", "linkedin", "oauth2", "tiktok", "x", "youtube"])
     )
     for (const file of models) {
       for (const spec of importsOf(file)) {
-        expect(spec === "../tokenModel.js" || spec.startsWith("../../domain/"), `${path.relative(platforms, file)} imports ${spec}`).toBe(true)
+        expect(spec === "../tokenModel.js" || spec.startsWith("../../domain/") || /^\.\.\/[a-z0-9]+\/model\.js$/.test(spec), `${path.relative(platforms, file)} imports ${spec}`).toBe(true)
       }
     }
   })

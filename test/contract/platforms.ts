@@ -2,16 +2,26 @@
  * The platforms the contract suite runs over, one entry each: its token model (the same
  * one the sandbox fakes and the simulation serve), the config section a user would write
  * (secrets in the file, as with HERALD_KEYCHAIN=off), the tokens it starts with, and what
- * a good answer leaves in the store. Threads, or any generic provider, joins by adding an
- * entry here.
+ * a good answer leaves in the store. Every registry platform without an entry here joins
+ * from its folder's model and that model's sandbox seed (`seededContractEntry`); a
+ * generic provider joins by adding an entry.
  */
 import type { PlatformId } from "../../src/domain/Platform.js"
 import type { Action } from "../../src/domain/Status.js"
 import * as Instagram from "../../src/platforms/instagram/model.js"
 import * as LinkedIn from "../../src/platforms/linkedin/model.js"
 import * as OAuth2 from "../../src/platforms/oauth2/model.js"
+import { registry } from "../../src/platforms/registry.js"
 import * as TikTok from "../../src/platforms/tiktok/model.js"
-import { DAY, HOUR, type ModelReply, type ModelState, type TokenKind, type TokenModel } from "../../src/platforms/tokenModel.js"
+import {
+  DAY,
+  HOUR,
+  type ModelReply,
+  type ModelState,
+  type SandboxSeed,
+  type TokenKind,
+  type TokenModel
+} from "../../src/platforms/tokenModel.js"
 import * as X from "../../src/platforms/x/model.js"
 import * as YouTube from "../../src/platforms/youtube/model.js"
 import type { SeenRequest } from "../support/memoryHttp.js"
@@ -137,7 +147,37 @@ const rotating = {
   unrotated: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
 } as const
 
-export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
+/** A token refreshed in place: the new access token is what the next run needs. */
+const inPlace = {
+  watched: ["access_token"],
+  needed: "access_token",
+  rotates: false,
+  normal: { action: "refreshed", store: { access_token: "new" } }
+} as const
+
+/**
+ * An entry from a platform's own sandbox seed (its model.ts): the credentials and tokens
+ * it seeds at the suite's clock (0) make the section, and what it renews says what a good
+ * answer leaves.
+ */
+export const seededContractEntry = <S extends ModelState, O>(model: TokenModel<S, O>, spec: SandboxSeed<S, O>): ContractPlatform => {
+  const name = model.id
+  const credentials = spec.credentials((what) => s(name, what))
+  const options = spec.options(credentials)
+  const seeded = (st: S) => spec.seed(st, 0, (what) => s(name, what))
+  const section = { ...credentials, ...seeded(model.init(options, { prefix: s(name, "probe"), now: () => 0 })) }
+  return contractEntry({
+    name,
+    platform: name,
+    model,
+    options,
+    section,
+    seed: (st) => void seeded(st),
+    ...(spec.renews === "access" ? inPlace : rotating)
+  })
+}
+
+const written: ReadonlyArray<ContractPlatform> = [
   contractEntry({
     name: "instagram",
     platform: "instagram",
@@ -242,3 +282,15 @@ export const contractPlatforms: ReadonlyArray<ContractPlatform> = [
     normal: { action: "refreshed", store: { refresh_token: "old", access_token: "new" } }
   })
 ]
+
+const seeded: ReadonlyArray<ContractPlatform> = await Promise.all(
+  registry.filter((e) => !written.some((w) => w.platform === e.descriptor.id)).map(async (e) => {
+    const { sandbox } = await e.model()
+    if (sandbox === undefined) {
+      throw new Error(`contract suite: ${e.descriptor.id} has no entry here and its model.ts exports no \`sandbox\` seed`)
+    }
+    return sandbox.use(seededContractEntry)
+  })
+)
+
+export const contractPlatforms: ReadonlyArray<ContractPlatform> = [...written, ...seeded]

@@ -76,7 +76,7 @@ auth:
       "platforms.tiktok.bogus: unknown key 'bogus'",
       "platforms.tiktok.access_token_expires_at: expected an RFC 3339 date such as 2026-11-22T16:00:00Z",
       // any id that is not built in reads as a generic provider (issue 15): one without type: oauth2 is unknown
-      "platforms.myspace: unknown platform 'myspace' (expected one of instagram, youtube, tiktok, linkedin, x, " +
+      `platforms.myspace: unknown platform 'myspace' (expected one of ${platformIds.join(", ")}, ` +
       "or a generic OAuth 2.0 provider: an id of lower-case letters, digits, '-' and '_' with type: oauth2 and endpoints.token)",
       "auth.alerts.backend: expected one of none, webhook, email"
     ])

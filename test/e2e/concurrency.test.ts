@@ -6,12 +6,14 @@
 import { beforeAll, expect, it, onTestFinished } from "vitest"
 import { startSandbox } from "../../sandbox/index.js"
 import { assertBuilt, describeRun, makeWorkspace, reportOf } from "./support/runHerald.js"
-import { configYaml, platforms } from "./support/world.js"
+import { configYaml } from "./support/world.js"
 
 beforeAll(assertBuilt)
 
 const LATENCY_MS = 700
 const LIMIT_MS = 2 * LATENCY_MS
+/** the five platforms this measurement was set for (a platform added later is not part of it) */
+const platforms = ["instagram", "youtube", "tiktok", "linkedin", "x"]
 
 /** One measurement on a fresh sandbox: the real run's wall time minus the dry run's. */
 const measure = async (): Promise<number> => {

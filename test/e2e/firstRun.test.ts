@@ -7,6 +7,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { platformIds } from "../../src/platforms/registry.js"
 import { assertBuilt, describeRun, makeWorkspace } from "./support/runHerald.js"
 
 assertBuilt()
@@ -56,7 +57,7 @@ describe.concurrent("first run", { timeout: 60_000 }, () => {
 
     const bad = await ws.herald(["config", "init", "--platform", "myspace", "--config", path.join(ws.dir, "other.yaml")], { config: false })
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("--platform myspace: expected one of instagram, youtube, tiktok, linkedin, x")
+    expect(bad.stderr).toContain(`--platform myspace: expected one of ${platformIds.join(", ")}`)
   })
 
   it("config validate: a backend missing its environment is 'valid, but …' (exit 1), named; --json says the same", async ({ onTestFinished }) => {

@@ -16,10 +16,11 @@ import { beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import * as YAML from "yaml"
 import { startInstagramFake } from "../../sandbox/fakes/instagram.js"
 import { startLinkedInFake } from "../../sandbox/fakes/linkedin.js"
-import { DAY, type Fake } from "../../sandbox/fakes/server.js"
+import { DAY, type Fake, serveModel } from "../../sandbox/fakes/server.js"
 import { startTikTokFake } from "../../sandbox/fakes/tiktok.js"
 import { startXFake } from "../../sandbox/fakes/x.js"
 import { startYouTubeFake } from "../../sandbox/fakes/youtube.js"
+import { model as threadsModel } from "../../src/platforms/threads/model.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const bin = path.join(root, "dist", "herald.js")
@@ -155,6 +156,26 @@ const track = <F extends Fake>(fake: F): F => {
 }
 
 const leaks = (f: Finished, secrets: Iterable<string>) => [...secrets].filter((s) => `${f.stdout}\n${f.stderr}`.includes(s))
+
+/** A config with one platform for a login: its app credentials, any free port, and where its fake answers. */
+const loginConfig = (platform: string, keys: Readonly<Record<string, string>>, endpoints: Readonly<Record<string, string>>) =>
+  [
+    "platforms:",
+    `  ${platform}:`,
+    ...Object.entries(keys).map(([k, v]) => `    ${k}: ${v}`),
+    "    redirect_port: 0",
+    "    endpoints:",
+    ...Object.entries(endpoints).map(([name, url]) => `      ${name}: ${url}`),
+    ""
+  ].join("\n")
+
+/** A Meta long-lived-token fake's login and refresh endpoints (Instagram, Threads: the same paths). */
+const metaEndpoints = (fake: Fake) => ({
+  authorize: fake.url("/oauth/authorize"),
+  code: fake.url("/oauth/access_token"),
+  exchange: fake.url("/access_token"),
+  refresh: fake.url("/refresh_access_token")
+})
 
 const near = (iso: unknown, ms: number) => typeof iso === "string" && Math.abs(Date.parse(iso) - ms) < 60_000
 
@@ -345,21 +366,7 @@ describe("herald auth login", () => {
   it("instagram: short-lived exchanged for the long-lived token, its expiry recorded", async () => {
     const fake = track(await startInstagramFake({ clientId: "e2e-ig", appSecret: "SENTINEL-IG-SECRET" }))
     const ws = await workspace()
-    await ws.writeConfig(
-      [
-        "platforms:",
-        "  instagram:",
-        "    client_id: e2e-ig",
-        "    app_secret: SENTINEL-IG-SECRET",
-        "    redirect_port: 0",
-        "    endpoints:",
-        `      authorize: ${fake.url("/oauth/authorize")}`,
-        `      code: ${fake.url("/oauth/access_token")}`,
-        `      exchange: ${fake.url("/access_token")}`,
-        `      refresh: ${fake.url("/refresh_access_token")}`,
-        ""
-      ].join("\n")
-    )
+    await ws.writeConfig(loginConfig("instagram", { client_id: "e2e-ig", app_secret: "SENTINEL-IG-SECRET" }, metaEndpoints(fake)))
     const done = await login(ws, ["instagram"])
     expect(done.code, done.stdout + done.stderr).toBe(0)
     const ig = (await ws.readConfig())["platforms"]["instagram"]
@@ -372,6 +379,32 @@ describe("herald auth login", () => {
     expect(JSON.parse(refresh.stdout).statuses[0]).toMatchObject({ action: "healthy", alert: false })
     expect(fake.requestsTo("/refresh_access_token")).toHaveLength(0)
     expect(leaks(done, ["SENTINEL-IG-SECRET", ...fake.tokens.all().map((t) => t.value), ...fake.shortLived.keys()])).toEqual([])
+  })
+})
+
+describe("herald auth login threads", () => {
+  it("threads: the Threads app id and secret, th_exchange_token for the long-lived token, its expiry recorded", async () => {
+    const fake = track(await serveModel(threadsModel, { clientId: "e2e-threads-app", appSecret: "SENTINEL-TH-SECRET" }))
+    const ws = await workspace()
+    await ws.writeConfig(loginConfig("threads", { app_id: "e2e-threads-app", app_secret: "SENTINEL-TH-SECRET" }, metaEndpoints(fake)))
+    const done = await login(ws, ["threads"])
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    // the consent page got the Threads app id and the comma-separated scopes
+    const [authorize] = fake.codes.requests
+    expect(authorize).toMatchObject({ client_id: "e2e-threads-app", scope: "threads_basic,threads_content_publish", response_type: "code" })
+    const [exchange] = fake.requestsTo("/access_token")
+    expect(exchange!.query["grant_type"]).toBe("th_exchange_token")
+    const th = (await ws.readConfig())["platforms"]["threads"]
+    expect(th["access_token"]).toBe(fake.liveAccessTokens().at(-1))
+    expect(fake.state.shortLived.size).toBe(0)
+    expect(near(th["access_token_expires_at"], Date.now() + 60 * DAY)).toBe(true)
+    expect(done.stdout + done.stderr).toContain("Threads refuses younger tokens")
+    // a fresh token is too young to refresh: herald knows from the recorded expiry and waits
+    const refresh = await ws.run(["auth", "refresh", "threads", "--json"])
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0)
+    expect(JSON.parse(refresh.stdout).statuses[0]).toMatchObject({ platform: "threads", action: "healthy", alert: false })
+    expect(fake.requestsTo("/refresh_access_token")).toHaveLength(0)
+    expect(leaks(done, ["SENTINEL-TH-SECRET", ...fake.tokens.all().map((t) => t.value), ...fake.state.shortLived.keys()])).toEqual([])
   })
 })
 
@@ -436,16 +469,23 @@ describe("herald auth login refuses", () => {
     expect(done.stderr).toMatch(/no answer from TikTok within 2s: the browser never came back to http:\/\/127\.0\.0\.1:\d+\/callback/)
   })
 
-  it("missing app credentials: says which, before anything is opened; the config stays as it was", async () => {
-    const ws = await workspace()
-    await ws.writeConfig("platforms: {}\n")
-    const done = await ws.run(["auth", "login", "tiktok", "--no-browser"])
-    expect(done.code).toBe(2)
-    expect(done.stdout).not.toMatch(URL_LINE)
-    expect(done.stderr).toContain("client_key (tried TIKTOK_CLIENT_KEY (environment)")
-    expect(done.stderr).toContain("client_secret (tried TIKTOK_CLIENT_SECRET (environment)")
-    expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
-  })
+  // Threads names its own app id (THREADS_APP_ID), not a client id
+  for (
+    const [platform, said] of [
+      ["tiktok", ["client_key (tried TIKTOK_CLIENT_KEY (environment)", "client_secret (tried TIKTOK_CLIENT_SECRET (environment)"]],
+      ["threads", ["app_id (tried THREADS_APP_ID (environment)", "app_secret (tried THREADS_APP_SECRET (environment)"]]
+    ] as const
+  ) {
+    it(`missing app credentials (${platform}): says which, before anything is opened; the config stays as it was`, async () => {
+      const ws = await workspace()
+      await ws.writeConfig("platforms: {}\n")
+      const done = await ws.run(["auth", "login", platform, "--no-browser"])
+      expect(done.code).toBe(2)
+      expect(done.stdout).not.toMatch(URL_LINE)
+      for (const text of said) expect(done.stderr).toContain(text)
+      expect(await fs.readFile(ws.configPath, "utf8")).toBe("platforms: {}\n")
+    })
+  }
 })
 
 describe("herald auth set", () => {

@@ -16,7 +16,6 @@ import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import { connectionLabel, keychainAccount, type SecretKey } from "../../src/domain/Platform.js"
-import type { BuiltinPlatformId as PlatformId } from "../../src/platforms/registry.js"
 import type { Status } from "../../src/domain/Status.js"
 import {
   CLIENTS,
@@ -25,6 +24,7 @@ import {
   LIFETIMES,
   makeSimulatedPlatforms,
   MINUTE,
+  type PlatformId,
   type PlatformStats,
   type SimulatedPlatforms
 } from "./simulatedPlatforms.js"

@@ -1,13 +1,25 @@
 /**
  * Config files for the e2e tests, built from a sandbox's seeds and endpoints, and a
- * "sentinel" sandbox: the same five fakes seeded with secrets that are easy to spot in
- * output (`SENTINEL-TIKTOK-REFRESH-…`), so a leak of any secret — initial or rotated — shows.
+ * "sentinel" sandbox: the same fakes (every registry platform) seeded with secrets that
+ * are easy to spot in output (`SENTINEL-TIKTOK-REFRESH-…`), so a leak of any secret —
+ * initial or rotated — shows. A platform without a hand-written seed below is seeded from
+ * its model's own sandbox seed.
  */
-import { DAY, epochSeconds, type Fake, HOUR } from "../../../sandbox/fakes/server.js"
-import { endpointsOf, type SandboxEndpoints, type SandboxFakes, type SandboxSeeds, startFakes } from "../../../sandbox/index.js"
+import { DAY, epochSeconds, HOUR } from "../../../sandbox/fakes/server.js"
+import {
+  endpointsOf,
+  type SandboxEndpoints,
+  type SandboxFakes,
+  sandboxPlatformIds,
+  type SandboxSeeds,
+  seededFakes,
+  seedSeeded,
+  startFakes
+} from "../../../sandbox/index.js"
 
-export const platforms = ["instagram", "youtube", "tiktok", "linkedin", "x"] as const
-export type PlatformName = (typeof platforms)[number]
+/** Every built-in platform (the registry's), in its order. */
+export const platforms: ReadonlyArray<string> = sandboxPlatformIds
+export type PlatformName = string
 
 /** RFC 3339 in whole seconds, as herald writes it. */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
@@ -98,6 +110,7 @@ export const startSentinelSandbox = async (options: SentinelOptions = {}): Promi
     : {}
 
   const seeds: SandboxSeeds = {
+    ...seedSeeded(fakes, now, (p, what) => `SENTINEL-${p.toUpperCase()}-${what.toUpperCase()}`),
     instagram: {
       ...creds.instagram,
       access_token: fakes.instagram.issueToken("SENTINEL-INSTAGRAM-ACCESS-SEED-c4e2", { issuedAt: igIssued }),
@@ -126,19 +139,14 @@ export const startSentinelSandbox = async (options: SentinelOptions = {}): Promi
   }
   const endpoints = endpointsOf(fakes)
 
-  const all: ReadonlyArray<Fake & { readonly tokens: { all(): ReadonlyArray<{ readonly value: string }> } }> = [
-    fakes.instagram,
-    fakes.youtube,
-    fakes.tiktok,
-    fakes.linkedin,
-    fakes.x
-  ]
+  const all = sandboxPlatformIds.map((p) => fakes[p]!)
   return {
     fakes,
     seeds,
     endpoints,
     secrets: () => [
       ...Object.values(creds).flatMap((c) => Object.values(c).filter((v) => v.startsWith(SENTINEL))),
+      ...seededFakes(fakes).flatMap(([, , seeding]) => seeding.secrets),
       ...all.flatMap((f) => f.tokens.all().map((r) => r.value))
     ],
     close: async () => {

@@ -1,7 +1,7 @@
 /**
- * `herald auth verify instagram`: `GET /me?fields=user_id,username&access_token=…`. The
+ * `herald auth verify` for a Meta long-lived token: `GET /me?fields=…&access_token=…`. The
  * token rides in the query (providerCall records no span of the URL). Graph code 190
- * subcode 463 is "expired", and an expired Instagram token only a new login mends.
+ * subcode 463 is "expired", and an expired long-lived token only a new login mends.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -13,19 +13,24 @@ import type { SecretMissing } from "../../domain/errors.js"
 import type { HealthCheck, RefreshContext } from "../../services/Refreshers.js"
 import { accessExpiry, healthClassify, loginHint, probe } from "../health.js"
 import { classifyGraphError } from "../providerCall.js"
-import { endpoints } from "./descriptor.js"
+import type { MetaSettings } from "./settings.js"
 
 /** Any JSON object: the user record's content does not matter, only that there is one. */
 const AnyObject = Schema.Struct({})
 
-export const verifyInstagram = (client: HttpClient.HttpClient, ctx: RefreshContext): Effect.Effect<HealthCheck, SecretMissing> =>
+export const verifyLongLived = (
+  meta: MetaSettings,
+  client: HttpClient.HttpClient,
+  ctx: RefreshContext
+): Effect.Effect<HealthCheck, SecretMissing> =>
   Effect.gen(function*() {
     const token = yield* ctx.secrets.require("access_token")
+    const { endpoints, title } = meta.descriptor
     return yield* probe(client, {
       connection: ctx.connection,
       request: HttpClientRequest.get(endpointOf(ctx.connection, "health", endpoints.health)).pipe(
         HttpClientRequest.acceptJson,
-        HttpClientRequest.setUrlParams({ fields: "user_id,username", access_token: Redacted.value(token) })
+        HttpClientRequest.setUrlParams({ fields: meta.healthFields, access_token: Redacted.value(token) })
       ),
       classify: healthClassify(classifyGraphError),
       success: AnyObject,
@@ -33,7 +38,7 @@ export const verifyInstagram = (client: HttpClient.HttpClient, ctx: RefreshConte
       knownExpiry: accessExpiry(ctx),
       words: {
         token: "access token",
-        what: "Instagram /me",
+        what: `${title} /me`,
         remedy: loginHint(ctx),
         expiredWhen: /subcode 463|session has expired/i
       }
