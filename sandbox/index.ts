@@ -20,6 +20,8 @@ export interface SandboxOptions {
   readonly latencyMs?: number
   /** days left on the LinkedIn access token (default 9: inside the 14-day warning, so the run alerts) */
   readonly linkedinDaysLeft?: number
+  /** X's requests per 15-minute window (default 500, as X allows): a bench of thousands of X connections needs more */
+  readonly xRateLimit?: number
 }
 
 export interface SandboxFakes {
@@ -63,6 +65,9 @@ export const credentials: SandboxCredentials = {
 }
 
 /** App credentials of each fake, as the config's keys name them. */
+/** Per-fake settings beyond the common ones (SandboxOptions.xRateLimit). */
+export type FakeTuning = Pick<SandboxOptions, "xRateLimit">
+
 export type SandboxCredentials = { readonly [P in keyof SandboxFakes]: Readonly<Record<string, string>> }
 
 /**
@@ -75,7 +80,7 @@ export const sandboxPlatforms: {
   readonly [P in keyof SandboxFakes]: {
     readonly paths: Readonly<Record<string, string>>
     readonly endpoints: ReadonlyArray<keyof SandboxEndpoints[P] & string>
-    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>) => Promise<SandboxFakes[P]>
+    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>, tuning: FakeTuning) => Promise<SandboxFakes[P]>
   }
 } = {
   instagram: {
@@ -101,8 +106,14 @@ export const sandboxPlatforms: {
   x: {
     paths: xModel.paths,
     endpoints: ["token", "health"],
-    start: (common, c) =>
-      startXFake({ ...common, clientId: c["client_id"] ?? "", clientSecret: c["client_secret"] ?? "", confidential: true })
+    start: (common, c, t) =>
+      startXFake({
+        ...common,
+        clientId: c["client_id"] ?? "",
+        clientSecret: c["client_secret"] ?? "",
+        confidential: true,
+        ...(t.xRateLimit !== undefined ? { rateLimit: t.xRateLimit } : {})
+      })
   }
 }
 
@@ -114,13 +125,13 @@ export const sandboxPlatformIds = Object.keys(sandboxPlatforms) as ReadonlyArray
  */
 export const startFakes = async (
   creds: SandboxCredentials,
-  options: { readonly latencyMs?: number; readonly prefix: (platform: keyof SandboxFakes) => string }
+  options: FakeTuning & { readonly latencyMs?: number; readonly prefix: (platform: keyof SandboxFakes) => string }
 ): Promise<SandboxFakes> => {
   const common = (p: keyof SandboxFakes): CommonOptions => ({
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     tokenPrefix: options.prefix(p)
   })
-  const started = await Promise.allSettled(sandboxPlatformIds.map((p) => sandboxPlatforms[p].start(common(p), creds[p])))
+  const started = await Promise.allSettled(sandboxPlatformIds.map((p) => sandboxPlatforms[p].start(common(p), creds[p], options)))
   const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
   if (failed !== undefined) {
     await Promise.all(started.flatMap((s) => (s.status === "fulfilled" ? [(s.value as Fake).close()] : [])))
@@ -161,6 +172,7 @@ export const isolatedEnv = (tmp: string): NodeJS.ProcessEnv => {
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const fakes = await startFakes(credentials, {
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    ...(options.xRateLimit !== undefined ? { xRateLimit: options.xRateLimit } : {}),
     prefix: (p) => `sandbox-${p}`
   })
   const now = Date.now()

@@ -197,7 +197,8 @@ interface World {
  */
 const makeWorld = async (connections: number, latencyMs: number): Promise<World> => {
   // 50 days left: LinkedIn needs no attention, so a clean run exits 0
-  const sandbox = await startSandbox({ latencyMs, linkedinDaysLeft: 50 })
+  // X allows 500 requests per 15-minute window (its fake too): one that fits N, so a large run counts
+  const sandbox = await startSandbox({ latencyMs, linkedinDaysLeft: 50, xRateLimit: Math.max(500, 2 * connections) })
   const dir = await mkdtemp(join(os.tmpdir(), "herald-bench-"))
   const now = Date.now()
   const f = sandbox.fakes
