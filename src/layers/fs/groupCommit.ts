@@ -3,7 +3,9 @@
  * waits; whoever holds the file next commits everything queued so far in one write. A
  * thousand connections finishing together cost a handful of writes instead of a thousand
  * (each a full rewrite of the file), and no caller returns before its own change is on
- * disk — "persist first" keeps holding.
+ * disk — "persist first" keeps holding. The callers of one batch share one wait, and its
+ * commit runs in a fiber of its own, started by the batch's first caller: a caller costs a
+ * push and an await, and none of them giving up leaves the others' items unwritten.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -102,7 +104,8 @@ export const make = <A, E>(
         Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))),
         Effect.onInterrupt(() =>
           Effect.sync(() => {
-            if (!b.taken) b.waiting.splice(b.waiting.indexOf(w), 1)
+            const at = b.taken ? -1 : b.waiting.indexOf(w)
+            if (at >= 0) b.waiting.splice(at, 1)
           })
         )
       )
