@@ -168,20 +168,34 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
     // write-back shares its commits: the connections hand over what is still to be made durable
     const settling: Array<{ readonly connection: Connection; readonly later: Later }> = []
-    // one fiber finishes them in the order they were handed over (commits land in that order),
-    // not a fiber each: with commits paced by cost, thousands would wait at once. A journal
-    // entry is still cleared as soon as the commit holding its token lands.
+    // one fiber waits for their commits in the order they were handed over (commits land in
+    // that order), not a fiber each: with commits paced by cost, thousands would wait at once.
+    // A journal entry is still cleared as soon as the commit holding its token lands; a
+    // connection whose commit failed gets a fiber of its own for its fallback write, so
+    // those run side by side as before.
     const toSettle = yield* Queue.unbounded<{ readonly connection: Connection; readonly later: Later } | undefined>()
     const notSettled: Array<{ readonly connection: Connection; readonly error: WriteBackFailed }> = []
+    const fallbacks: Array<Fiber.RuntimeFiber<void>> = []
+    // in the run's scope: a fiber forked by a connection's own would end with it
+    const runScope = yield* Effect.scope
     const settleNext: Effect.Effect<void> = Effect.flatMap(Queue.take(toSettle), (next) =>
       next === undefined
         ? Effect.void
         : Effect.zipRight(
-          Effect.catchAll(next.later.finish, (error) => Effect.sync(() => void notSettled.push({ connection: next.connection, error }))),
+          Effect.matchEffect(next.later.committed, {
+            onSuccess: () => next.later.landed,
+            onFailure: () =>
+              Effect.map(
+                Effect.forkIn(
+                  Effect.catchAll(next.later.fallback, (error) => Effect.sync(() => void notSettled.push({ connection: next.connection, error }))),
+                  runScope
+                ),
+                (fiber) => void fallbacks.push(fiber)
+              )
+          }),
           settleNext
         ))
-    // in the run's scope: a fiber forked by a connection's own would end with it
-    const settler = yield* Effect.forkIn(settleNext, yield* Effect.scope)
+    const settler = yield* Effect.forkIn(settleNext, runScope)
     const settleLater = (connection: Connection, later: Later) =>
       Effect.zipRight(Effect.sync(() => void settling.push({ connection, later })), Queue.offer(toSettle, { connection, later }))
     const runOptions = { ...options, onStored, settleLater }
@@ -198,6 +212,7 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     for (const { later } of settling) yield* later.commitNow
     yield* Queue.offer(toSettle, undefined)
     yield* Fiber.join(settler)
+    yield* Fiber.joinAll(fallbacks)
     for (const { connection, error } of notSettled) notStored.set(keyOf(connection), statusOfError(connection, error, yield* nowUtc))
     const connectionStatuses = notStored.size === 0 ? ran : ran.map((s) => notStored.get(keyOf(s)) ?? s)
     if (notStored.size > 0) {
