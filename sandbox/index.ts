@@ -25,6 +25,8 @@ export interface SandboxOptions {
   readonly latencyMs?: number
   /** days left on the LinkedIn access token (default 9: inside the 14-day warning, so the run alerts) */
   readonly linkedinDaysLeft?: number
+  /** X's requests per 15-minute window (default 500, as X allows): a bench of thousands of X connections needs more */
+  readonly xRateLimit?: number
 }
 
 /** The platforms with a hand-written row (and a richer fake API). */
@@ -98,6 +100,9 @@ export const credentials: SandboxCredentials = {
 /** App credentials of each fake with a row, as the config's keys name them (the others' come from their model's seed). */
 export type SandboxCredentials = { readonly [P in keyof RowFakes]: Readonly<Record<string, string>> }
 
+/** Per-fake settings beyond the common ones (SandboxOptions.xRateLimit). */
+export type FakeTuning = Pick<SandboxOptions, "xRateLimit">
+
 /**
  * The platforms with a hand-written row: how each fake starts from its model (the fake
  * files are thin adapters over src/platforms/<id>/model.ts, adding a richer API for
@@ -108,7 +113,7 @@ export const sandboxPlatforms: {
   readonly [P in keyof RowFakes]: {
     readonly paths: Readonly<Record<string, string>>
     readonly endpoints: ReadonlyArray<keyof SandboxEndpoints[P] & string>
-    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>) => Promise<RowFakes[P]>
+    readonly start: (common: CommonOptions, creds: Readonly<Record<string, string>>, tuning: FakeTuning) => Promise<RowFakes[P]>
   }
 } = {
   instagram: {
@@ -134,8 +139,14 @@ export const sandboxPlatforms: {
   x: {
     paths: xModel.paths,
     endpoints: ["token", "health"],
-    start: (common, c) =>
-      startXFake({ ...common, clientId: c["client_id"] ?? "", clientSecret: c["client_secret"] ?? "", confidential: true })
+    start: (common, c, t) =>
+      startXFake({
+        ...common,
+        clientId: c["client_id"] ?? "",
+        clientSecret: c["client_secret"] ?? "",
+        confidential: true,
+        ...(t.xRateLimit !== undefined ? { rateLimit: t.xRateLimit } : {})
+      })
   }
 }
 
@@ -179,7 +190,7 @@ export const startSeeded = async (entry: RegistryEntry, common: CommonOptions): 
  */
 export const startFakes = async (
   creds: SandboxCredentials,
-  options: { readonly latencyMs?: number; readonly prefix: (platform: string) => string }
+  options: FakeTuning & { readonly latencyMs?: number; readonly prefix: (platform: string) => string }
 ): Promise<SandboxFakes> => {
   const common = (p: string): CommonOptions => ({
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
@@ -187,7 +198,7 @@ export const startFakes = async (
   })
   const started = await Promise.allSettled(
     registry.map(({ descriptor: { id } }, i): Promise<Fake> =>
-      hasRow(id) ? sandboxPlatforms[id].start(common(id), creds[id]) : startSeeded(registry[i]!, common(id))
+      hasRow(id) ? sandboxPlatforms[id].start(common(id), creds[id], options) : startSeeded(registry[i]!, common(id))
     )
   )
   const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected")
@@ -251,6 +262,7 @@ export const isolatedEnv = (tmp: string): NodeJS.ProcessEnv => {
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const fakes = await startFakes(credentials, {
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    ...(options.xRateLimit !== undefined ? { xRateLimit: options.xRateLimit } : {}),
     prefix: (p) => `sandbox-${p}`
   })
   const now = Date.now()

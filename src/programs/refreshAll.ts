@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { makeReport, type Status, withDistribution } from "../domain/Status.js"
@@ -166,12 +167,37 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const guard = yield* refusalGuard(memory.state)
     // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
     // write-back shares its commits: the connections hand over what is still to be made durable
-    const settling: Array<{ readonly connection: Connection; readonly later: Later; readonly fiber: Fiber.RuntimeFiber<void, WriteBackFailed> }> = []
-    // each finish starts now: a journal entry is cleared as soon as the commit holding its token lands
-    // in the run's scope: a fiber forked by the connection's own would end with it
+    const settling: Array<{ readonly connection: Connection; readonly later: Later }> = []
+    // one fiber waits for their commits in the order they were handed over (commits land in
+    // that order), not a fiber each: with commits paced by cost, thousands would wait at once.
+    // A journal entry is still cleared as soon as the commit holding its token lands; a
+    // connection whose commit failed gets a fiber of its own for its fallback write, so
+    // those run side by side as before.
+    const toSettle = yield* Queue.unbounded<{ readonly connection: Connection; readonly later: Later } | undefined>()
+    const notSettled: Array<{ readonly connection: Connection; readonly error: WriteBackFailed }> = []
+    const fallbacks: Array<Fiber.RuntimeFiber<void>> = []
+    // in the run's scope: a fiber forked by a connection's own would end with it
     const runScope = yield* Effect.scope
+    const settleNext: Effect.Effect<void> = Effect.flatMap(Queue.take(toSettle), (next) =>
+      next === undefined
+        ? Effect.void
+        : Effect.zipRight(
+          Effect.matchEffect(next.later.committed, {
+            onSuccess: () => next.later.landed,
+            onFailure: () =>
+              Effect.map(
+                Effect.forkIn(
+                  Effect.catchAll(next.later.fallback, (error) => Effect.sync(() => void notSettled.push({ connection: next.connection, error }))),
+                  runScope
+                ),
+                (fiber) => void fallbacks.push(fiber)
+              )
+          }),
+          settleNext
+        ))
+    const settler = yield* Effect.forkIn(settleNext, runScope)
     const settleLater = (connection: Connection, later: Later) =>
-      Effect.map(Effect.forkIn(later.finish, runScope), (fiber) => void settling.push({ connection, later, fiber }))
+      Effect.zipRight(Effect.sync(() => void settling.push({ connection, later })), Queue.offer(toSettle, { connection, later }))
     const runOptions = { ...options, onStored, settleLater }
     // the services are taken once for every connection, and the stop requests watched once for the run
     const ran = yield* Effect.flatMap(connectionRunner, (run) =>
@@ -182,12 +208,12 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // (its token is still in the journal), never "stored"
     const notStored = new Map<string, Status>()
     const keyOf = (x: { readonly platform: string; readonly account: string }) => `${x.platform}\n${x.account}`
-    for (const { connection, later, fiber } of settling) {
-      // the first commits whatever is still queued; the rest find it done
-      yield* later.commitNow
-      const failed = yield* Effect.flip(Fiber.join(fiber)).pipe(Effect.option)
-      if (Option.isSome(failed)) notStored.set(keyOf(connection), statusOfError(connection, failed.value, yield* nowUtc))
-    }
+    // the first commits whatever is still queued; the rest find it done
+    for (const { later } of settling) yield* later.commitNow
+    yield* Queue.offer(toSettle, undefined)
+    yield* Fiber.join(settler)
+    yield* Fiber.joinAll(fallbacks)
+    for (const { connection, error } of notSettled) notStored.set(keyOf(connection), statusOfError(connection, error, yield* nowUtc))
     const connectionStatuses = notStored.size === 0 ? ran : ran.map((s) => notStored.get(keyOf(s)) ?? s)
     if (notStored.size > 0) {
       const kept = stored.filter((d) => !notStored.has(keyOf(d.connection)))

@@ -30,18 +30,23 @@ export interface RunOptions {
   readonly onStored?: (connection: Connection, secrets: Outcome["secrets"]) => Effect.Effect<void>
   /**
    * Where given, write-back may queue a connection's values for a commit shared with the
-   * other connections (ConfigStore.stage) and hand them over: `finish` waits for that commit
-   * and then clears the journal entry (the caller starts it at once, so the entry goes as
-   * soon as the commit lands); `commitNow` commits what is still queued. The caller waits
-   * for `finish` before it reports anything, and a failure of it is that connection's
-   * status. Absent: each connection is stored before it returns.
+   * other connections (ConfigStore.stage) and hand them over (Later): the caller waits for
+   * that commit as soon as it is handed over, so the journal entry goes as soon as the commit
+   * lands, and before it reports anything; a failure that the fallback does not mend is that
+   * connection's status. Absent: each connection is stored before it returns.
    */
   readonly settleLater?: (connection: Connection, later: Later) => Effect.Effect<void>
 }
 
 /** A connection's values queued for a shared commit (RunOptions.settleLater). */
 export interface Later {
-  readonly finish: Effect.Effect<void, WriteBackFailed>
+  /** waits for the shared commit holding the values */
+  readonly committed: Effect.Effect<void, WriteBackFailed>
+  /** once it has landed: the journal entry cleared (never fails) */
+  readonly landed: Effect.Effect<void>
+  /** when it failed: the values written on their own (persist's retries), then `landed`; fails as that write does */
+  readonly fallback: Effect.Effect<void, WriteBackFailed>
+  /** commits what is still queued, unless a commit has taken these values already */
   readonly commitNow: Effect.Effect<void, WriteBackFailed>
 }
 
@@ -119,14 +124,10 @@ const persistWith = (
       return persisted
     }
     const durable = persisted.durable
-    const finish = (wait: Effect.Effect<void, WriteBackFailed>) =>
-      wait.pipe(
-        // the shared commit failed: written on its own, with persist's own retries
-        Effect.catchAll(() => Effect.asVoid(persistNow)),
-        Effect.zipRight(clearJournal)
-      )
-    if (settleLater === undefined) yield* finish(durable.commitNow)
-    else yield* settleLater(connection, { finish: finish(durable.committed), commitNow: Effect.ignore(durable.commitNow) })
+    // the shared commit failed: written on its own, with persist's own retries
+    const fallback = Effect.zipRight(Effect.asVoid(persistNow), clearJournal)
+    if (settleLater === undefined) yield* Effect.matchEffect(durable.commitNow, { onSuccess: () => clearJournal, onFailure: () => fallback })
+    else yield* settleLater(connection, { committed: durable.committed, landed: clearJournal, fallback, commitNow: Effect.ignore(durable.commitNow) })
     return persisted
   })
 
@@ -266,10 +267,15 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
           Effect.catchAll((e) => Effect.as(warn(e), undefined))
         )
         if (persisted !== undefined) {
-          const finish = (wait: Effect.Effect<void, WriteBackFailed>) => Effect.catchAll(wait, warn)
           yield* later === undefined
-            ? finish(persisted.commitNow)
-            : later(connection, { finish: finish(persisted.committed), commitNow: Effect.ignore(persisted.commitNow) })
+            ? Effect.catchAll(persisted.commitNow, warn)
+            : later(connection, {
+              committed: persisted.committed,
+              landed: Effect.void,
+              // its commit failed: said, and nothing more (metadata only)
+              fallback: Effect.catchAll(persisted.committed, warn),
+              commitNow: Effect.ignore(persisted.commitNow)
+            })
         }
       }
       return { ...base, ...decided } satisfies Status

@@ -38,7 +38,7 @@ describe("npm run bench --smoke", () => {
     expect(r.stdout).toMatch(/\| `herald --help` \| \d+ ms \|/)
     expect(r.stdout).toContain("### Five platforms, each answering in 700 ms")
     expect(r.stdout).toContain(
-      "| N | concurrency | wall | ideal | wall / ideal | floor (plain Node) | floor / ideal | CPU | peak RSS | first / last call at | calls / connection |"
+      "| N | concurrency | wall | ideal | wall / ideal | floor (plain Node) | floor / ideal | wall / floor | CPU | floor CPU | CPU / floor | peak RSS | first / last call at | calls / connection |"
     )
     // each row: wall, ideal, ratio, then the floor script's wall and ratio
     for (const c of [8, 32, 64]) {
@@ -50,6 +50,28 @@ describe("npm run bench --smoke", () => {
     expect(r.stdout).toMatch(/\| 100 \| \d+ KB \| \d+ ms \| \d+ ms \| \d+ MB \| [\d.]+× \|/)
     expect(r.stdout).toContain("### Effect operations per connection")
     expect(r.stdout).toMatch(/\| 10 \| \d+ \| \d+ \| (met|\*\*missed\*\*) \|/)
+    // every goal of issue 20's table (and the operations figure), each with a verdict: one the smoke run does not measure says so
+    expect(r.stdout).toContain("### Goals (issue 20)")
+    const goals = r.stdout.slice(r.stdout.indexOf("### Goals (issue 20)")).split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| figure"))
+    for (
+      const figure of [
+        "bytes written to config + journal per run, 5,000 connections, c = 8",
+        "fsyncs per run",
+        "CPU per connection at N = 5,000 vs N = 1,000 (c = 8)",
+        "one-account refresh in a 5,000-account config vs a 10-account one",
+        "peak RSS, 5,000 connections",
+        "1,000 connections, c = 64, 50 ms: wall / floor, CPU / floor",
+        "`herald --help` / `node -e 0`",
+        "`herald --version` / `node -e 0`",
+        "`herald auth status`, empty config / `node -e 0`",
+        "Effect operations per connection"
+      ]
+    ) {
+      const row = goals.find((l) => l.startsWith(`| ${figure}`))
+      expect(row, figure).toBeDefined()
+      expect(row).toMatch(/\| (met|\*\*missed\*\*|n\/a) \|$/)
+    }
+    expect(goals).toHaveLength(10)
     // the smoke run measures 10 connections only and leaves the committed figures alone
     expect(r.stdout).not.toMatch(/\| 1000 \|/)
     expect(existsSync(doc) ? readFileSync(doc, "utf8") : undefined).toBe(committed)

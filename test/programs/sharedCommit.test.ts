@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import type { HeraldConfig } from "../../src/domain/Config.js"
 import { refreshAll } from "../../src/programs/refreshAll.js"
@@ -91,5 +92,19 @@ describe("shared config commits", () => {
       )
       assert.strictEqual(world.edits.length, 0)
       assert.notMatch(JSON.stringify(report), /SENTINEL/)
+    }))
+
+  it.effect("the shared commit fails: the connections' own writes are tried side by side, all within one retry schedule", () =>
+    Effect.gen(function*() {
+      const { layer, world } = makeWorld({ config, http: rotates, keychainUnavailable: "off", sharedCommits: {} })
+      world.files.applyFails = true
+      const fiber = yield* refreshAll("tiktok", { dryRun: false, concurrency: 6 }).pipe(Effect.provide(layer), Effect.fork)
+      // one connection's write and its two retries take 200 + 400 ms: one after another, six would take 3.6 s
+      yield* TestClock.adjust("1 second")
+      const done = yield* Fiber.poll(fiber)
+      assert.isTrue(Option.isSome(done), "the run has reported one retry schedule after the commit failed")
+      const report = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(report.statuses.map((s) => s.action), Array(6).fill("failed"))
+      for (const s of report.statuses) assert.strictEqual(s.storedIn, "recovery-file")
     }))
 })

@@ -429,4 +429,22 @@ describe("sandbox", () => {
       await sb.close()
     }
   })
+
+  it("gives X the rate limit it is asked for (a bench of thousands of X connections); 500 by default", async () => {
+    const limited = async (options: Parameters<typeof startSandbox>[0], calls: number) => {
+      const sb = await startSandbox(options)
+      try {
+        const statuses: Array<number> = []
+        for (let i = 0; i < calls; i++) statuses.push((await get(sb.endpoints.x.health, { authorization: "Bearer nobody" })).status)
+        return { statuses, limit: (await get(sb.endpoints.x.health)).headers.get("x-rate-limit-limit") }
+      } finally {
+        await sb.close()
+      }
+    }
+    const three = await limited({ xRateLimit: 3 }, 4)
+    expect(three.statuses.filter((s) => s === 429)).toHaveLength(1)
+    expect(three.statuses[3]).toBe(429)
+    expect(three.limit).toBe("3")
+    expect((await limited({}, 1)).limit).toBe("500")
+  })
 })

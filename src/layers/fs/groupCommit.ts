@@ -3,11 +3,14 @@
  * waits; whoever holds the file next commits everything queued so far in one write. A
  * thousand connections finishing together cost a handful of writes instead of a thousand
  * (each a full rewrite of the file), and no caller returns before its own change is on
- * disk — "persist first" keeps holding.
+ * disk — "persist first" keeps holding. The callers of one batch share one wait, and its
+ * commit runs in a fiber of its own, started by the batch's first caller: a caller costs a
+ * push and an await, and none of them giving up leaves the others' items unwritten.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 
 export interface Staged<E> {
   readonly committed: Effect.Effect<void, E>
@@ -56,64 +59,85 @@ export const make = <A, E>(
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     interface Waiting {
       readonly item: A
-      /** absent for a deferred item: nobody waits for it */
-      readonly done?: Deferred.Deferred<void, E>
+      /** the item's own error, once its batch is committed (undefined: it was written) */
+      own?: E | undefined
     }
-    let queue: Array<Waiting> = []
+    /**
+     * The items the next commit takes, and one wait they all share: a caller costs a push
+     * and an await, not a Deferred, a turn of the event loop and a turn at the lock each.
+     */
+    interface Batch {
+      readonly waiting: Array<Waiting>
+      /** done when a commit has taken and finished the batch: fails as the commit as a whole does */
+      readonly done: Deferred.Deferred<void, E>
+      /** a commit has taken it: no item joins or leaves it any more */
+      taken: boolean
+      /** its commit is on its way (started by its first submitter) */
+      scheduled: boolean
+    }
+    const fresh = (): Batch => ({ waiting: [], done: Deferred.unsafeMake<void, E>(FiberId.none), taken: false, scheduled: false })
+    /** always the batch no commit has taken yet */
+    let batch = fresh()
 
     /** Commit the queue as it is now; the batch's outcome goes to its waiters and is returned. */
-    const commitQueued: Effect.Effect<Exit.Exit<unknown, E>> = Effect.suspend(() => {
-      const batch = queue
-      queue = []
-      if (batch.length === 0) return Effect.succeed<Exit.Exit<unknown, E>>(Exit.void)
-      return Effect.flatMap(Effect.exit(commit(batch.map((w) => w.item))), (exit) =>
-        Effect.as(
-          Effect.forEach(batch, (w, i) => {
-            if (w.done === undefined) return Effect.void
-            if (Exit.isFailure(exit)) return Deferred.done(w.done, exit)
-            const own = exit.value[i]
-            return Deferred.done(w.done, own === undefined ? Exit.void : Exit.fail(own))
-          }, { discard: true }),
-          exit
-        ))
+    const commitQueued: Effect.Effect<Exit.Exit<unknown, E>> = Effect.suspend((): Effect.Effect<Exit.Exit<unknown, E>> => {
+      const b = batch
+      batch = fresh()
+      b.taken = true
+      if (b.waiting.length === 0) return Effect.as(Deferred.done(b.done, Exit.void), Exit.void)
+      return Effect.flatMap(Effect.exit(commit(b.waiting.map((w) => w.item))), (exit) => {
+        if (Exit.isSuccess(exit)) b.waiting.forEach((w, i) => void (w.own = exit.value[i]))
+        return Effect.as(Deferred.done(b.done, Exit.asVoid(exit)), exit)
+      })
     })
 
-    /** Commit the queue unless a commit has already taken `done`'s item; then wait for it. */
-    const commitUnlessDone = (done: Deferred.Deferred<void, E>) =>
+    /** Commit `b` unless a commit has already taken it (then it is on its way or done). */
+    const commitUnlessTaken = (b: Batch) =>
       lock.withPermits(1)(
-        // a batch, once taken, is finished even if its leader is interrupted: others wait on it
-        Effect.uninterruptible(Effect.flatMap(Deferred.isDone(done), (already) => (already ? Effect.void : commitQueued)))
+        // a batch, once taken, is finished even if whoever started it is interrupted: others wait on it
+        Effect.uninterruptible(Effect.suspend(() => (b.taken ? Effect.void : Effect.asVoid(commitQueued))))
+      )
+
+    /** Wait for `w`'s batch; given up before any commit took it, the item is taken back out. */
+    const waitFor = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
+      Deferred.await(b.done).pipe(
+        Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))),
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            const at = b.taken ? -1 : b.waiting.indexOf(w)
+            if (at >= 0) b.waiting.splice(at, 1)
+          })
+        )
       )
 
     const submit = (item: A): Effect.Effect<void, E> =>
-      Effect.gen(function*() {
-        const done = yield* Deferred.make<void, E>()
-        const waiting: Waiting = { item, done }
-        queue.push(waiting)
-        yield* Effect.zipRight(nextTurn, commitUnlessDone(done)).pipe(
-          // given up before any commit took it: take the change back
-          Effect.onInterrupt(() =>
-            Effect.sync(() => {
-              queue = queue.filter((w) => w !== waiting)
-            })
-          )
-        )
-        return yield* Deferred.await(done)
+      Effect.suspend(() => {
+        const b = batch
+        const w: Waiting = { item }
+        b.waiting.push(w)
+        if (b.scheduled) return waitFor(b, w)
+        b.scheduled = true
+        // one commit per batch, in a fiber of its own: however many of its writers give up
+        // waiting, the others' items are still written
+        return Effect.zipRight(Effect.forkDaemon(Effect.zipRight(nextTurn, commitUnlessTaken(b))), waitFor(b, w))
       })
 
-    const defer = (item: A): Effect.Effect<void> => Effect.sync(() => void queue.push({ item }))
+    const defer = (item: A): Effect.Effect<void> => Effect.sync(() => void batch.waiting.push({ item }))
 
     const flush: Effect.Effect<void, E> = lock.withPermits(1)(Effect.uninterruptible(commitQueued)).pipe(
       Effect.flatMap((exit) => Effect.asVoid(exit))
     )
 
     const stage = (item: A): Effect.Effect<Staged<E>> =>
-      Effect.map(Deferred.make<void, E>(), (done) => {
-        queue.push({ item, done })
-        return { committed: Deferred.await(done), commitNow: Effect.zipRight(commitUnlessDone(done), Deferred.await(done)) }
+      Effect.sync(() => {
+        const b = batch
+        const w: Waiting = { item }
+        b.waiting.push(w)
+        const committed = Deferred.await(b.done).pipe(Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))))
+        return { committed, commitNow: Effect.zipRight(commitUnlessTaken(b), committed) }
       })
 
-    const queued = Effect.sync(() => queue.length)
+    const queued = Effect.sync(() => batch.waiting.length)
 
     return { submit, defer, stage, flush, queued }
   })

@@ -6,6 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
+import * as Supervisor from "effect/Supervisor"
 import * as GroupCommit from "../../../src/layers/fs/groupCommit.js"
 
 /** A commit that takes a while, like an fsync'd write, and records what it was given. */
@@ -95,5 +98,38 @@ describe("groupCommit", () => {
       yield* writer.defer(4)
       yield* writer.flush
       assert.deepStrictEqual(rec.batches, [[1, 2, 3], [4]])
+    }))
+})
+
+/** Counts every Effect operation the fibers it supervises evaluate. */
+class OpCounter extends Supervisor.AbstractSupervisor<number> {
+  count = 0
+  get value() {
+    return Effect.sync(() => this.count)
+  }
+  override onEffect(): void {
+    this.count++
+  }
+}
+
+describe("groupCommit cost", () => {
+  it.live("a writer costs a few operations of its own: the batch shares one wait and one commit, not one each", () =>
+    Effect.gen(function*() {
+      const opsOf = (writers: number) =>
+        Effect.gen(function*() {
+          const writer = yield* GroupCommit.make((batch: ReadonlyArray<number>) => Effect.succeed(batch.map(() => undefined)))
+          const counter = new OpCounter()
+          yield* Effect.forEach(Array.from({ length: writers }, (_, i) => i), (i) => writer.submit(i), { concurrency: "unbounded", discard: true }).pipe(
+            Effect.supervised(counter),
+            Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+          )
+          return counter.count
+        })
+      const one = yield* opsOf(1)
+      const many = yield* opsOf(201)
+      const perWriter = (many - one) / 200
+      // the forEach's fiber per item is most of it (57 in all here); when each writer also made a
+      // Deferred of its own, waited a turn of the event loop and took a turn at the lock: 111
+      assert.isAtMost(perWriter, 75, `${perWriter} operations per further writer`)
     }))
 })
