@@ -11,7 +11,8 @@ import type { HeraldConfig } from "../../src/domain/Config.js"
 import * as ConfigFile from "../../src/layers/config/ConfigFile.js"
 import * as KeychainMemory from "../../src/layers/keychain/Memory.js"
 import { SecretsLive } from "../../src/layers/secrets/SecretsLive.js"
-import { RefreshersLive } from "../../src/platforms/refreshers.js"
+import { loadPlatform, RefreshersLive } from "../../src/platforms/refreshers.js"
+import { registry } from "../../src/platforms/registry.js"
 import * as TikTok from "../../src/platforms/tiktok/descriptor.js"
 import * as X from "../../src/platforms/x/descriptor.js"
 import { doctor, type DoctorFindings, makeDoctorReport } from "../../src/programs/doctor.js"
@@ -262,6 +263,9 @@ describe("doctor", () => {
 
   it.effect("--online: an endpoint that never answers is given up on after the timeout", () =>
     Effect.gen(function*() {
+      // x's calls loaded first (a real import, outside TestClock): the clock below must move
+      // only once the probe is waiting, whatever the tests before this one loaded
+      yield* loadPlatform(registry.find((e) => e.descriptor.id === "x")!)
       const fiber = yield* run(
         {
           config: {
