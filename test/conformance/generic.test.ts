@@ -161,28 +161,26 @@ describe("generic provider against a certified server (built CLI)", { timeout: 6
   })
 })
 
+/** A config whose built-in platforms each hold a client id and refresh token, their token endpoint the certified server. */
+const pointedAtIdp = (platforms: Readonly<Record<string, readonly [clientId: string, refreshToken: string]>>): string =>
+  ["platforms:", ...Object.entries(platforms).flatMap(([id, [clientId, refreshToken]]) => [
+    `  ${id}:`,
+    `    client_id: ${clientId}`,
+    `    refresh_token: ${JSON.stringify(refreshToken)}`,
+    `    endpoints: { token: "${idp.tokenUrl}" }`
+  ]), ""].join("\n")
+
 describe("built-in platforms pointed at the certified server (built CLI)", { timeout: 60_000 }, () => {
   it("X (confidential, Basic with a reserved-character secret) rotates; YouTube and LinkedIn (partner) refresh", async () => {
     const ws = await makeWorkspace()
     const x = await idp.issueRefreshToken(clients.basicRotating)
     const youtube = await idp.issueRefreshToken(clients.postStatic)
     const linkedin = await idp.issueRefreshToken(clients.postRotating)
-    await ws.writeConfig([
-      "platforms:",
-      "  x:",
-      `    client_id: ${clients.basicRotating.id}`,
-      `    refresh_token: ${JSON.stringify(x)}`,
-      `    endpoints: { token: "${idp.tokenUrl}" }`,
-      "  youtube:",
-      `    client_id: ${clients.postStatic.id}`,
-      `    refresh_token: ${JSON.stringify(youtube)}`,
-      `    endpoints: { token: "${idp.tokenUrl}" }`,
-      "  linkedin:",
-      `    client_id: ${clients.postRotating.id}`,
-      `    refresh_token: ${JSON.stringify(linkedin)}`,
-      `    endpoints: { token: "${idp.tokenUrl}" }`,
-      ""
-    ].join("\n"))
+    await ws.writeConfig(pointedAtIdp({
+      x: [clients.basicRotating.id, x],
+      youtube: [clients.postStatic.id, youtube],
+      linkedin: [clients.postRotating.id, linkedin]
+    }))
     const env = {
       X_CLIENT_SECRET: clients.basicRotating.secret,
       YOUTUBE_CLIENT_SECRET: clients.postStatic.secret,
@@ -211,18 +209,7 @@ describe("built-in platforms pointed at the certified server (built CLI)", { tim
     const ws = await makeWorkspace()
     const x = await idp.issueRefreshToken(clients.basicRotating)
     const youtube = await idp.issueRefreshToken(clients.postStatic)
-    await ws.writeConfig([
-      "platforms:",
-      "  x:",
-      `    client_id: ${clients.basicRotating.id}`,
-      `    refresh_token: ${JSON.stringify(x)}`,
-      `    endpoints: { token: "${idp.tokenUrl}" }`,
-      "  youtube:",
-      `    client_id: ${clients.postStatic.id}`,
-      `    refresh_token: ${JSON.stringify(youtube)}`,
-      `    endpoints: { token: "${idp.tokenUrl}" }`,
-      ""
-    ].join("\n"))
+    await ws.writeConfig(pointedAtIdp({ x: [clients.basicRotating.id, x], youtube: [clients.postStatic.id, youtube] }))
     const run = await ws.herald(["auth", "refresh", "--json"], {
       env: { X_CLIENT_SECRET: UNICODE_SECRET, YOUTUBE_CLIENT_SECRET: clients.postStatic.secret }
     })
