@@ -4,9 +4,9 @@
  * stay; it asks in a terminal, refuses without one unless --yes, and names what it cannot
  * remove (an environment variable) with exit 1.
  */
-import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
-import { assertBuilt, describeRun, heraldBin, makeWorkspace, startFailureOf, type Workspace } from "./support/runHerald.js"
+import { assertBuilt, describeRun, makeWorkspace, startFailureOf, type Workspace } from "./support/runHerald.js"
+import { answerOnTerminal } from "./support/pty.js"
 
 assertBuilt()
 
@@ -24,32 +24,9 @@ const CONFIG = [
   ""
 ].join("\n")
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** herald in a pseudo-terminal, answering `key` once the confirmation is asked. */
-const answering = (ws: Workspace, args: ReadonlyArray<string>, key: string) =>
-  new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const child = spawn("script", ["-qec", [process.execPath, heraldBin, ...args].map(quote).join(" "), "/dev/null"], {
-      cwd: ws.dir,
-      env: { ...ws.env, TERM: "xterm-256color" },
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let out = ""
-    let sent = false
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d
-      if (!sent && out.includes("Remove the")) {
-        sent = true
-        setTimeout(() => child.stdin.write(key), 200)
-      }
-    })
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
-    child.on("error", reject)
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, out })
-    })
-  })
+const answering = (ws: Workspace, args: ReadonlyArray<string>, key: string) => answerOnTerminal(ws, args, { prompt: "Remove the", key })
 
 describe.concurrent("auth logout", { timeout: 60_000 }, () => {
   it("--yes removes the connection's tokens and their expiry from the config file, and nothing else", async ({ onTestFinished }) => {

@@ -7,16 +7,16 @@
 import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import { assertBuilt, describeRun, heraldBin, makeWorkspace, type Workspace } from "./support/runHerald.js"
+import { answerOnTerminal, shellQuote } from "./support/pty.js"
 
 assertBuilt()
 
 const ESC = "\u001b"
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** herald in a pseudo-terminal of `columns` columns; the screen's text, CRs dropped. */
 const inTerminal = (ws: Workspace, columns: number, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   new Promise<string>((resolve, reject) => {
-    const command = `stty cols ${columns} rows 60; ${[process.execPath, heraldBin, ...args].map(quote).join(" ")}`
+    const command = `stty cols ${columns} rows 60; ${[process.execPath, heraldBin, ...args].map(shellQuote).join(" ")}`
     const child = spawn("script", ["-qec", command, "/dev/null"], {
       cwd: ws.dir,
       env: { ...ws.env, TERM: "xterm-256color", ...env },
@@ -89,29 +89,8 @@ describe.concurrent("in a terminal", { timeout: 60_000 }, () => {
 
   it("Ctrl-C in --wizard is an interruption: exit 130, not 0", async ({ onTestFinished }) => {
     const ws = await makeWorkspace(onTestFinished)
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn("script", ["-qec", [process.execPath, heraldBin, "--wizard"].map(quote).join(" "), "/dev/null"], {
-        cwd: ws.dir,
-        env: { ...ws.env, TERM: "xterm-256color" },
-        stdio: ["pipe", "pipe", "pipe"]
-      })
-      let out = ""
-      let sent = false
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        out += d
-        // the first prompt is up: press Ctrl-C
-        if (!sent && out.includes("wizard")) {
-          sent = true
-          setTimeout(() => child.stdin.write("\u0003"), 300)
-        }
-      })
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
-      child.on("error", reject)
-      child.on("close", (c) => {
-        clearTimeout(timer)
-        resolve(c)
-      })
-    })
+    // the first prompt is up: press Ctrl-C
+    const { code } = await answerOnTerminal(ws, ["--wizard"], { prompt: "wizard", key: "\u0003", afterMs: 300 })
     expect(code).toBe(130)
   })
 })
