@@ -5,6 +5,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -94,11 +95,15 @@ const persistWith = (
   connection: Connection,
   outcome: Pick<Outcome, "secrets" | "metadata">,
   settleLater?: RunOptions["settleLater"],
-  registered = false
+  registered = false,
+  secured?: Secured
 ) =>
   Effect.gen(function*() {
     const journaled = hasSecrets(outcome)
-      ? yield* journal.record(connection, outcome).pipe(
+      ? yield* (journal.amend !== undefined && onDiskAlready(secured, outcome)
+        // its tokens are on disk since their answer came: the fuller entry need not be waited for
+        ? Effect.as(journal.amend(connection, outcome), true)
+        : journal.record(connection, outcome)).pipe(
         Effect.as(true),
         Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
       )
@@ -160,6 +165,18 @@ const dryRunStatus = (connection: Connection, plan: Call): Status => ({
 /** What a connection's answer left in the journal before the rest of it was read. */
 interface Secured {
   secrets: Outcome["secrets"] | undefined
+  /** the journal has them on disk (its write did not fail) */
+  journaled?: boolean
+}
+
+/** Whether every secret of `outcome` is one its answer's journaling put on disk already. */
+const onDiskAlready = (secured: Secured | undefined, outcome: Pick<Outcome, "secrets">): boolean => {
+  if (secured?.journaled !== true || secured.secrets === undefined) return false
+  const onDisk = secured.secrets as Readonly<Record<string, Redacted.Redacted<string> | undefined>>
+  return Object.entries(outcome.secrets).every(([key, value]) => {
+    const kept = onDisk[key]
+    return kept !== undefined && value !== undefined && Redacted.value(kept) === Redacted.value(value as Redacted.Redacted<string>)
+  })
 }
 
 /**
@@ -185,7 +202,10 @@ const secureHook = (
       return Effect.zipRight(
         scrubber.register(Object.values(found)),
         journal.record(connection, { secrets: found, metadata: {} }).pipe(
-          Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`))
+          Effect.matchEffect({
+            onSuccess: () => Effect.sync(() => void (secured.journaled = true)),
+            onFailure: (e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}; storing the new token directly`)
+          })
         )
       )
     }).pipe(Effect.uninterruptible)
@@ -244,7 +264,7 @@ interface RunServices extends PersistServices {
 const refreshWith = (services: RunServices, connection: Connection, options: RunOptions): Effect.Effect<Status> => {
   const { journal, scrubber, writeBack } = services
   const secured: Secured = { secrets: undefined }
-  return Effect.gen(function*() {
+  const body = Effect.gen(function*() {
     const refresher = services.refreshers.get(connection.platform)
     const secrets = yield* services.secrets.lookup(connection, refresher.secretKeys)
     const now = yield* nowUtc
@@ -291,7 +311,7 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined
     if (!options.dryRun && (hasSecrets(outcome) || Object.keys(outcome.metadata).length > 0)) {
-      const persisted = yield* persistWith(services, connection, outcome, options.settleLater, true)
+      const persisted = yield* persistWith(services, connection, outcome, options.settleLater, true, secured)
       if (hasSecrets(outcome) && options.onStored !== undefined) yield* options.onStored(connection, outcome.secrets)
       if (hasSecrets(outcome)) {
         details.push(persisted.where)
@@ -315,30 +335,38 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
       ...(outcome.reauthBy !== undefined ? { reauthBy: outcome.reauthBy } : {}),
       ...(storedIn !== undefined ? { storedIn } : {})
     } satisfies Status
-  }).pipe(
-    Effect.catchAll((error) =>
-      Effect.gen(function*() {
-        // a failure after the answer's token was journaled (write-back failing has already
-        // said where its token is)
-        const kept = error._tag === "WriteBackFailed" ? undefined : yield* keepSecured(services, connection, secured)
-        return statusOfError(connection, error, yield* nowUtc, kept)
-      })
-    ),
-    // one connection's bug is its own (DESIGN §2 rule 6); an interruption stays one
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.gen(function*() {
-          const scrub = yield* scrubber.current
-          yield* Effect.logError(scrub(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`))
-          const status = defectStatus(connection, cause)
-          const kept = yield* keepSecured(services, connection, secured)
-          return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
+  })
+  // whatever became of its call, the journal's room for its answer is not kept any longer
+  const release = journal.release?.(connection) ?? Effect.void
+  // the one exit of a connection's text: a platform or backend may have quoted a secret in it
+  const finish = (status: Status) =>
+    Effect.zipRight(release, Effect.map(scrubber.scrub(status.detail), (detail): Status => ({ ...status, detail })))
+  // the way out of a failure, which few connections take (the way of a success is one step)
+  const recover = (cause: Cause.Cause<Effect.Effect.Error<typeof body>>): Effect.Effect<Status> =>
+    Effect.failCause(cause).pipe(
+      Effect.catchAll((error) =>
+        Effect.gen(function*() {
+          // a failure after the answer's token was journaled (write-back failing has already
+          // said where its token is)
+          const kept = error._tag === "WriteBackFailed" ? undefined : yield* keepSecured(services, connection, secured)
+          return statusOfError(connection, error, yield* nowUtc, kept)
         })
-    ),
-    // whatever became of its call, the journal's room for its answer is not kept any longer
-    Effect.ensuring(journal.release?.(connection) ?? Effect.void),
-    // the one exit of a connection's text: a platform or backend may have quoted a secret in it
-    Effect.flatMap((status) => Effect.map(scrubber.scrub(status.detail), (detail): Status => ({ ...status, detail })))
-  )
+      ),
+      // one connection's bug is its own (DESIGN §2 rule 6); an interruption stays one
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.gen(function*() {
+            const scrub = yield* scrubber.current
+            yield* Effect.logError(scrub(`${connection.platform}:${connection.account}: ${Cause.pretty(cause)}`))
+            const status = defectStatus(connection, cause)
+            const kept = yield* keepSecured(services, connection, secured)
+            return kept === undefined ? status : { ...status, detail: `${status.detail}; ${kept}` }
+          })
+      ),
+      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : release)),
+      Effect.flatMap(finish)
+    )
+  // interrupted while interruptible, no handler runs: the journal's finalizer lets go of the room then
+  return Effect.matchCauseEffect(body, { onSuccess: finish, onFailure: recover })
 }

@@ -32,6 +32,13 @@ export interface JournalEntry {
 export class Journal extends Context.Tag("herald/Journal")<Journal, {
   readonly file: string
   readonly record: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void, JournalError>
+  /**
+   * `record` for an entry whose secrets this connection has recorded already (its answer's
+   * tokens, journaled the moment they arrived): the fuller entry (its metadata) is not
+   * waited for and goes out with the journal's next write. Losing it in a crash loses no
+   * token. It changes nothing once the entry is gone (cleared, superseded). Absent: `record`.
+   */
+  readonly amend?: (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">) => Effect.Effect<void>
   readonly clear: (connection: Connection) => Effect.Effect<void, JournalError>
   /**
    * Instead of `clear`, where the run's environment cannot see what write-back stored (a CI

@@ -134,7 +134,8 @@ export const make = <A, E>(
         const w: Waiting = { item }
         b.waiting.push(w)
         const committed = Deferred.await(b.done).pipe(Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))))
-        return { committed, commitNow: Effect.zipRight(commitUnlessTaken(b), committed) }
+        // a batch a commit has taken needs no turn at the lock: only its outcome is waited for
+        return { committed, commitNow: Effect.suspend(() => (b.taken ? committed : Effect.zipRight(commitUnlessTaken(b), committed))) }
       })
 
     const queued = Effect.sync(() => batch.waiting.length)

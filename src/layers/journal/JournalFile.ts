@@ -33,6 +33,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { PreflightFailed } from "../../domain/errors.js"
+import type { Connection } from "../../domain/Connection.js"
+import type { Outcome } from "../../domain/Plan.js"
 import { connectionLabel } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
@@ -130,6 +132,14 @@ const applyTo = (s: State, op: Op): void => {
 type Change = (entries: Readonly<Entries>) => ReadonlyArray<Op>
 /** What the journal's writer is handed: a change, or "compact the file now". */
 type Item = { readonly change: Change } | { readonly compact: true }
+
+const entryOf = (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">, now: number): JournalEntry => ({
+  platform: connection.platform,
+  account: connection.account,
+  at: new Date(now).toISOString(),
+  secrets: Object.fromEntries(Object.entries(update.secrets).map(([k, v]) => [k, Redacted.value(v as Redacted.Redacted<string>)])),
+  metadata: { ...update.metadata }
+})
 
 /** The journal at `file`; clears still queued are written when the scope closes. */
 export const make = (file: string, options: JournalOptions = {}) =>
@@ -349,16 +359,13 @@ export const make = (file: string, options: JournalOptions = {}) =>
         Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
           submit(() => {
             reserved.delete(connectionLabel(connection))
-            const entry: JournalEntry = {
-              platform: connection.platform,
-              account: connection.account,
-              at: new Date(now).toISOString(),
-              secrets: Object.fromEntries(
-                Object.entries(update.secrets).map(([k, v]) => [k, Redacted.value(v as Redacted.Redacted<string>)])
-              ),
-              metadata: { ...update.metadata }
-            }
-            return [{ put: connectionLabel(connection), entry }]
+            return [{ put: connectionLabel(connection), entry: entryOf(connection, update, now) }]
+          })),
+      amend: (connection, update) =>
+        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
+          writer.defer({
+            change: (entries) =>
+              connectionLabel(connection) in entries ? [{ put: connectionLabel(connection), entry: entryOf(connection, update, now) }] : []
           })),
       clear: (connection) =>
         writer.defer({
