@@ -65,7 +65,58 @@ export const make = Effect.gen(function*() {
   ]
 
   // one key's value: the journal's, then each owner's environment and keychain, then the
-  // file; the environment is read without an effect per name where it is process.env
+  // file. Each step is plain code; only reading the keychain, or an environment that is not
+  // process.env, takes an effect, so a run without a usable keychain resolves a connection's
+  // secrets without one.
+  const fromJournal = (c: Connection, key: SecretKey): ResolvedSecret | undefined => {
+    const fresh = remembered.get(rememberedKey(c, key))
+    return fresh === undefined ? undefined : { value: fresh, source: "journal", name: rememberedKey(c, key) }
+  }
+  const fromFile = (c: Connection, key: SecretKey): ResolvedSecret | undefined => {
+    const inFile = c.settings[key]
+    return inFile !== undefined && inFile !== "" ? { value: Redacted.make(inFile), source: "config", name: configKey(c, key) } : undefined
+  }
+  /** An owner's environment value, else what its keychain says: unreadable, or to be asked ("keychain"), or nothing ("next"). */
+  const ownerStep = (
+    c: Connection,
+    key: SecretKey,
+    owner: ConnectionId,
+    problem: KeychainUnavailable | undefined,
+    env: Option.Option<string>
+  ): ResolvedSecret | SecretUnreadable | "keychain" | "next" => {
+    if (Option.isSome(env)) return { value: Redacted.make(env.value), source: "env", name: envName(owner, key) }
+    // a keychain that is there but does not answer may hold this very secret
+    if (problem?.present === true) return unreadable(c, key, keychainAccount(owner, key), problem.reason)
+    return problem === undefined ? "keychain" : "next"
+  }
+  const unreadable = (c: Connection, key: SecretKey, account: string, reason: string) =>
+    new SecretUnreadable({ platform: c.platform, account: c.account, key, store: describe(account), reason })
+
+  /** Every key's value without an effect, or undefined where one is needed (see above). */
+  const resolveAllNow = (
+    c: Connection,
+    keys: ReadonlyArray<SecretKey>,
+    problem: KeychainUnavailable | undefined,
+    readEnv: ((name: string) => Option.Option<string>) | undefined
+  ): Map<SecretKey, ResolvedSecret> | SecretUnreadable | undefined => {
+    if (problem === undefined || readEnv === undefined) return undefined
+    const found = new Map<SecretKey, ResolvedSecret>()
+    for (const key of keys) {
+      let r: ResolvedSecret | undefined = fromJournal(c, key)
+      for (const owner of r === undefined ? owners(c, key) : []) {
+        const step = ownerStep(c, key, owner, problem, readEnv(envName(owner, key)))
+        if (step instanceof SecretUnreadable) return step
+        if (step !== "next" && step !== "keychain") {
+          r = step
+          break
+        }
+      }
+      r ??= fromFile(c, key)
+      if (r !== undefined) found.set(key, r)
+    }
+    return found
+  }
+
   const resolveOne = (
     c: Connection,
     key: SecretKey,
@@ -73,26 +124,19 @@ export const make = Effect.gen(function*() {
     readEnv: ((name: string) => Option.Option<string>) | undefined
   ): Effect.Effect<ResolvedSecret | undefined, SecretUnreadable> =>
     Effect.gen(function*() {
-      const fresh = remembered.get(rememberedKey(c, key))
-      if (fresh !== undefined) return { value: fresh, source: "journal", name: rememberedKey(c, key) }
+      const fresh = fromJournal(c, key)
+      if (fresh !== undefined) return fresh
       for (const owner of owners(c, key)) {
         const name = envName(owner, key)
-        const env = readEnv !== undefined ? readEnv(name) : yield* envVar(name)
-        if (Option.isSome(env)) return { value: Redacted.make(env.value), source: "env", name }
+        const step = ownerStep(c, key, owner, problem, readEnv !== undefined ? readEnv(name) : yield* envVar(name))
+        if (step instanceof SecretUnreadable) return yield* Effect.fail(step)
+        if (step === "next") continue
+        if (step !== "keychain") return step
         const account = keychainAccount(owner, key)
-        const unreadable = (reason: string) =>
-          new SecretUnreadable({ platform: c.platform, account: c.account, key, store: describe(account), reason })
-        // a keychain that is there but does not answer may hold this very secret
-        if (problem?.present === true) return yield* Effect.fail(unreadable(problem.reason))
-        if (problem === undefined) {
-          const stored = yield* keychain.get(account).pipe(Effect.mapError((e) => unreadable(e.reason)))
-          if (Option.isSome(stored)) return { value: stored.value, source: "keychain", name: account }
-        }
+        const stored = yield* keychain.get(account).pipe(Effect.mapError((e) => unreadable(c, key, account, e.reason)))
+        if (Option.isSome(stored)) return { value: stored.value, source: "keychain", name: account } satisfies ResolvedSecret
       }
-      const inFile = c.settings[key]
-      return inFile !== undefined && inFile !== ""
-        ? { value: Redacted.make(inFile), source: "config", name: configKey(c, key) }
-        : undefined
+      return fromFile(c, key)
     })
 
   const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
@@ -100,13 +144,19 @@ export const make = Effect.gen(function*() {
       // asked once per connection, not once per key and owner
       const problem = yield* keychainState
       const readEnv = yield* envReader
-      const found = new Map<SecretKey, ResolvedSecret>()
-      for (const key of keys) {
-        const r = yield* resolveOne(c, key, problem, readEnv)
-        if (r !== undefined) found.set(key, r)
+      const now = resolveAllNow(c, keys, problem, readEnv)
+      if (now instanceof SecretUnreadable) return yield* Effect.fail(now)
+      let found = now
+      if (found === undefined) {
+        found = new Map<SecretKey, ResolvedSecret>()
+        for (const key of keys) {
+          const r = yield* resolveOne(c, key, problem, readEnv)
+          if (r !== undefined) found.set(key, r)
+        }
       }
-      yield* scrubber.register([...found.values()].map((r) => r.value))
-      const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
+      const values = found
+      yield* scrubber.register([...values.values()].map((r) => r.value))
+      const resolved = (key: SecretKey) => Option.fromNullable(values.get(key))
       const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
       const reason = problem?.reason
       return {
