@@ -74,8 +74,10 @@ export const make = <A, E>(
       taken: boolean
       /** its commit is on its way (started by its first submitter) */
       scheduled: boolean
+      /** how its commit ended, once it has: a wait that comes later needs no await */
+      outcome: Exit.Exit<void, E> | undefined
     }
-    const fresh = (): Batch => ({ waiting: [], done: Deferred.unsafeMake<void, E>(FiberId.none), taken: false, scheduled: false })
+    const fresh = (): Batch => ({ waiting: [], done: Deferred.unsafeMake<void, E>(FiberId.none), taken: false, scheduled: false, outcome: undefined })
     /** always the batch no commit has taken yet */
     let batch = fresh()
 
@@ -84,10 +86,14 @@ export const make = <A, E>(
       const b = batch
       batch = fresh()
       b.taken = true
-      if (b.waiting.length === 0) return Effect.as(Deferred.done(b.done, Exit.void), Exit.void)
+      if (b.waiting.length === 0) {
+        b.outcome = Exit.void
+        return Effect.as(Deferred.done(b.done, Exit.void), Exit.void)
+      }
       return Effect.flatMap(Effect.exit(commit(b.waiting.map((w) => w.item))), (exit) => {
         if (Exit.isSuccess(exit)) b.waiting.forEach((w, i) => void (w.own = exit.value[i]))
-        return Effect.as(Deferred.done(b.done, Exit.asVoid(exit)), exit)
+        b.outcome = Exit.asVoid(exit)
+        return Effect.as(Deferred.done(b.done, b.outcome), exit)
       })
     })
 
@@ -98,16 +104,27 @@ export const make = <A, E>(
         Effect.uninterruptible(Effect.suspend(() => (b.taken ? Effect.void : Effect.asVoid(commitQueued))))
       )
 
-    /** Wait for `w`'s batch; given up before any commit took it, the item is taken back out. */
+    /** `w`'s own outcome, once its batch's commit has ended. */
+    const ownOutcome = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
+      b.outcome !== undefined && Exit.isFailure(b.outcome) ? b.outcome : w.own === undefined ? Effect.void : Effect.fail(w.own)
+
+    /** Wait for `w`'s batch (no await once its commit has ended). */
+    const awaitOutcome = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
+      Effect.suspend(() => (b.outcome !== undefined ? ownOutcome(b, w) : Effect.zipRight(Deferred.await(b.done), Effect.suspend(() => ownOutcome(b, w)))))
+
+    /**
+     * Wait for `w`'s batch; given up before any commit took it, the item is taken back out.
+     * A caller that cannot be interrupted (a token's journaling) is spared the watch.
+     */
     const waitFor = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
-      Deferred.await(b.done).pipe(
-        Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))),
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            const at = b.taken ? -1 : b.waiting.indexOf(w)
-            if (at >= 0) b.waiting.splice(at, 1)
-          })
-        )
+      Effect.checkInterruptible((interruptible) =>
+        interruptible
+          ? Effect.onInterrupt(awaitOutcome(b, w), () =>
+            Effect.sync(() => {
+              const at = b.taken ? -1 : b.waiting.indexOf(w)
+              if (at >= 0) b.waiting.splice(at, 1)
+            }))
+          : awaitOutcome(b, w)
       )
 
     const submit = (item: A): Effect.Effect<void, E> =>
@@ -133,7 +150,7 @@ export const make = <A, E>(
         const b = batch
         const w: Waiting = { item }
         b.waiting.push(w)
-        const committed = Deferred.await(b.done).pipe(Effect.flatMap(() => (w.own === undefined ? Effect.void : Effect.fail(w.own))))
+        const committed = awaitOutcome(b, w)
         // a batch a commit has taken needs no turn at the lock: only its outcome is waited for
         return { committed, commitNow: Effect.suspend(() => (b.taken ? committed : Effect.zipRight(commitUnlessTaken(b), committed))) }
       })
