@@ -21,8 +21,19 @@ export const make = Effect.gen(function*() {
   const keychain = yield* Keychain
   const store = yield* ConfigStore
 
-  const keychainProblem = keychain.check.pipe(
-    Effect.match({ onSuccess: () => undefined, onFailure: (e): KeychainUnavailable | undefined => e })
+  // a keychain that is not there (switched off, no Secret Service) stays away for the run:
+  // asked once, not once per connection; one that is there is asked each time (it may unlock)
+  let absent: KeychainUnavailable | undefined
+  const keychainProblem: Effect.Effect<KeychainUnavailable | undefined> = Effect.suspend(() =>
+    absent !== undefined ? Effect.succeed(absent) : keychain.check.pipe(
+      Effect.match({
+        onSuccess: () => undefined,
+        onFailure: (e): KeychainUnavailable | undefined => {
+          if (e.present !== true) absent = e
+          return e
+        }
+      })
+    )
   )
   // a keychain that is there but does not answer may hold an older copy, read first next run
   const hidden = (problem: KeychainUnavailable) =>
@@ -31,25 +42,22 @@ export const make = Effect.gen(function*() {
 
   // untraced, like persist: called per connection inside refreshOne's span, where a span and a
   // call-site capture of its own cost more than the call
-  const preflight = Effect.fnUntraced(function*(connection: Connection, _keys: ReadonlyArray<SecretKey>) {
-    const problem = yield* keychainProblem
-    if (problem === undefined) return
-    const reason = problem.reason
-    if (problem.present === true) {
-      return yield* Effect.fail(
-        new PreflightFailed({ platform: connection.platform, account: connection.account, reason: `nowhere to store the new token: ${hidden(problem)}` })
-      )
-    }
-    yield* store.check.pipe(
-      Effect.mapError((e) =>
+  const preflight = (connection: Connection, _keys: ReadonlyArray<SecretKey>): Effect.Effect<void, PreflightFailed> =>
+    Effect.flatMap(keychainProblem, (problem) => {
+      if (problem === undefined) return Effect.void
+      const reason = problem.reason
+      if (problem.present === true) {
+        return Effect.fail(
+          new PreflightFailed({ platform: connection.platform, account: connection.account, reason: `nowhere to store the new token: ${hidden(problem)}` })
+        )
+      }
+      return Effect.mapError(store.check, (e) =>
         new PreflightFailed({
           platform: connection.platform,
           account: connection.account,
           reason: `nowhere to store the new token: the OS keychain is unavailable (${reason}) and ${e.message}`
-        })
-      )
-    )
-  })
+        }))
+    })
 
   const describe = (account: string) => keychain.describe?.(account) ?? `keychain herald ${account}`
 
