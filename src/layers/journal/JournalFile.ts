@@ -64,6 +64,11 @@ export interface JournalOptions {
 const { O_APPEND, O_CREAT, O_NOFOLLOW, O_WRONLY } = fsSync.constants
 const MODE = 0o600
 
+const isNoSpace = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === "ENOSPC" || code === "EDQUOT"
+}
+
 const sizeOf = (file: string): number => {
   try {
     return fsSync.lstatSync(file).size
@@ -155,10 +160,21 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const removeBallast = () => fsSync.rmSync(ballast, { force: true })
     /** what the connections waiting for their answer need kept free */
     const roomNeeded = () => BASE_ROOM + ENTRY_ROOM * reserved.size
-    // grown in steps of ROOM_STEP: a run's preflights grow (and fsync) the room once per step,
-    // not once per connection
+    // grown by half again (at least a ROOM_STEP) each time it is short: a wave of preflights
+    // grows (and fsyncs) the room a few times, not once per connection or per step; where the
+    // disk cannot take that much, by what is needed alone
     const keepRoom = () => {
-      if (sizeOf(ballast) < roomNeeded()) growTo(ballast, Math.ceil(roomNeeded() / ROOM_STEP) * ROOM_STEP)
+      const have = sizeOf(ballast)
+      const need = roomNeeded()
+      if (have >= need) return
+      const exact = Math.ceil(need / ROOM_STEP) * ROOM_STEP
+      const ahead = Math.max(exact, Math.ceil((have + Math.max(ROOM_STEP, have / 2)) / ROOM_STEP) * ROOM_STEP)
+      try {
+        growTo(ballast, ahead)
+      } catch (e) {
+        if (ahead === exact || !isNoSpace(e)) throw e
+        growTo(ballast, exact)
+      }
     }
 
     /**
