@@ -94,6 +94,10 @@ export class DeadlineExceeded extends Error {
 export const isDeadlineExceeded = (error: HttpClientError.HttpClientError): boolean =>
   (error as { cause?: unknown }).cause instanceof DeadlineExceeded
 
+/** The body of a response herald's client read in full, as text, without an effect; undefined for any other response. */
+export const textNow = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
+  response instanceof BufferedResponse ? response.bodyText : undefined
+
 /** A response whose body has already been read in full. */
 class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
@@ -123,6 +127,11 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
 
   private get body(): string {
     return (this.decoded ??= decoder.decode(this.bytes))
+  }
+
+  /** the body as text (see `textNow`) */
+  get bodyText(): string {
+    return this.body
   }
 
   get cookies(): Cookies.Cookies {

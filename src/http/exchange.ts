@@ -17,7 +17,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { guardTransport, insecureRequest } from "./guards.js"
 import { describeHttpFailure } from "./networkError.js"
-import { isDeadlineExceeded, requestWasSent, withDeadlines } from "./NodeHttp.js"
+import { isDeadlineExceeded, requestWasSent, textNow, withDeadlines } from "./NodeHttp.js"
 import { parseRetryAfter, type Retryable, type RetryPolicy, retrySchedule } from "./retry.js"
 
 /** The deadline of one attempt where the caller's config sets none. */
@@ -105,25 +105,26 @@ export const answerOf = (
 const within = (d: Duration.Duration) => `no answer within ${Duration.format(d)}`
 
 /** One request and its whole answer, under the deadlines. */
-const exchangeOnce = (
+const exchangeOnce = <F>(
   client: HttpClient.HttpClient,
   timed: HttpClient.HttpClient | undefined,
   request: HttpClientRequest.HttpClientRequest,
   timeout: Duration.Duration,
-  answerWithin: Duration.Duration | undefined
-): Effect.Effect<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly text: string }, Unanswered> => {
-  const lost = (reason: string, sent: boolean, error: HttpClientError.HttpClientError | undefined): Unanswered => ({
-    _tag: "Lost",
-    reason,
-    sent,
-    error
-  })
+  answerWithin: Duration.Duration | undefined,
+  unanswered: (why: Unanswered) => F
+): Effect.Effect<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly text: string }, F> => {
+  const lost = (reason: string, sent: boolean, error: HttpClientError.HttpClientError | undefined): F =>
+    unanswered({ _tag: "Lost", reason, sent, error })
   const sent = (e: HttpClientError.HttpClientError) => requestWasSent(e) ?? true
   const over = (c: HttpClient.HttpClient) =>
     guardTransport(c.execute(request)).pipe(
-      Effect.flatMap((response) =>
-        Effect.map(response.text, (text) => ({ status: response.status, headers: response.headers, text }))
-      )
+      Effect.flatMap((response) => {
+        // herald's own client has the whole body already
+        const text = textNow(response)
+        return text !== undefined
+          ? Effect.succeed({ status: response.status, headers: response.headers, text })
+          : Effect.map(response.text, (text) => ({ status: response.status, headers: response.headers, text }))
+      })
     )
   // herald's own client keeps the deadline itself; any other gets Effect's timeout
   if (timed !== undefined) {
@@ -160,7 +161,7 @@ export const exchange = <A, F extends Retryable>(
     // once the answer is in, nothing may interrupt the classifier (a journal write)
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(
-        Effect.mapError(restore(exchangeOnce(client, timed, request, timeout, answerWithin)), unanswered),
+        restore(exchangeOnce(client, timed, request, timeout, answerWithin, unanswered)),
         ({ headers, status, text }) =>
           Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (receivedAt) =>
             classify(answerOf(status, headers, text, receivedAt)))
@@ -180,10 +181,9 @@ export const exchange = <A, F extends Retryable>(
     })
     return Effect.retry(again, retrySchedule(policy, options.retryable))
   }
-  return tapped.pipe(
-    Effect.catchIf(options.retryable, retried),
-    Effect.mapError((failure) => ({ failure, attempts }))
-  )
+  const exhausted = (failure: F): Exhausted<F> => ({ failure, attempts })
+  return Effect.catchAll(tapped, (first) =>
+    options.retryable(first) ? Effect.mapError(retried(first), exhausted) : Effect.fail(exhausted(first)))
 }
 
 /** Whether a failure's Retry-After asks for longer than the policy lets a run wait. */

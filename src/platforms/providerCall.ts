@@ -85,34 +85,39 @@ const mayHaveActed = (status: number, platformSays: Failure | undefined): boolea
  * (with the platform's own word where it gave one), and the rest is the platform's call.
  */
 const readAnswer = (classify: Classify, secure: ((body: unknown) => Effect.Effect<void>) | undefined) =>
-(answer: Answer): Effect.Effect<unknown, Failure> =>
-  Effect.gen(function*() {
-    const { body, isJson, status } = answer
-    if (status >= 300 && status < 400) {
-      return yield* Effect.fail(
-        fail("malformed", `answered HTTP ${status}, a redirect, which herald does not follow (a token is only ever sent to the configured address): set the endpoint to the final URL`)
-      )
-    }
-    // persist first (DESIGN §2 rule 2): a success answer's refresh token is journaled
-    // before the answer is judged or decoded any further
-    if (secure !== undefined && isJson && status >= 200 && status < 300) yield* secure(body)
-    if (isBusy(status)) {
-      const said = isJson ? classify(status, body) : undefined
-      const platformSays = said !== undefined && said.kind === "transient" ? said : undefined
-      const what = status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`
-      const failure = fail("transient", platformSays ? `${what}: ${platformSays.reason}` : what, answer.retryAfter)
-      return yield* Effect.fail(status >= 500 && mayHaveActed(status, platformSays) ? { ...failure, ambiguous: true } : failure)
-    }
-    if (!isJson) {
-      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(answer.text)}`))
-    }
-    const failure = classify(status, body)
-    if (failure !== undefined) return yield* Effect.fail(failure)
-    if (status < 200 || status >= 300) {
-      return yield* Effect.fail(fail("malformed", `answered HTTP ${status} with an error herald does not recognise`))
-    }
-    return body
-  })
+(answer: Answer): Effect.Effect<unknown, Failure> => {
+  const { body, isJson, status } = answer
+  if (status >= 300 && status < 400) {
+    return Effect.fail(
+      fail("malformed", `answered HTTP ${status}, a redirect, which herald does not follow (a token is only ever sent to the configured address): set the endpoint to the final URL`)
+    )
+  }
+  // persist first (DESIGN §2 rule 2): a success answer's refresh token is journaled
+  // before the answer is judged or decoded any further
+  const judged = judge(classify, answer)
+  return secure !== undefined && isJson && status >= 200 && status < 300 ? Effect.zipRight(secure(body), judged) : judged
+}
+
+/** The rest of readAnswer, once a success answer's token is safe: the answer's value or its failure. */
+const judge = (classify: Classify, answer: Answer): Effect.Effect<unknown, Failure> => {
+  const { body, isJson, status } = answer
+  if (isBusy(status)) {
+    const said = isJson ? classify(status, body) : undefined
+    const platformSays = said !== undefined && said.kind === "transient" ? said : undefined
+    const what = status === 429 ? "rate limited (HTTP 429)" : `HTTP ${status}`
+    const failure = fail("transient", platformSays ? `${what}: ${platformSays.reason}` : what, answer.retryAfter)
+    return Effect.fail(status >= 500 && mayHaveActed(status, platformSays) ? { ...failure, ambiguous: true } : failure)
+  }
+  if (!isJson) {
+    return Effect.fail(fail("malformed", `answered HTTP ${status} with ${describeBody(answer.text)}`))
+  }
+  const failure = classify(status, body)
+  if (failure !== undefined) return Effect.fail(failure)
+  if (status < 200 || status >= 300) {
+    return Effect.fail(fail("malformed", `answered HTTP ${status} with an error herald does not recognise`))
+  }
+  return Effect.succeed(body)
+}
 
 /** An attempt with no answer: transient, and ambiguous once the request was out. */
 const unanswered = (why: Unanswered): Failure =>
@@ -183,17 +188,18 @@ export const providerCall = <A, I>(
         if (f.ambiguous === true && lostBefore === undefined) lostBefore = f
       }
     }).pipe(
-      Effect.mapError(({ attempts, failure }) => toError(options.connection, failure, attempts, lostBefore)),
-      // the success schemas are synchronous: decoding needs no fiber of its own
-      Effect.flatMap((body) =>
-        Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
-          new MalformedResponse({
-            platform: options.connection.platform,
-            account: options.connection.account,
-            reason: `unexpected answer: ${shortIssue(e)}`,
-            ...(singleUse !== undefined ? { mayHaveSpent: true } : {})
-          }))
-      )
+      Effect.matchEffect({
+        onFailure: ({ attempts, failure }) => Effect.fail(toError(options.connection, failure, attempts, lostBefore)),
+        // the success schemas are synchronous: decoding needs no fiber of its own
+        onSuccess: (body) =>
+          Either.mapLeft(Schema.decodeUnknownEither(options.success)(body), (e) =>
+            new MalformedResponse({
+              platform: options.connection.platform,
+              account: options.connection.account,
+              reason: `unexpected answer: ${shortIssue(e)}`,
+              ...(singleUse !== undefined ? { mayHaveSpent: true } : {})
+            }))
+      })
     )
   })
 

@@ -160,8 +160,10 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
       for (const line of replayed) yield* Effect.logInfo(line)
     }
     const stored: Array<Delivery> = []
-    const onStored = (connection: Connection, secrets: Delivery["secrets"]) =>
-      Effect.sync(() => void stored.push({ connection, secrets })).pipe(Effect.zipRight(options.onStored?.(connection, secrets) ?? Effect.void))
+    const onStored = (connection: Connection, secrets: Delivery["secrets"]) => {
+      const told = Effect.sync(() => void stored.push({ connection, secrets }))
+      return options.onStored === undefined ? told : Effect.zipRight(told, options.onStored(connection, secrets))
+    }
     // read under the lock: what was told, and which grants were refused (no refresh storms)
     const memory = yield* loadAlertMemory
     const guard = yield* refusalGuard(memory.state)

@@ -58,7 +58,7 @@ const persistRetry = Schedule.exponential("200 millis").pipe(Schedule.intersect(
  * has failed (it is fed that failure first, so the delays are the schedule's own): nearly
  * every persist succeeds at once, and a driver per connection is most of what it costs.
  */
-const retryingPersist = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+const retryingPersist = <A, E, R, E2>(attempt: Effect.Effect<A, E, R>, mapError: (e: E) => E2): Effect.Effect<A, E2, R> =>
   Effect.catchAll(attempt, (first) => {
     let replay = true
     const again = Effect.suspend(() => {
@@ -66,7 +66,7 @@ const retryingPersist = <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effec
       replay = false
       return Effect.fail(first)
     })
-    return Effect.retry(again, persistRetry)
+    return Effect.mapError(Effect.retry(again, persistRetry), mapError)
   })
 
 const hasSecrets = (o: Pick<Outcome, "secrets">) => Object.keys(o.secrets).length > 0
@@ -99,23 +99,25 @@ const persistWith = (
   secured?: Secured
 ) =>
   Effect.gen(function*() {
-    const journaled = hasSecrets(outcome)
-      ? yield* (journal.amend !== undefined && onDiskAlready(secured, outcome)
-        // its tokens are on disk since their answer came: the fuller entry need not be waited for
-        ? Effect.as(journal.amend(connection, outcome), true)
-        : journal.record(connection, outcome)).pipe(
-        Effect.as(true),
-        Effect.catchAll((e) => Effect.logError(`journal ${e.file} could not be written: ${e.reason}`).pipe(Effect.as(false)))
+    const journaled = !hasSecrets(outcome)
+      ? false
+      : journal.amend !== undefined && onDiskAlready(secured, outcome)
+      // its tokens are on disk since their answer came: the fuller entry need not be waited for
+      ? yield* Effect.as(journal.amend(connection, outcome), true)
+      : yield* journal.record(connection, outcome).pipe(
+        Effect.matchEffect({
+          onSuccess: () => Effect.succeed(true),
+          onFailure: (e) => Effect.as(Effect.logError(`journal ${e.file} could not be written: ${e.reason}`), false)
+        })
       )
-      : false
     // the new values are secrets too: a backend's error text may quote them (refreshOne has
     // registered an answer's values already)
     if (!registered) yield* scrubber.register(Object.values(outcome.secrets))
     const withRecovery = (e: WriteBackFailed) => (journaled ? new WriteBackFailed({ ...e, recoveryPath: journal.file }) : e)
-    const persistNow = writeBack.persist(connection, outcome).pipe(retryingPersist, Effect.mapError(withRecovery))
+    const persistNow = retryingPersist(writeBack.persist(connection, outcome), withRecovery)
     const persisted = settleLater === undefined
       ? yield* persistNow
-      : yield* writeBack.persist(connection, outcome, { later: true }).pipe(retryingPersist, Effect.mapError(withRecovery))
+      : yield* retryingPersist(writeBack.persist(connection, outcome, { later: true }), withRecovery)
     // only once the store holds the values: clearing first would leave them only in memory
     const clearJournal = journaled
       ? Effect.suspend(() => {
@@ -208,7 +210,11 @@ const secureHook = (
           })
         )
       )
-    }).pipe(Effect.uninterruptible)
+    }).pipe(uninterruptibleHere)
+
+/** `Effect.uninterruptible`, without a region of its own where the caller has one already (the exchange's). */
+const uninterruptibleHere = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.checkInterruptible((interruptible) => (interruptible ? Effect.uninterruptible(effect) : effect))
 
 /**
  * A connection that failed after its answer's token was journaled: the token is written

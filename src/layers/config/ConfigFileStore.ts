@@ -342,7 +342,10 @@ export const make = (file: string) =>
     const stage = (edits: ReadonlyArray<ConfigEdit>, options: { readonly secret: boolean }) =>
       edits.length === 0
         ? Effect.succeed({ committed: Effect.void, commitNow: Effect.void })
-        : Effect.zipLeft(writer.stage({ edits, secret: options.secret }), Effect.sync(() => void (edited += valueBytes(edits))))
+        : Effect.suspend(() => {
+          edited += valueBytes(edits)
+          return writer.stage({ edits, secret: options.secret })
+        })
 
     const due = Effect.map(writer.queued, (staged) => commitDue({ staged, edited, written: rewritten }))
 
