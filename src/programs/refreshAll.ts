@@ -5,7 +5,6 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import { type Connection, parseTarget, selectConnections } from "../domain/Connection.js"
 import { connectionLabel } from "../domain/Platform.js"
 import { makeReport, type Status, withDistribution } from "../domain/Status.js"
@@ -168,38 +167,10 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const memory = yield* loadAlertMemory
     const guard = yield* refusalGuard(memory.state)
     // on a stop request (SIGTERM, SIGINT, an embedding app) no connection starts; those in flight finish
-    // write-back shares its commits: the connections hand over what is still to be made durable
+    // write-back shares its commits: the connections hand over what is still to be made durable,
+    // and are settled once they are all done (below)
     const settling: Array<{ readonly connection: Connection; readonly later: Later }> = []
-    // one fiber waits for their commits in the order they were handed over (commits land in
-    // that order), not a fiber each: with commits paced by cost, thousands would wait at once.
-    // A journal entry is still cleared as soon as the commit holding its token lands; a
-    // connection whose commit failed gets a fiber of its own for its fallback write, so
-    // those run side by side as before.
-    const toSettle = yield* Queue.unbounded<{ readonly connection: Connection; readonly later: Later } | undefined>()
-    const notSettled: Array<{ readonly connection: Connection; readonly error: WriteBackFailed }> = []
-    const fallbacks: Array<Fiber.RuntimeFiber<void>> = []
-    // in the run's scope: a fiber forked by a connection's own would end with it
-    const runScope = yield* Effect.scope
-    const settleNext: Effect.Effect<void> = Effect.flatMap(Queue.take(toSettle), (next) =>
-      next === undefined
-        ? Effect.void
-        : Effect.zipRight(
-          Effect.matchEffect(next.later.committed, {
-            onSuccess: () => next.later.landed,
-            onFailure: () =>
-              Effect.map(
-                Effect.forkIn(
-                  Effect.catchAll(next.later.fallback, (error) => Effect.sync(() => void notSettled.push({ connection: next.connection, error }))),
-                  runScope
-                ),
-                (fiber) => void fallbacks.push(fiber)
-              )
-          }),
-          settleNext
-        ))
-    const settler = yield* Effect.forkIn(settleNext, runScope)
-    const settleLater = (connection: Connection, later: Later) =>
-      Effect.zipRight(Effect.sync(() => void settling.push({ connection, later })), Queue.offer(toSettle, { connection, later }))
+    const settleLater = (connection: Connection, later: Later) => Effect.sync(() => void settling.push({ connection, later }))
     const runOptions = { ...options, onStored, settleLater }
     // the services are taken once for every connection, and the stop requests watched once for the run
     const ran = yield* Effect.flatMap(connectionRunner, (run) =>
@@ -212,8 +183,21 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     const keyOf = (x: { readonly platform: string; readonly account: string }) => `${x.platform}\n${x.account}`
     // the first commits whatever is still queued; the rest find it done
     for (const { later } of settling) yield* later.commitNow
-    yield* Queue.offer(toSettle, undefined)
-    yield* Fiber.join(settler)
+    // each journal entry is cleared now that the commit holding its token has landed (the
+    // clears go out with the journal's flush, in one write); a connection whose commit
+    // failed is written on its own, side by side with the others that failed
+    const notSettled: Array<{ readonly connection: Connection; readonly error: WriteBackFailed }> = []
+    const fallbacks: Array<Fiber.RuntimeFiber<void>> = []
+    for (const { connection, later } of settling) {
+      yield* Effect.matchEffect(later.committed, {
+        onSuccess: () => later.landed,
+        onFailure: () =>
+          Effect.map(
+            Effect.fork(Effect.catchAll(later.fallback, (error) => Effect.sync(() => void notSettled.push({ connection, error })))),
+            (fiber) => void fallbacks.push(fiber)
+          )
+      })
+    }
     yield* Fiber.joinAll(fallbacks)
     for (const { connection, error } of notSettled) notStored.set(keyOf(connection), statusOfError(connection, error, yield* nowUtc))
     const connectionStatuses = notStored.size === 0 ? ran : ran.map((s) => notStored.get(keyOf(s)) ?? s)
