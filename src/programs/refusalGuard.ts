@@ -46,14 +46,16 @@ export const refusalGuard = (state: AlertMemoryState) =>
               })
             )
           }
-          return refresher.execute(ctx, plan).pipe(
-            Effect.tap(() => Effect.sync(() => void delete refusals[label])),
-            Effect.tapError((e) =>
-              Effect.sync(() => {
-                if (e._tag === "RefreshRejected") refusals[label] = { at: formatInstant(ctx.now), fingerprint }
-              })
-            )
-          )
+          return Effect.matchEffect(refresher.execute(ctx, plan), {
+            onSuccess: (outcome) => {
+              delete refusals[label]
+              return Effect.succeed(outcome)
+            },
+            onFailure: (e) => {
+              if (e._tag === "RefreshRejected") refusals[label] = { at: formatInstant(ctx.now), fingerprint }
+              return Effect.fail(e)
+            }
+          })
         })
     })
     const cache = new Map<string, Refresher>()

@@ -1,5 +1,6 @@
 /** The one boundary where typed errors become report statuses (DESIGN §3). Pure. */
 import * as DateTime from "effect/DateTime"
+import { now } from "../domain/clock.js"
 import type { Connection } from "../domain/Connection.js"
 import type { ConnectionError } from "../domain/errors.js"
 import { connectionLabel, envName } from "../domain/Platform.js"
@@ -97,4 +98,4 @@ const statusOnly = (c: Connection, error: ConnectionError, now: DateTime.Utc): S
   }
 }
 
-export const nowUtc = DateTime.now
+export const nowUtc = now

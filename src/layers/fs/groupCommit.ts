@@ -108,9 +108,9 @@ export const make = <A, E>(
     const ownOutcome = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
       b.outcome !== undefined && Exit.isFailure(b.outcome) ? b.outcome : w.own === undefined ? Effect.void : Effect.fail(w.own)
 
-    /** Wait for `w`'s batch (no await once its commit has ended). */
+    /** Wait for `w`'s batch, as things are now (no await once its commit has ended). */
     const awaitOutcome = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
-      Effect.suspend(() => (b.outcome !== undefined ? ownOutcome(b, w) : Effect.zipRight(Deferred.await(b.done), Effect.suspend(() => ownOutcome(b, w)))))
+      b.outcome !== undefined ? ownOutcome(b, w) : Effect.flatMap(Deferred.await(b.done), () => ownOutcome(b, w))
 
     /**
      * Wait for `w`'s batch; given up before any commit took it, the item is taken back out.
@@ -150,7 +150,7 @@ export const make = <A, E>(
         const b = batch
         const w: Waiting = { item }
         b.waiting.push(w)
-        const committed = awaitOutcome(b, w)
+        const committed = Effect.suspend(() => awaitOutcome(b, w))
         // a batch a commit has taken needs no turn at the lock: only its outcome is waited for
         return { committed, commitNow: Effect.suspend(() => (b.taken ? committed : Effect.zipRight(commitUnlessTaken(b), committed))) }
       })

@@ -372,17 +372,21 @@ export const make = (file: string, options: JournalOptions = {}) =>
       // a call that failed records nothing: its room must not stay reserved for the rest of the run
       release: (connection) => Effect.sync(() => void reserved.delete(connectionLabel(connection))),
       record: (connection, update) =>
-        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
-          submit(() => {
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return submit(() => {
             reserved.delete(connectionLabel(connection))
             return [{ put: connectionLabel(connection), entry: entryOf(connection, update, now) }]
-          })),
+          })
+        }),
       amend: (connection, update) =>
-        Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
-          writer.defer({
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return writer.defer({
             change: (entries) =>
               connectionLabel(connection) in entries ? [{ put: connectionLabel(connection), entry: entryOf(connection, update, now) }] : []
-          })),
+          })
+        }),
       clear: (connection) =>
         writer.defer({
           change: (entries) => (connectionLabel(connection) in entries ? [{ del: connectionLabel(connection) }] : [])

@@ -6,6 +6,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { type Connection, endpointOf } from "../../domain/Connection.js"
@@ -127,7 +128,7 @@ export const make = Effect.gen(function*() {
         // LinkedIn takes the client in the form body (client_secret_post), here and at introspection
         const grant = { defaultUrl: endpoints.token, client: yield* postedClientOf(ctx.secrets), classify }
         const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
-        return outcomeOf(yield* DateTime.now, answer, sent, ctx.connection.settings, connectionLabel(ctx.connection))
+        return outcomeOf(yield* clock.now, answer, sent, ctx.connection.settings, connectionLabel(ctx.connection))
       })
   }
   return refresher

@@ -5,8 +5,8 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import * as Redacted from "effect/Redacted"
 import { endpointOf } from "../../domain/Connection.js"
 import type { Refresher } from "../../services/Refreshers.js"
@@ -49,7 +49,7 @@ export const makeLongLived = (meta: MetaSettings): Effect.Effect<Refresher, neve
             classify: classifyGraphError,
             success: RefreshResponse
           }).pipe(
-            Effect.flatMap((body) => Effect.map(DateTime.now, (now) => refreshedOutcome(now, body, settings))),
+            Effect.flatMap((body) => Effect.map(clock.now, (now) => refreshedOutcome(now, body, settings))),
             // ClientRejected is a non-190, non-transient Graph error: for a token that may be
             // under the minimum age that is the expected refusal, not a reason to page anyone
             Effect.catchTag("ClientRejected", (e) =>

@@ -8,6 +8,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -191,7 +192,7 @@ export const makeGeneric = (http: HttpClient.HttpClient, id: string): Refresher 
       // validateConfig makes endpoints.token required for a generic provider: there is no default
       const grant = { defaultUrl: "", client: yield* clientOf(ctx.connection, ctx.secrets), singleUse }
       const { answer, sent } = yield* refreshConnection(http, ctx, grant, TokenAnswer)
-      const outcome = genericOutcome(yield* DateTime.now, ctx.connection, answer, sent)
+      const outcome = genericOutcome(yield* clock.now, ctx.connection, answer, sent)
       if (outcome !== undefined) return outcome
       return yield* Effect.fail(
         new MalformedResponse({
@@ -254,7 +255,7 @@ export const genericLogin = (id: string, provider: GenericProvider, connection: 
           })
         const url = input.connection.settings.endpoints?.["token"] ?? ""
         const answer = yield* exchangeCode(http, input, url, client)
-        return yield* keptOrFailed(input, loginResultOf(id, yield* DateTime.now, answer))
+        return yield* keptOrFailed(input, loginResultOf(id, yield* clock.now, answer))
       })
   })
 }

@@ -4,8 +4,8 @@
  * is sent as a form of its own rather than through oauth2/'s client authentication.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import * as Option from "effect/Option"
 import { endpointOf } from "../../domain/Connection.js"
 import { MalformedResponse } from "../../domain/errors.js"
@@ -50,7 +50,7 @@ export const make = Effect.gen(function*() {
           secure: ctx.secure
         })
         const warnDays = ctx.connection.settings.reauth_warn_days ?? defaults.reauthWarnDays
-        const outcome = outcomeOf(yield* DateTime.now, body, Option.some(refreshToken), warnDays)
+        const outcome = outcomeOf(yield* clock.now, body, Option.some(refreshToken), warnDays)
         if (outcome !== undefined) return outcome
         return yield* Effect.fail(
           new MalformedResponse({ platform: "tiktok", account: ctx.connection.account, reason: "answered without any token", mayHaveSpent: true })

@@ -3,8 +3,8 @@
  * confidential client, and no re-send after a lost answer.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import * as Option from "effect/Option"
 import { MalformedResponse } from "../../domain/errors.js"
 import type { Refresher } from "../../services/Refreshers.js"
@@ -34,7 +34,7 @@ export const make = Effect.gen(function*() {
         const clientId = yield* ctx.secrets.require("client_id")
         const grant = { defaultUrl: endpoints.token, client: clientOf(clientId, ctx.secrets.get("client_secret")), classify, singleUse }
         const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
-        const outcome = outcomeOf(yield* DateTime.now, answer, Option.some(sent))
+        const outcome = outcomeOf(yield* clock.now, answer, Option.some(sent))
         if (outcome !== undefined) return outcome
         return yield* Effect.fail(
           new MalformedResponse({ platform: "x", account: ctx.connection.account, reason: "answered without any token", mayHaveSpent: true })

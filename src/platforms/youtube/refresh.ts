@@ -4,8 +4,8 @@
  * tokens are durable, so a retry after a lost answer is safe.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as clock from "../../domain/clock.js"
 import type { Refresher } from "../../services/Refreshers.js"
 import { postedClientOf } from "../oauth2/clientAuth.js"
 import { refreshConnection } from "../oauth2/refresh.js"
@@ -33,7 +33,7 @@ export const make = Effect.gen(function*() {
         // Google takes the client in the form body (client_secret_post)
         const grant = { defaultUrl: endpoints.token, client: yield* postedClientOf(ctx.secrets), classify: classifyGoogle }
         const { answer, sent } = yield* refreshConnection(client, ctx, grant, TokenResponse)
-        return outcomeOf(yield* DateTime.now, answer, sent, ctx.connection.settings)
+        return outcomeOf(yield* clock.now, answer, sent, ctx.connection.settings)
       })
   }
   return refresher
