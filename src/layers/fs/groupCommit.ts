@@ -7,10 +7,8 @@
  * commit runs in a fiber of its own, started by the batch's first caller: a caller costs a
  * push and an await, and none of them giving up leaves the others' items unwritten.
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 
 export interface Staged<E> {
   readonly committed: Effect.Effect<void, E>
@@ -68,8 +66,11 @@ export const make = <A, E>(
      */
     interface Batch {
       readonly waiting: Array<Waiting>
-      /** done when a commit has taken and finished the batch: fails as the commit as a whole does */
-      readonly done: Deferred.Deferred<void, E>
+      /**
+       * who waits for its commit to end: told once it has (a plain callback each, not a
+       * Deferred: a waiter that gives up leaves nothing to undo but a call that finds it gone)
+       */
+      readonly listeners: Array<() => void>
       /** a commit has taken it: no item joins or leaves it any more */
       taken: boolean
       /** its commit is on its way (started by its first submitter) */
@@ -77,7 +78,13 @@ export const make = <A, E>(
       /** how its commit ended, once it has: a wait that comes later needs no await */
       outcome: Exit.Exit<void, E> | undefined
     }
-    const fresh = (): Batch => ({ waiting: [], done: Deferred.unsafeMake<void, E>(FiberId.none), taken: false, scheduled: false, outcome: undefined })
+    const fresh = (): Batch => ({ waiting: [], listeners: [], taken: false, scheduled: false, outcome: undefined })
+    /** The batch's commit has ended so: its waiters are told. */
+    const ended = (b: Batch, outcome: Exit.Exit<void, E>) =>
+      Effect.sync(() => {
+        b.outcome = outcome
+        for (const listener of b.listeners.splice(0)) listener()
+      })
     /** always the batch no commit has taken yet */
     let batch = fresh()
 
@@ -87,13 +94,11 @@ export const make = <A, E>(
       batch = fresh()
       b.taken = true
       if (b.waiting.length === 0) {
-        b.outcome = Exit.void
-        return Effect.as(Deferred.done(b.done, Exit.void), Exit.void)
+        return Effect.as(ended(b, Exit.void), Exit.void)
       }
       return Effect.flatMap(Effect.exit(commit(b.waiting.map((w) => w.item))), (exit) => {
         if (Exit.isSuccess(exit)) b.waiting.forEach((w, i) => void (w.own = exit.value[i]))
-        b.outcome = Exit.asVoid(exit)
-        return Effect.as(Deferred.done(b.done, b.outcome), exit)
+        return Effect.as(ended(b, Exit.asVoid(exit)), exit)
       })
     })
 
@@ -110,7 +115,9 @@ export const make = <A, E>(
 
     /** Wait for `w`'s batch, as things are now (no await once its commit has ended). */
     const awaitOutcome = (b: Batch, w: Waiting): Effect.Effect<void, E> =>
-      b.outcome !== undefined ? ownOutcome(b, w) : Effect.flatMap(Deferred.await(b.done), () => ownOutcome(b, w))
+      b.outcome !== undefined
+        ? ownOutcome(b, w)
+        : Effect.async<void, E>((resume) => void b.listeners.push(() => resume(ownOutcome(b, w))))
 
     /**
      * Wait for `w`'s batch; given up before any commit took it, the item is taken back out.
