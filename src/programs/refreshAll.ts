@@ -181,15 +181,14 @@ export const refreshAll = (target: string | undefined, options: RefreshAllOption
     // (its token is still in the journal), never "stored"
     const notStored = new Map<string, Status>()
     const keyOf = (x: { readonly platform: string; readonly account: string }) => `${x.platform}\n${x.account}`
-    // the first commits whatever is still queued; the rest find it done
-    for (const { later } of settling) yield* later.commitNow
-    // each journal entry is cleared now that the commit holding its token has landed (the
-    // clears go out with the journal's flush, in one write); a connection whose commit
-    // failed is written on its own, side by side with the others that failed
+    // the first commits whatever is still queued; the rest find it done. Each journal entry
+    // is cleared once the commit holding its token has landed (the clears go out with the
+    // journal's flush, in one write); a connection whose commit failed is written on its
+    // own, side by side with the others that failed
     const notSettled: Array<{ readonly connection: Connection; readonly error: WriteBackFailed }> = []
     const fallbacks: Array<Fiber.RuntimeFiber<void>> = []
     for (const { connection, later } of settling) {
-      yield* Effect.matchEffect(later.committed, {
+      yield* Effect.matchEffect(later.commitNow, {
         onSuccess: () => later.landed,
         onFailure: () =>
           Effect.map(

@@ -31,23 +31,25 @@ export interface RunOptions {
   readonly onStored?: (connection: Connection, secrets: Outcome["secrets"]) => Effect.Effect<void>
   /**
    * Where given, write-back may queue a connection's values for a commit shared with the
-   * other connections (ConfigStore.stage) and hand them over (Later): the caller waits for
-   * that commit as soon as it is handed over, so the journal entry goes as soon as the commit
-   * lands, and before it reports anything; a failure that the fallback does not mend is that
-   * connection's status. Absent: each connection is stored before it returns.
+   * other connections (ConfigStore.stage) and hand them over (Later): the caller commits
+   * and waits for them before it reports anything (refreshAll: once every connection is
+   * done), and clears the journal entry once the commit holding it has landed; a failure that
+   * the fallback does not mend is that connection's status. Absent: each connection is
+   * stored before it returns.
    */
   readonly settleLater?: (connection: Connection, later: Later) => Effect.Effect<void>
 }
 
 /** A connection's values queued for a shared commit (RunOptions.settleLater). */
 export interface Later {
-  /** waits for the shared commit holding the values */
-  readonly committed: Effect.Effect<void, WriteBackFailed>
   /** once it has landed: the journal entry cleared (never fails) */
   readonly landed: Effect.Effect<void>
   /** when it failed: the values written on their own (persist's retries), then `landed`; fails as that write does */
   readonly fallback: Effect.Effect<void, WriteBackFailed>
-  /** commits what is still queued, unless a commit has taken these values already */
+  /**
+   * commits what is still queued, unless a commit has taken these values already, then
+   * waits for the shared commit holding them
+   */
   readonly commitNow: Effect.Effect<void, WriteBackFailed>
 }
 
@@ -134,7 +136,7 @@ const persistWith = (
     // the shared commit failed: written on its own, with persist's own retries
     const fallback = Effect.zipRight(Effect.asVoid(persistNow), clearJournal)
     if (settleLater === undefined) yield* Effect.matchEffect(durable.commitNow, { onSuccess: () => clearJournal, onFailure: () => fallback })
-    else yield* settleLater(connection, { committed: durable.committed, landed: clearJournal, fallback, commitNow: Effect.ignore(durable.commitNow) })
+    else yield* settleLater(connection, { landed: clearJournal, fallback, commitNow: durable.commitNow })
     return persisted
   })
 
@@ -296,11 +298,10 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
           yield* later === undefined
             ? Effect.catchAll(persisted.commitNow, warn)
             : later(connection, {
-              committed: persisted.committed,
               landed: Effect.void,
               // its commit failed: said, and nothing more (metadata only)
               fallback: Effect.catchAll(persisted.committed, warn),
-              commitNow: Effect.ignore(persisted.commitNow)
+              commitNow: persisted.commitNow
             })
         }
       }
@@ -312,7 +313,8 @@ const refreshWith = (services: RunServices, connection: Connection, options: Run
       if (journal.preflight !== undefined) yield* journal.preflight(connection)
     }
     const outcome = yield* refresher.execute(ctx, plan)
-    yield* scrubber.register(Object.values(outcome.secrets))
+    // the answer's tokens were registered when they were journaled (secureHook)
+    if (!onDiskAlready(secured, outcome)) yield* scrubber.register(Object.values(outcome.secrets))
     const details = [outcome.detail]
     let alert = outcome.alert ?? false
     let storedIn: string | undefined = undefined

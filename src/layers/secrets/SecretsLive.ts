@@ -139,38 +139,49 @@ export const make = Effect.gen(function*() {
       return fromFile(c, key)
     })
 
-  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
-    Effect.gen(function*() {
-      // asked once per connection, not once per key and owner
-      const problem = yield* keychainState
-      const readEnv = yield* envReader
+  /** The bag of what was found: its values are secrets the run's text must never show. */
+  const bagOf = (c: Connection, found: ReadonlyMap<SecretKey, ResolvedSecret>, problem: KeychainUnavailable | undefined): Effect.Effect<SecretBag> => {
+    const resolved = (key: SecretKey) => Option.fromNullable(found.get(key))
+    const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
+    const reason = problem?.reason
+    const bag: SecretBag = {
+      get,
+      resolved,
+      tried: (key) => tried(c, key, reason),
+      require: (key) =>
+        Option.match(get(key), {
+          onSome: Effect.succeed,
+          onNone: () =>
+            Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key, reason) }))
+        })
+    }
+    return Effect.as(scrubber.register([...found.values()].map((r) => r.value)), bag)
+  }
+
+  const lookupWith = (c: Connection, keys: ReadonlyArray<SecretKey>, problem: KeychainUnavailable | undefined) =>
+    Effect.flatMap(envReader, (readEnv): Effect.Effect<SecretBag, SecretUnreadable> => {
       const now = resolveAllNow(c, keys, problem, readEnv)
-      if (now instanceof SecretUnreadable) return yield* Effect.fail(now)
-      let found = now
-      if (found === undefined) {
-        found = new Map<SecretKey, ResolvedSecret>()
-        for (const key of keys) {
-          const r = yield* resolveOne(c, key, problem, readEnv)
-          if (r !== undefined) found.set(key, r)
-        }
-      }
-      const values = found
-      yield* scrubber.register([...values.values()].map((r) => r.value))
-      const resolved = (key: SecretKey) => Option.fromNullable(values.get(key))
-      const get = (key: SecretKey) => Option.map(resolved(key), (r) => r.value)
-      const reason = problem?.reason
-      return {
-        get,
-        resolved,
-        tried: (key) => tried(c, key, reason),
-        require: (key) =>
-          Option.match(get(key), {
-            onSome: Effect.succeed,
-            onNone: () =>
-              Effect.fail(new SecretMissing({ platform: c.platform, account: c.account, key, tried: tried(c, key, reason) }))
-          })
-      }
+      if (now instanceof SecretUnreadable) return Effect.fail(now)
+      if (now !== undefined) return bagOf(c, now, problem)
+      return Effect.flatMap(
+        Effect.gen(function*() {
+          const found = new Map<SecretKey, ResolvedSecret>()
+          for (const key of keys) {
+            const r = yield* resolveOne(c, key, problem, readEnv)
+            if (r !== undefined) found.set(key, r)
+          }
+          return found
+        }),
+        (found) => bagOf(c, found, problem)
+      )
     })
+
+  // the keychain is asked once per connection, not once per key and owner (and, once it has
+  // answered, not at all)
+  const lookup = (c: Connection, keys: ReadonlyArray<SecretKey>): Effect.Effect<SecretBag, SecretUnreadable> =>
+    Effect.suspend(() =>
+      settled !== undefined ? lookupWith(c, keys, settled.problem) : Effect.flatMap(keychainState, (problem) => lookupWith(c, keys, problem))
+    )
 
   const remember = (c: Connection, secrets: Partial<Record<SecretKey, Redacted.Redacted<string>>>) =>
     Effect.sync(() => {

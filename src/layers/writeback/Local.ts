@@ -40,10 +40,14 @@ export const make = Effect.gen(function*() {
     `the OS keychain does not answer (${problem.reason}) and may hold an older copy, which the next run would read ` +
     `before the config file; unlock it, or set HERALD_KEYCHAIN=off if herald should not use it`
 
+  /** `f` of the keychain's problem: without asking again once it is known to be away */
+  const withKeychainProblem = <A, E>(f: (problem: KeychainUnavailable | undefined) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() => (absent !== undefined ? f(absent) : Effect.flatMap(keychainProblem, f)))
+
   // untraced, like persist: called per connection inside refreshOne's span, where a span and a
   // call-site capture of its own cost more than the call
   const preflight = (connection: Connection, _keys: ReadonlyArray<SecretKey>): Effect.Effect<void, PreflightFailed> =>
-    Effect.flatMap(keychainProblem, (problem) => {
+    withKeychainProblem((problem) => {
       if (problem === undefined) return Effect.void
       const reason = problem.reason
       if (problem.present === true) {
@@ -79,7 +83,7 @@ export const make = Effect.gen(function*() {
     // that entry must go, or the next run reads it first and sends a token that rotated away
     const displaced: Array<SecretKey> = []
     if (secrets.length > 0) {
-      const problem = yield* keychainProblem
+      const problem = absent ?? (yield* keychainProblem)
       if (problem?.present === true) return yield* Effect.fail(failed(`not written to ${store.file}: ${hidden(problem)}`))
       const reason = problem?.reason
       const toFile: Array<[SecretKey, Redacted.Redacted<string>]> = []
