@@ -31,9 +31,12 @@ const CLIP_MARKER = /\.\.\.|…/g
 const MIN_CUT_PREFIX = 4
 
 /**
- * The values to scrub, indexed by their first characters, so that cleaning a text costs a
- * look-up per character whatever the number of values (a run of 5,000 connections knows
- * some 20,000), and a new value is added without rebuilding anything.
+ * The values to scrub, indexed by their first characters and then by length, so that
+ * cleaning a text costs a look-up per character whatever the number of values (a run of
+ * 5,000 connections knows some 20,000), and a new value is added without rebuilding
+ * anything. Tokens often share their first characters (TikTok's all start `rft.` or
+ * `act.`): within those, a form is found by its length and a set, never by a scan of
+ * every form that starts the same way.
  */
 export interface ScrubIndex {
   readonly add: (value: string) => void
@@ -46,23 +49,54 @@ const push = <V>(map: Map<string, Array<V>>, key: string, value: V) => {
   else list.push(value)
 }
 
+/** The forms that start with the same MIN_SCRUB_LENGTH characters, by length. */
+interface Bucket {
+  /** the lengths there are, longest first */
+  readonly lengths: Array<number>
+  readonly byLength: Map<number, Set<string>>
+}
+
 export const makeScrubIndex = (): ScrubIndex => {
-  // every form, keyed by its first MIN_SCRUB_LENGTH characters, longest first within a key
-  const forms = new Map<string, Array<string>>()
+  // every form, keyed by its first MIN_SCRUB_LENGTH characters
+  const forms = new Map<string, Bucket>()
   // every value, keyed by its first MIN_CUT_PREFIX characters (for values cut short by `…`)
   const starts = new Map<string, Array<string>>()
   const seen = new Set<string>()
   let longest = 0
 
+  const addForm = (form: string) => {
+    const key = form.slice(0, MIN_SCRUB_LENGTH)
+    let bucket = forms.get(key)
+    if (bucket === undefined) {
+      bucket = { lengths: [], byLength: new Map() }
+      forms.set(key, bucket)
+    }
+    let same = bucket.byLength.get(form.length)
+    if (same === undefined) {
+      same = new Set()
+      bucket.byLength.set(form.length, same)
+      bucket.lengths.push(form.length)
+      bucket.lengths.sort((a, b) => b - a)
+    }
+    same.add(form)
+  }
+
   const add = (value: string) => {
     if (value.length < MIN_SCRUB_LENGTH || seen.has(value)) return
     seen.add(value)
     longest = Math.max(longest, value.length)
-    for (const form of formsOf(value)) {
-      push(forms, form.slice(0, MIN_SCRUB_LENGTH), form)
-      forms.get(form.slice(0, MIN_SCRUB_LENGTH))!.sort((a, b) => b.length - a.length)
-    }
+    for (const form of formsOf(value)) addForm(form)
     push(starts, value.slice(0, MIN_CUT_PREFIX), value)
+  }
+
+  /** The length of the longest form that stands at `i` in `text`, or 0. */
+  const formAt = (text: string, i: number): number => {
+    const bucket = forms.get(text.slice(i, i + MIN_SCRUB_LENGTH))
+    if (bucket === undefined) return 0
+    for (const length of bucket.lengths) {
+      if (i + length <= text.length && bucket.byLength.get(length)!.has(text.slice(i, i + length))) return length
+    }
+    return 0
   }
 
   /** Every form of every value replaced: at each place the longest form that stands there. */
@@ -70,13 +104,13 @@ export const makeScrubIndex = (): ScrubIndex => {
     let out = ""
     let from = 0
     for (let i = 0; i + MIN_SCRUB_LENGTH <= text.length;) {
-      const found = forms.get(text.slice(i, i + MIN_SCRUB_LENGTH))?.find((f) => text.startsWith(f, i))
-      if (found === undefined) {
+      const found = formAt(text, i)
+      if (found === 0) {
         i++
         continue
       }
       out += text.slice(from, i) + SCRUBBED
-      i += found.length
+      i += found
       from = i
     }
     return from === 0 ? text : out + text.slice(from)

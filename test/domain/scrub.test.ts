@@ -63,4 +63,20 @@ describe("makeScrubIndex", () => {
     expect(index.scrub("cut at SENTINEL-rt-7-abc… here")).toBe("cut at <redacted>… here")
     expect(index.scrub("nothing secret here")).toBe("nothing secret here")
   })
+
+  it("tokens that all start alike (TikTok's rft.…) are found by length, the longest that stands there, in any of their forms", () => {
+    const index = makeScrubIndex()
+    // 20,000 values in one bucket of the index: the same first characters, four lengths
+    for (let i = 0; i < 5_000; i++) {
+      index.add(`rft.${i}`.padEnd(24, "x"))
+      index.add(`rft.${i}`.padEnd(40, "y"))
+      index.add(`rft.${i}/a b`.padEnd(31, "z"))
+      index.add(`rft.${i}`.padEnd(12, "w"))
+    }
+    expect(index.scrub(`a ${"rft.4321".padEnd(40, "y")} b`)).toBe("a <redacted> b")
+    expect(index.scrub(`a ${"rft.4321".padEnd(24, "x")}tail b`)).toBe("a <redacted>tail b")
+    expect(index.scrub(`a ${encodeURIComponent("rft.77/a b".padEnd(31, "z"))} b`)).toBe("a <redacted> b")
+    expect(index.scrub(`a ${"rft.12".padEnd(12, "w")}`)).toBe("a <redacted>")
+    expect(index.scrub("a rft.99999xxxxxxxxxxxxxxx b")).toBe("a rft.99999xxxxxxxxxxxxxxx b")
+  })
 })

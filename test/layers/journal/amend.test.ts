@@ -38,14 +38,14 @@ describe("Journal.amend", () => {
       const journal = yield* JournalFile.make(file)
       yield* journal.record(connection(1), { secrets, metadata: {} })
       assert.strictEqual((yield* linesOf(file)).length, 1, "the answer's tokens: one line, on disk")
-      yield* journal.amend!(connection(1), { secrets, metadata: { refresh_expires_at: "2027-06-01T00:00:00Z" } })
+      yield* journal.amend!(connection(1), { secrets, metadata: { refresh_token_expires_at: "2027-06-01T00:00:00Z" } })
       assert.strictEqual((yield* linesOf(file)).length, 1, "the amendment is not written on its own")
       // another connection's answer: its write carries the amendment
       yield* journal.record(connection(2), { secrets: { refresh_token: Redacted.make("sentinel-amend-rt-2") }, metadata: {} })
       assert.strictEqual((yield* linesOf(file)).length, 3)
       const fresh = yield* JournalFile.make(file)
       const entry = (yield* fresh.pending).find((e) => e.account === "a1")
-      assert.deepStrictEqual(entry?.metadata, { refresh_expires_at: "2027-06-01T00:00:00Z" })
+      assert.deepStrictEqual(entry?.metadata, { refresh_token_expires_at: "2027-06-01T00:00:00Z" })
       assert.strictEqual(entry?.secrets["refresh_token"], "sentinel-amend-rt")
     }))
 
@@ -56,8 +56,8 @@ describe("Journal.amend", () => {
       const journal = yield* JournalFile.make(file)
       yield* journal.record(connection(1), { secrets, metadata: {} })
       yield* journal.clear(connection(1))
-      yield* journal.amend!(connection(1), { secrets, metadata: { x: "1" } })
-      yield* journal.amend!(connection(3), { secrets, metadata: { x: "1" } })
+      yield* journal.amend!(connection(1), { secrets, metadata: { refresh_token_expires_at: "2027-06-01T00:00:00Z" } })
+      yield* journal.amend!(connection(3), { secrets, metadata: { refresh_token_expires_at: "2027-06-01T00:00:00Z" } })
       yield* journal.flush!
       assert.deepStrictEqual(yield* journal.pending, [])
       const fresh = yield* JournalFile.make(file)
