@@ -15,8 +15,13 @@ export const SCRUBBED = "<redacted>"
  */
 export const MIN_SCRUB_LENGTH = 6
 
+/** Characters that URL-encoding and JSON-escaping both leave as they are. */
+const PLAIN = /^[A-Za-z0-9\-_.!~*'()]*$/
+
 /** The forms a value takes when a server quotes it: as sent, URL-encoded (both styles) and JSON-escaped. */
 export const formsOf = (value: string): ReadonlyArray<string> => {
+  // most tokens need no escaping of any kind: then every form is the value itself
+  if (PLAIN.test(value)) return value.length >= MIN_SCRUB_LENGTH ? [value] : []
   const url = encodeURIComponent(value)
   const forms = new Set([value, url, url.replace(/%20/g, "+"), JSON.stringify(value).slice(1, -1)])
   // an answer quoting a JSON body that quoted the value escapes it twice
@@ -59,6 +64,9 @@ interface Bucket {
 export const makeScrubIndex = (): ScrubIndex => {
   // every form, keyed by its first MIN_SCRUB_LENGTH characters
   const forms = new Map<string, Bucket>()
+  // the first two characters of every form, as one number: most places in a text start no
+  // form, and are passed over without a string made for the look-up
+  const pairs = new Set<number>()
   // every value, keyed by its first MIN_CUT_PREFIX characters (for values cut short by `…`)
   const starts = new Map<string, Array<string>>()
   const seen = new Set<string>()
@@ -66,6 +74,7 @@ export const makeScrubIndex = (): ScrubIndex => {
 
   const addForm = (form: string) => {
     const key = form.slice(0, MIN_SCRUB_LENGTH)
+    pairs.add(form.charCodeAt(0) * 65_536 + form.charCodeAt(1))
     let bucket = forms.get(key)
     if (bucket === undefined) {
       bucket = { lengths: [], byLength: new Map() }
@@ -91,6 +100,7 @@ export const makeScrubIndex = (): ScrubIndex => {
 
   /** The length of the longest form that stands at `i` in `text`, or 0. */
   const formAt = (text: string, i: number): number => {
+    if (!pairs.has(text.charCodeAt(i) * 65_536 + text.charCodeAt(i + 1))) return 0
     const bucket = forms.get(text.slice(i, i + MIN_SCRUB_LENGTH))
     if (bucket === undefined) return 0
     for (const length of bucket.lengths) {

@@ -157,23 +157,35 @@ export const make = (file: string, options: JournalOptions = {}) =>
     let folderTakesRenames = false
     let state: State | undefined
 
-    const removeBallast = () => fsSync.rmSync(ballast, { force: true })
+    /**
+     * The ballast's size as herald last left it (undefined: not known, ask the disk): a run's
+     * preflights look at it once per connection, and only herald writes it
+     */
+    let ballastSize: number | undefined
+    const removeBallast = () => {
+      ballastSize = undefined
+      fsSync.rmSync(ballast, { force: true })
+      ballastSize = 0
+    }
     /** what the connections waiting for their answer need kept free */
     const roomNeeded = () => BASE_ROOM + ENTRY_ROOM * reserved.size
     // grown by half again (at least a ROOM_STEP) each time it is short: a wave of preflights
     // grows (and fsyncs) the room a few times, not once per connection or per step; where the
     // disk cannot take that much, by what is needed alone
     const keepRoom = () => {
-      const have = sizeOf(ballast)
+      const have = ballastSize ?? (ballastSize = sizeOf(ballast))
       const need = roomNeeded()
       if (have >= need) return
+      ballastSize = undefined
       const exact = Math.ceil(need / ROOM_STEP) * ROOM_STEP
       const ahead = Math.max(exact, Math.ceil((have + Math.max(ROOM_STEP, have / 2)) / ROOM_STEP) * ROOM_STEP)
       try {
         growTo(ballast, ahead)
+        ballastSize = ahead
       } catch (e) {
         if (ahead === exact || !isNoSpace(e)) throw e
         growTo(ballast, exact)
+        ballastSize = exact
       }
     }
 
@@ -183,6 +195,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
      * when there is none left to give.
      */
     const freeRoomFor = (bytes: number) => (attempt: number): boolean => {
+      ballastSize = undefined
       const have = sizeOf(ballast)
       if (have === 0) return false
       // on a full disk the room's rounding up goes too: a later preflight asks the disk again
@@ -346,8 +359,9 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const preflight = (connection: Parameters<Journal["Type"]["record"]>[0]) =>
       Effect.try({
         try: () => {
-          fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+          // once per run: a commit makes the folder again should it go meanwhile
           if (!folderTakesRenames) {
+            fsSync.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
             probeFolderSync(path.dirname(file))
             folderTakesRenames = true
           }
