@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url"
 import { isolatedEnv, type Sandbox, sandboxPlatformIds, seededFakes, startSandbox } from "./index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const bin = join(root, "dist", "herald.js")
+const bin = join(root, "dist", "herald.cjs")
 const platforms = sandboxPlatformIds
 
 interface RunResult {

@@ -8,7 +8,7 @@
  * --smoke     N = 10 only and fewer runs: proves the script works (CI)
  * --no-write  print the table only; leave docs/performance.md alone
  * --runs N    runs per scale cell (default 3; the median wall is reported)
- * --bin PATH  the herald bundle to measure (default dist/herald.js), e.g. an older build
+ * --bin PATH  the herald bundle to measure (default dist/herald.cjs), e.g. an older build
  * --against PATH  another build's starts, measured in the same rounds (e.g. the build before a change)
  * --start-only    the cold start alone: its tables and goals are printed, docs/performance.md is left alone
  * --n LIST, --c LIST   only these connection counts / concurrencies (comma-separated)
@@ -62,7 +62,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let smoke = false
   let write = true
   let runs: number | undefined
-  let bin = join(root, "dist", "herald.js")
+  let bin = join(root, "dist", "herald.cjs")
   let against: string | undefined
   let startOnly = false
   let counts: Array<number> | undefined

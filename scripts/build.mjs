@@ -1,4 +1,4 @@
-// Builds the `herald` bin — a small ESM entry (dist/herald.js) that answers --version and
+// Builds the `herald` bin — a small CommonJS entry (dist/herald.cjs) that answers --version and
 // help itself and otherwise runs the app, bundled as one CommonJS script (dist/app-HASH.cjs;
 // a bundle starts ~3× faster than unbundled) — and the library entry with its dependencies
 // left external, so an embedding app shares one Effect (docs/performance.md).
@@ -70,20 +70,23 @@ const app = await build({
 })
 const appFile = Object.keys(app.metafile.outputs).find((f) => f.endsWith(".cjs"))
 
-// the bin: --version and help without the app, else the app
+// the bin: --version and help without the app, else the app. CommonJS, like the app: node runs
+// a CommonJS main script without its ES module loader (~3 ms of every start, --version's
+// included). What only the app's start needs (the code cache: node:vm, node:crypto) is in it
+// but evaluated only when it is first imported.
 const bin = await build({
   ...common,
+  format: "cjs",
   entryPoints: { herald: "src/main.ts" },
   outdir: "dist",
-  // what only the app's start needs (the code cache: node:vm, node:crypto) is a chunk of its own
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".cjs" },
+  supported: { "dynamic-import": false },
   metafile: true,
   define: { __HERALD_APP__: JSON.stringify(path.basename(appFile)) },
   minify: true,
   banner: { js: "#!/usr/bin/env node" }
 })
-await chmod("dist/herald.js", 0o755)
+await chmod("dist/herald.cjs", 0o755)
 // what earlier builds left: apps and chunks of other hashes
 const current = new Set([
   path.resolve(appFile),
@@ -91,7 +94,8 @@ const current = new Set([
   ...Object.keys(bin.metafile.outputs).map((f) => path.resolve(f))
 ])
 const stale = [
-  ...(await readdir("dist")).filter((f) => /^app-.*\.cjs$/.test(f)).map((f) => path.resolve("dist", f)),
+  // herald.js: the ES module bin of builds before the CommonJS one
+  ...(await readdir("dist")).filter((f) => /^app-.*\.cjs$/.test(f) || f === "herald.js").map((f) => path.resolve("dist", f)),
   ...(await readdir("dist/chunks").catch(() => [])).map((f) => path.resolve("dist/chunks", f))
 ].filter((f) => !current.has(f))
 await Promise.all(stale.map((f) => rm(f, { force: true })))

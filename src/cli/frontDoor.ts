@@ -67,7 +67,7 @@ export const closest = (word: string, candidates: ReadonlyArray<string>): string
   return best !== undefined && best.d <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined
 }
 
-/** The positional words of argv (after `node herald.js`), with their indexes. */
+/** The positional words of argv (after `node herald.cjs`), with their indexes. */
 const words = (args: ReadonlyArray<string>) => {
   const out: Array<{ readonly word: string; readonly at: number }> = []
   for (let i = 0; i < args.length; i++) {

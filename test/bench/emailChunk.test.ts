@@ -14,7 +14,7 @@ import { SMTPServer } from "smtp-server"
 import { afterEach, describe, expect, it } from "vitest"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
-const bin = join(root, "dist", "herald.js")
+const bin = join(root, "dist", "herald.cjs")
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -46,7 +46,7 @@ const smtp = async () => {
 
 describe("the built bin's lazily loaded email chunk", () => {
   it("is split out of the start, and alerts test sends through it", async () => {
-    expect(existsSync(bin), "dist/herald.js is missing: run npm run build first").toBe(true)
+    expect(existsSync(bin), "dist/herald.cjs is missing: run npm run build first").toBe(true)
     const chunks = readdirSync(join(root, "dist", "chunks"))
     expect(chunks.some((f) => f.startsWith("nodemailer-"))).toBe(true)
 

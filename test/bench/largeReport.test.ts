@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
-const bin = join(root, "dist", "herald.js")
+const bin = join(root, "dist", "herald.cjs")
 
 const dirs: Array<string> = []
 afterEach(async () => {
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe("a large --json report", () => {
   it("reaches a pipe whole, with exit 1", async () => {
-    expect(existsSync(bin), "dist/herald.js is missing: run npm run build first").toBe(true)
+    expect(existsSync(bin), "dist/herald.cjs is missing: run npm run build first").toBe(true)
     const dir = await mkdtemp(join(tmpdir(), "herald-large-report-"))
     dirs.push(dir)
     // 600 TikTok accounts whose refresh tokens run out in 3 days: each needs attention; a

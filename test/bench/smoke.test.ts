@@ -29,7 +29,7 @@ const runBench = (args: ReadonlyArray<string>) =>
 
 describe("npm run bench --smoke", () => {
   it("runs the built CLI against the fakes and prints the table", async () => {
-    expect(existsSync(join(root, "dist", "herald.js")), "dist/herald.js is missing: run npm run build first").toBe(true)
+    expect(existsSync(join(root, "dist", "herald.cjs")), "dist/herald.cjs is missing: run npm run build first").toBe(true)
     const doc = join(root, "docs", "performance.md")
     const committed = existsSync(doc) ? readFileSync(doc, "utf8") : undefined
     const r = await runBench(["--smoke", "--no-write"])

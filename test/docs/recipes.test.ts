@@ -107,7 +107,7 @@ describe("docs/recipes", () => {
       assert.strictEqual(step.shell, "bash")
       assert.notInclude(step.run!, "${{", "a run script must read inputs from env")
     }
-    const herald = runSteps.find((s) => s.run!.includes("dist/herald.js"))!
+    const herald = runSteps.find((s) => s.run!.includes("dist/herald.cjs"))!
     assert.strictEqual(herald.env!["HERALD_GITHUB_TOKEN"], "${{ inputs.github-token }}")
     assert.strictEqual(herald.env!["HERALD_CONFIG"], "${{ inputs.config }}")
     assert.isTrue(a.runs.steps.some((s) => s.uses?.startsWith("actions/setup-node@") === true))

@@ -13,7 +13,7 @@ import * as YAML from "yaml"
 import { startXFake, X_ME_PATH, X_TOKEN_PATH, type XFake } from "../../sandbox/fakes/x.js"
 import { makePassStore, passMissing, type PassStore } from "../support/passStore.js"
 
-const bin = process.env["HERALD_E2E_BIN"] ?? fileURLToPath(new URL("../../dist/herald.js", import.meta.url))
+const bin = process.env["HERALD_E2E_BIN"] ?? fileURLToPath(new URL("../../dist/herald.cjs", import.meta.url))
 const missing = passMissing()
 if (missing !== undefined) console.warn(`skipping the pass + dotenv acceptance test: ${missing}`)
 

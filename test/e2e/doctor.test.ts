@@ -12,7 +12,7 @@ import * as TikTok from "../../src/platforms/tiktok/descriptor.js"
 import { type ProcessResult, runProcess } from "./support/keychainSession.js"
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
-const heraldBin = path.join(repoRoot, "dist", "herald.js")
+const heraldBin = path.join(repoRoot, "dist", "herald.cjs")
 
 // sentinels: doctor names where secrets are, and must never print one
 const CLIENT_KEY = "sentinel-client-key-in-file-3391"

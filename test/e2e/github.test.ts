@@ -314,7 +314,7 @@ describe("github write-back, with the built CLI", () => {
       .find((s) => s.uses?.includes("/herald@") === true)!
     const inputs: Record<string, string> = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default ?? ""]))
     for (const [k, v] of Object.entries(uses.with ?? {})) inputs[k] = resolve(v, { secrets: (n) => github.secret(n) })
-    const heraldStep = action.runs.steps.find((s) => s.run?.includes("dist/herald.js") === true)!
+    const heraldStep = action.runs.steps.find((s) => s.run?.includes("dist/herald.cjs") === true)!
     const third = await runStep(heraldStep.run!, {
       ...Object.fromEntries(Object.entries(uses.env ?? {}).map(([k, v]) => [k, resolve(v, { secrets: (n) => github.secret(n) })])),
       ...Object.fromEntries(Object.entries(heraldStep.env ?? {}).map(([k, v]) => [k, resolve(v, { secrets: () => undefined, inputs })])),

@@ -14,7 +14,7 @@ import { startTikTokFake, type TikTokFake, TIKTOK_TOKEN_PATH } from "../../sandb
 import { type KeychainSession, type ProcessResult, runProcess, secretServiceMissing, startKeychainSession } from "./support/keychainSession.js"
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
-const heraldBin = path.join(repoRoot, "dist", "herald.js")
+const heraldBin = path.join(repoRoot, "dist", "herald.cjs")
 
 const CLIENT_KEY = "aw-e2e-client-key"
 const CLIENT_SECRET = "sentinel-client-secret-4417"

@@ -23,7 +23,7 @@ import { startYouTubeFake } from "../../sandbox/fakes/youtube.js"
 import { model as threadsModel } from "../../src/platforms/threads/model.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
-const bin = path.join(root, "dist", "herald.js")
+const bin = path.join(root, "dist", "herald.cjs")
 
 beforeAll(() => {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`)

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const files = packed!.files.map((f) => f.path)
   expect(files).toContain("dist/index.js")
   expect(files).toContain("dist/types/index.d.ts")
-  expect(files).toContain("dist/herald.js")
+  expect(files).toContain("dist/herald.cjs")
   // the bin's help pages and the app it runs (issue 20)
   expect(files).toContain("dist/help.json")
   expect(files.filter((f) => /^dist\/app-[A-Z0-9]+\.cjs$/.test(f))).toHaveLength(1)

@@ -14,7 +14,7 @@ import * as YAML from "yaml"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 /** `HERALD_E2E_BIN` runs the suite against another build (an installed package, a mutant). */
-export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.js")
+export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.cjs")
 
 /** `npm test` builds first; a bare `npx vitest` after a clean checkout says what to do. */
 export const assertBuilt = (): void => {
@@ -58,7 +58,7 @@ export interface RunOptions {
   readonly env: Readonly<Record<string, string>>
   /** kill the child after this long (default 20 s) */
   readonly timeoutMs?: number
-  /** the executable and leading arguments; default `node dist/herald.js` */
+  /** the executable and leading arguments; default `node dist/herald.cjs` */
   readonly command?: ReadonlyArray<string>
   /** written to herald's stdin, which is then closed (default: an empty stdin, closed at once) */
   readonly stdin?: string

@@ -12,7 +12,7 @@ import { afterEach, beforeAll } from "vitest"
 import { startTikTokFake, type TikTokFake } from "../../../sandbox/fakes/tiktok.js"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.js")
+export const heraldBin = process.env["HERALD_E2E_BIN"] ?? path.join(repoRoot, "dist", "herald.cjs")
 
 /**
  * For a test file that runs the built CLI: it fails at once when the bin is not built, and
