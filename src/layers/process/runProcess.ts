@@ -7,7 +7,7 @@
  * the ports' methods require nothing (STYLE), and an executor would become a requirement
  * of every layer that runs a program, of the CLI's layer type and of every test world.
  */
-import { spawn } from "node:child_process"
+import type * as ChildProcess from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,6 +38,14 @@ export interface ProcessOptions {
 }
 
 const MAX_OUTPUT = 1 << 20
+
+/**
+ * node:child_process, loaded when a program is first run rather than when this module is
+ * evaluated: every command's layers import this module (the pass keychain and write-back),
+ * and most never start a program.
+ */
+const spawn: typeof ChildProcess.spawn = ((...args: Parameters<typeof ChildProcess.spawn>) =>
+  process.getBuiltinModule("node:child_process").spawn(...args)) as typeof ChildProcess.spawn
 const KILL_GRACE_MS = 2000
 /**
  * How long the output pipes may stay open after the program exited: a program that
