@@ -93,9 +93,11 @@ const readAnswer = (classify: Classify, secure: ((body: unknown) => Effect.Effec
     )
   }
   // persist first (DESIGN §2 rule 2): a success answer's refresh token is journaled
-  // before the answer is judged or decoded any further
-  const judged = judge(classify, answer)
-  return secure !== undefined && isJson && status >= 200 && status < 300 ? Effect.zipRight(secure(body), judged) : judged
+  // before the answer is judged or decoded any further (the platform's classifier included:
+  // it runs only once `secure` has)
+  return secure !== undefined && isJson && status >= 200 && status < 300
+    ? Effect.zipRight(secure(body), Effect.suspend(() => judge(classify, answer)))
+    : judge(classify, answer)
 }
 
 /** The rest of readAnswer, once a success answer's token is safe: the answer's value or its failure. */

@@ -158,3 +158,26 @@ describe("a single-use token whose answer may be lost", () => {
       assert.strictEqual(refused.error._tag, "ProviderUnavailable")
     }))
 })
+
+describe("the answer's token before the platform's reading of it", () => {
+  const connection = connectionsOf({ platforms: { tiktok: {} } })[0]!
+
+  it.effect("a classifier that throws on a 2xx answer runs only after the answer was handed to secure", () =>
+    Effect.gen(function*() {
+      const http = makeMemoryHttp(() => json(200, { access_token: "SENTINEL-at-9", refresh_token: "SENTINEL-rt-9" }))
+      const order: Array<string> = []
+      const exit = yield* providerCall(http.client, {
+        connection,
+        request: HttpClientRequest.post("https://open.tiktokapis.com/v2/oauth/token/"),
+        classify: () => {
+          order.push("classify")
+          throw new Error("a bug in the platform's classifier")
+        },
+        success: Schema.Unknown,
+        singleUse: { retryAfterLostAnswer: true },
+        secure: (body) => Effect.sync(() => void order.push(`secure ${(body as { refresh_token: string }).refresh_token}`))
+      }).pipe(Effect.exit)
+      assert.isTrue(exit._tag === "Failure")
+      assert.deepStrictEqual(order, ["secure SENTINEL-rt-9", "classify"])
+    }))
+})
