@@ -17,7 +17,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
-import { createExclusiveSync, fsyncDirSync } from "./atomicWrite.js"
+import { createExclusiveSync, fsyncDirSync, isNoSpace } from "./atomicWrite.js"
 import { resolveForWrite } from "./safePath.js"
 
 const { O_APPEND, O_NOFOLLOW, O_WRONLY } = fs.constants
@@ -28,11 +28,6 @@ export interface Appended {
   /** the file's identity and size after the append: what says later that nobody else wrote it */
   readonly ino: number
   readonly size: number
-}
-
-const isNoSpace = (e: unknown) => {
-  const code = (e as NodeJS.ErrnoException).code
-  return code === "ENOSPC" || code === "EDQUOT"
 }
 
 const writeAll = (fd: number, data: Buffer): void => {

@@ -112,6 +112,12 @@ export const isNotWritable = (e: Error): boolean => {
   return code === "EACCES" || code === "EPERM" || code === "EROFS"
 }
 
+/** Is this error the disk (or the user's quota) being full? */
+export const isNoSpace = (e: unknown): boolean => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === "ENOSPC" || code === "EDQUOT"
+}
+
 /** `EACCES` and friends, without the path (which the caller names itself). */
 export const fsReason = (e: Error): string => {
   const code = (e as NodeJS.ErrnoException).code

@@ -39,7 +39,7 @@ import { connectionLabel } from "../../domain/Platform.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Journal, type JournalEntry, JournalError } from "../../services/Journal.js"
 import { appendDurable } from "../fs/appendFile.js"
-import { atomicWriteSync, fsReason, fsyncDirSync, isNotWritable, probeFolderSync } from "../fs/atomicWrite.js"
+import { atomicWriteSync, fsReason, fsyncDirSync, isNoSpace, isNotWritable, probeFolderSync } from "../fs/atomicWrite.js"
 import * as GroupCommit from "../fs/groupCommit.js"
 import { applyOp, compacted, encode, type Entries, type Op, replay } from "./journalLog.js"
 import { storeFilesFor } from "./storeFiles.js"
@@ -63,11 +63,6 @@ export interface JournalOptions {
 
 const { O_APPEND, O_CREAT, O_NOFOLLOW, O_WRONLY } = fsSync.constants
 const MODE = 0o600
-
-const isNoSpace = (e: unknown) => {
-  const code = (e as NodeJS.ErrnoException).code
-  return code === "ENOSPC" || code === "EDQUOT"
-}
 
 const sizeOf = (file: string): number => {
   try {
@@ -371,7 +366,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
         catch: (e) => {
           reserved.delete(connectionLabel(connection))
           const err = e as NodeJS.ErrnoException
-          const why = err.code === "ENOSPC" || err.code === "EDQUOT"
+          const why = isNoSpace(err)
             ? `no room for the journal in ${path.dirname(file)} (${err.code}): free some space there`
             : isNotWritable(err)
             ? `the journal's folder ${path.dirname(file)} is not writable (${fsReason(err)})`

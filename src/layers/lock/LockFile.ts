@@ -26,7 +26,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import { AppConfig } from "../../services/AppConfig.js"
 import { LockHeld, LockUnavailable, RunLock } from "../../services/RunLock.js"
-import { createExclusiveSync, fsReason, isNotWritable, tempNameFor } from "../fs/atomicWrite.js"
+import { createExclusiveSync, fsReason, isNoSpace, isNotWritable, tempNameFor } from "../fs/atomicWrite.js"
 import { storeFilesFor } from "../journal/storeFiles.js"
 
 /** How often a holder touches its lock. */
@@ -103,10 +103,6 @@ export const judgeHolder = (holder: Holder | undefined, touchedAt: number | unde
   return stuck()
 }
 
-const isFull = (e: Error) => {
-  const code = (e as NodeJS.ErrnoException).code
-  return code === "ENOSPC" || code === "EDQUOT"
-}
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
@@ -259,7 +255,7 @@ export const make = (file: string, facts: () => Facts = factsNow) => {
       Effect.mapError((e) =>
         e instanceof LockHeld ? e : new LockUnavailable({
           file,
-          reason: isFull(e)
+          reason: isNoSpace(e)
             ? `no room on the disk (${fsReason(e)}): free some space in ${path.dirname(file)}`
             : `${isNotWritable(e) ? `not writable (${fsReason(e)})` : fsReason(e)}; herald keeps the lock beside the ` +
               `config file: check that ${path.dirname(file)} is a folder herald can write`
