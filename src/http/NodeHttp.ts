@@ -35,7 +35,7 @@ import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as http from "node:http"
+import type * as http from "node:http"
 import type * as https from "node:https"
 import { AnswerTooLarge } from "./networkError.js"
 
@@ -170,13 +170,24 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   }
 }
 
-/** Kept-alive agents; the https one (and node:https, which loads TLS) only once it is needed. */
+/**
+ * Kept-alive agents, each made (and its node module loaded) on the first request that needs
+ * it: node:http and node:net cost ~6 ms of a start that makes no call (`auth status`, a config
+ * with nothing to refresh), node:https and TLS ~10 ms more.
+ */
 interface Agents {
-  readonly http: http.Agent
+  http?: { readonly module: typeof http; readonly agent: http.Agent }
   https?: { readonly module: typeof https; readonly agent: https.Agent }
 }
 
-/** node:https costs ~10 ms to load: not at every start (`--help`, a run of loopback fakes), on first use. */
+const httpOf = (agents: Agents) => {
+  if (agents.http === undefined) {
+    const module = process.getBuiltinModule("node:http")
+    agents.http = { module, agent: new module.Agent({ keepAlive: true }) }
+  }
+  return agents.http
+}
+
 const httpsOf = (agents: Agents) =>
   agents.https !== undefined
     ? Effect.succeed(agents.https)
@@ -358,7 +369,10 @@ const over = (
             : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
         const exchange = url.right.protocol === "https:"
           ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
-          : go((u, o) => http.request(u, { ...o, agent: agents.http }))
+          : go((u, o) => {
+            const plain = httpOf(agents)
+            return plain.module.request(u, { ...o, agent: plain.agent })
+          })
         // `--log-level debug`: one line per attempt; checked here so a normal run pays nothing
         return Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
           LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
@@ -387,10 +401,10 @@ export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync((): Agents => ({ http: new http.Agent({ keepAlive: true }) })),
+      Effect.sync((): Agents => ({})),
       (agents) =>
         Effect.sync(() => {
-          agents.http.destroy()
+          agents.http?.agent.destroy()
           agents.https?.agent.destroy()
         })
     ),
