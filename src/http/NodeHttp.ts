@@ -172,7 +172,7 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
 
 /**
  * Kept-alive agents, each made (and its node module loaded) on the first request that needs
- * it: node:http and node:net cost ~6 ms of a start that makes no call (`auth status`, a config
+ * it: node:http and its client cost ~6 ms of a start that makes no call (`auth status`, a config
  * with nothing to refresh), node:https and TLS ~10 ms more.
  */
 interface Agents {
