@@ -180,19 +180,18 @@ interface Agents {
   https?: { readonly module: typeof https; readonly agent: https.Agent }
 }
 
-const httpOf = (agents: Agents) => {
-  if (agents.http === undefined) {
-    const module = process.getBuiltinModule("node:http")
-    agents.http = { module, agent: new module.Agent({ keepAlive: true }) }
+/** Opens a request on the protocol's agent, made (with its module) on the protocol's first request. */
+const openOn = (agents: Agents, tls: boolean): Open => (url, options) => {
+  if (tls) {
+    const on = agents.https ??= withAgent(process.getBuiltinModule("node:https"))
+    return on.module.request(url, { ...options, agent: on.agent })
   }
-  return agents.http
+  const on = agents.http ??= withAgent(process.getBuiltinModule("node:http"))
+  return on.module.request(url, { ...options, agent: on.agent })
 }
 
-const httpsOf = (agents: Agents) =>
-  agents.https !== undefined
-    ? Effect.succeed(agents.https)
-    : Effect.map(Effect.promise(() => import("node:https")), (module) =>
-      (agents.https ??= { module, agent: new module.Agent({ keepAlive: true }) }))
+const withAgent = <M extends { readonly Agent: new(options: { keepAlive: boolean }) => unknown }>(module: M) =>
+  ({ module, agent: new module.Agent({ keepAlive: true }) as InstanceType<M["Agent"]> })
 
 type Body = Uint8Array | string | undefined
 
@@ -367,12 +366,7 @@ const over = (
           body._tag === "Stream" || body._tag === "FormData" || body._tag === "Raw"
             ? Effect.flatMap(bodyOf(request), (bytes) => send(open, request, url.right, bytes, deadline, answerWithin))
             : send(open, request, url.right, body._tag === "Empty" ? undefined : body.body, deadline, answerWithin)
-        const exchange = url.right.protocol === "https:"
-          ? Effect.flatMap(httpsOf(agents), (tls) => go((u, o) => tls.module.request(u, { ...o, agent: tls.agent })))
-          : go((u, o) => {
-            const plain = httpOf(agents)
-            return plain.module.request(u, { ...o, agent: plain.agent })
-          })
+        const exchange = go(openOn(agents, url.right.protocol === "https:"))
         // `--log-level debug`: one line per attempt; checked here so a normal run pays nothing
         return Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((fiber) =>
           LogLevel.greaterThanEqual(LogLevel.Debug, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
