@@ -2,7 +2,9 @@
  * A preload for the bench (`node --require scripts/io-count.cjs …`): counts what the process
  * writes to and reads from files under $HERALD_BENCH_IO_DIR (the bench world's folder: the
  * config, its temp files, the journal and the lock beside it) and how many fsyncs it makes,
- * and writes `{"written":…,"read":…,"fsyncs":…}` to $HERALD_BENCH_IO_OUT at exit.
+ * and writes `{"written":…,"read":…,"fsyncs":…,"byFile":…,"fsyncsByFile":…}` to
+ * $HERALD_BENCH_IO_OUT at exit (bytes written and fsyncs, each by file as well; a folder is
+ * named by its path, the world's own as ".").
  *
  * It wraps the calls herald's file writes use (open, write, writeFile, fsync — sync and not)
  * and fs.promises.readFile (how the config is read back), then re-syncs the ES-module view
@@ -18,11 +20,12 @@ const dir = process.env.HERALD_BENCH_IO_DIR
 const out = process.env.HERALD_BENCH_IO_OUT
 if (dir !== undefined && out !== undefined) {
   const root = path.resolve(dir)
-  const inside = (p) => typeof p === "string" && path.resolve(p).startsWith(root + path.sep)
+  // the world's folder itself too (the config's folder, fsync'd after a rename)
+  const inside = (p) => typeof p === "string" && (path.resolve(p) + path.sep).startsWith(root + path.sep)
   /** fd → the file's name, with a temp file's random part left out */
   const tracked = new Map()
-  const counts = { written: 0, read: 0, fsyncs: 0, byFile: {} }
-  const nameOf = (p) => path.relative(root, path.resolve(p)).replace(/^\.(.*)\.[A-Za-z0-9_-]+\.tmp$/, "$1 (temp)")
+  const counts = { written: 0, read: 0, fsyncs: 0, byFile: {}, fsyncsByFile: {} }
+  const nameOf = (p) => path.relative(root, path.resolve(p)).replace(/^\.(.*)\.[A-Za-z0-9_-]+\.tmp$/, "$1 (temp)") || "."
   const add = (name, n) => {
     counts.written += n
     counts.byFile[name] = (counts.byFile[name] ?? 0) + n
@@ -58,19 +61,25 @@ if (dir !== undefined && out !== undefined) {
       }
     }
   }
-  // every fsync the process makes counts (a directory's too): that is what a slow disk pays for
-  fs.fsyncSync = function(fd) {
+  // every fsync the process makes counts (a directory's too): that is what a slow disk pays
+  // for; by file too (a folder's as "<folder>/", one outside the world's as "(elsewhere)")
+  const fsynced = (fd) => {
     counts.fsyncs++
+    const name = tracked.get(fd) ?? "(elsewhere)"
+    counts.fsyncsByFile[name] = (counts.fsyncsByFile[name] ?? 0) + 1
+  }
+  fs.fsyncSync = function(fd) {
+    fsynced(fd)
     return fsyncSync.call(this, fd)
   }
   fs.fdatasyncSync = function(fd) {
-    counts.fsyncs++
+    fsynced(fd)
     return fdatasyncSync.call(this, fd)
   }
   // the journal's appends fsync off the main thread
   const { fsync } = fs
   fs.fsync = function(fd, ...rest) {
-    counts.fsyncs++
+    fsynced(fd)
     return fsync.call(this, fd, ...rest)
   }
   fs.readFileSync = function(target, ...rest) {

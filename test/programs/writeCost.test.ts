@@ -15,6 +15,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -60,10 +61,23 @@ interface Measured {
   readonly size: number
   readonly io: FileIo
   readonly waves: number
+  /** how long the run took, in TestClock time */
+  readonly tookMs: number
 }
 
+/**
+ * How the fake platform answers: `together`, in waves (a barrier: once `concurrency`
+ * requests wait, or every one still to come, all of them at once); `spread`, each after a
+ * latency of its own (50 ms and 0–6 ms more, of TestClock time), so that the connections
+ * drift apart as a real run's do and a wave's answers arrive spread over several ms.
+ */
+type Answers = "together" | "spread"
+
+/** The extra latency of request `i` (`spread`): fixed by its index, so every run is the same. */
+const jitter = (i: number) => (i * 37) % 7
+
 /** One real run of `n` rotating connections at `concurrency`, its file I/O counted. */
-const measure = (n: number, concurrency: number) =>
+const measure = (n: number, concurrency: number, answers: Answers = "together") =>
   Effect.gen(function*() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "herald-writecost-"))
     dirs.push(dir)
@@ -75,17 +89,20 @@ const measure = (n: number, concurrency: number) =>
     // (or every one still to come), all of them at once
     let waiting: Array<Deferred.Deferred<void>> = []
     let answered = 0
-    const http = makeMemoryHttp((req) =>
+    const together = Effect.gen(function*() {
+      const turn = yield* Deferred.make<void>()
+      waiting.push(turn)
+      if (waiting.length === Math.min(concurrency, n - answered)) {
+        const wave = waiting
+        waiting = []
+        answered += wave.length
+        for (const w of wave) yield* Deferred.succeed(w, undefined)
+      }
+      yield* Deferred.await(turn)
+    })
+    const http = makeMemoryHttp((req, i) =>
       Effect.gen(function*() {
-        const turn = yield* Deferred.make<void>()
-        waiting.push(turn)
-        if (waiting.length === Math.min(concurrency, n - answered)) {
-          const wave = waiting
-          waiting = []
-          answered += wave.length
-          for (const w of wave) yield* Deferred.succeed(w, undefined)
-        }
-        yield* Deferred.await(turn)
+        yield* answers === "together" ? together : Effect.sleep(`${50 + jitter(i)} millis`)
         return json(200, {
           access_token: (req.form["refresh_token"] ?? "").replace("-rt-", "-at-").replace(/-0$/, "-1"),
           expires_in: 86_400,
@@ -107,14 +124,18 @@ const measure = (n: number, concurrency: number) =>
       Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ XDG_STATE_HOME: path.join(dir, "state") })))
     )
     const counting = countFileIo(dir)
+    const started = yield* Clock.currentTimeMillis
+    let tookMs = 0
     try {
       const run = yield* Effect.fork(refreshAll("tiktok", { dryRun: false, concurrency }).pipe(Effect.provide(layer)))
-      // the clock moves on while the run goes (the config's commit timer); the file system's work is real
+      // the clock moves on while the run goes (the config's commit timer; spread answers, a
+      // millisecond at a time); the file system's work is real
       while (Option.isNone(yield* Fiber.poll(run))) {
-        yield* TestClock.adjust("50 millis")
+        yield* TestClock.adjust(answers === "together" ? "50 millis" : "1 millis")
         yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
       }
       const report = yield* Fiber.join(run)
+      tookMs = (yield* Clock.currentTimeMillis) - started
       const failed = report.statuses.filter((s) => s.action !== "rotated")
       assert.deepStrictEqual(failed.slice(0, 2).map((s) => s.detail), [])
       assert.deepStrictEqual(new Set(report.statuses.map((s) => s.action)), new Set(["rotated"]))
@@ -129,7 +150,7 @@ const measure = (n: number, concurrency: number) =>
     for (let i = 1; i < n; i++) assert.strictEqual(accounts[name(i)]!["refresh_token"], `SENTINEL-rt-${name(i)}-1`)
     assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => f.includes("journal")), [])
     assert.include(fs.readFileSync(file, "utf8"), "# tokens for the shop's accounts")
-    return { size, io: counting.io, waves: Math.ceil(n / concurrency) } satisfies Measured
+    return { size, io: counting.io, waves: Math.ceil(n / concurrency), tookMs } satisfies Measured
   })
 
 const describeIo = (m: Measured) =>
@@ -137,7 +158,29 @@ const describeIo = (m: Measured) =>
   `${JSON.stringify(Object.fromEntries(m.io.byFile))}), ${m.io.fsyncs} fsyncs for ${m.waves} waves ` +
   `(${JSON.stringify(Object.fromEntries(m.io.fsyncsOf))})`
 
+/** Journal fsyncs per wave. */
+const journalPerWave = (m: Measured) => (m.io.fsyncsOf.get(".herald.yaml.herald-journal") ?? 0) / m.waves
+
 describe("a run's writes (issue 20)", () => {
+  it.effect("answers spread over their latency: journal fsyncs per wave stay a few, and flat as N grows (200 → 800 at c = 32)", () =>
+    Effect.gen(function*() {
+      const short = yield* measure(200, 32, "spread")
+      const long = yield* measure(800, 32, "spread")
+      const said = `N=200: ${journalPerWave(short).toFixed(2)} / wave in ${short.tookMs} ms, ${describeIo(short)}; ` +
+        `N=800: ${journalPerWave(long).toFixed(2)} / wave in ${long.tookMs} ms, ${describeIo(long)}`
+      // a commit for each answer (or each millisecond that brought some) made 29 → 32 per wave,
+      // one per connection; lingering for the answers to calls sent with its own, one or two
+      for (const m of [short, long]) {
+        assert.isAtMost(journalPerWave(m), 2, said)
+        assert.isAtMost(m.io.fsyncs, 2 * m.waves + 16, said)
+      }
+      assert.isAtMost(journalPerWave(long), 1.25 * journalPerWave(short), said)
+      // and the lingering costs each wave a few ms at most: 50 ms, 6 of jitter, a few of the
+      // clock's steps while the file system works
+      assert.isAtMost(long.tookMs, long.waves * (50 + 6 + JournalFile.LINGER_AT_MOST_MS), said)
+    }), 240_000)
+
+
   it.effect("400 rotations at concurrency 8: config + journal + room written ≤ 10× the config, one journal fsync per wave", () =>
     Effect.gen(function*() {
       const m = yield* measure(400, 8)

@@ -5,8 +5,10 @@
  * (each a full rewrite of the file), and no caller returns before its own change is on
  * disk — "persist first" keeps holding. The callers of one batch share one wait, and its
  * commit runs in a fiber of its own, started by the batch's first caller: a caller costs a
- * push and an await, and none of them giving up leaves the others' items unwritten.
+ * push and an await, and none of them giving up leaves the others' items unwritten. Where
+ * the callers say which are on their way (Linger), that commit may wait a few ms for them.
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 
@@ -34,6 +36,35 @@ export interface GroupCommit<A, E> {
   readonly flush: Effect.Effect<void, E>
   /** How many items wait for a commit. */
   readonly queued: Effect.Effect<number>
+  /**
+   * Fewer submitters are on their way than `Linger.expected` said (a call failed, its answer
+   * will not come): a batch that lingers for them looks again. Plain, for a caller's sync step.
+   */
+  readonly nudge: () => void
+}
+
+/**
+ * A batch's commit may wait briefly for the answers still on their way (a database's
+ * commit_delay): where a wave's answers arrive spread over its latency, each commit would
+ * otherwise take only what arrived during the one before, and the fsyncs would follow the
+ * event loop's turns — the longer the run, the more — instead of the waves.
+ *
+ * It waits only for answers to calls sent about when its own items' calls were (no later
+ * than `atMost` after the latest of them): a call sent since, by a connection the last
+ * commit let go, answers a whole latency later and is not waited for.
+ */
+export interface Linger<A> {
+  /** when the call `item` answers was sent; undefined: it is no answer, and its batch waits for none */
+  readonly sentAt: (item: A) => number | undefined
+  /** how many answers are on their way to calls sent no later than `until` */
+  readonly expected: (until: number) => number
+  /**
+   * a batch is committed once its items are at least 1/share of those it holds and those
+   * expected (a wave's answers in about `share` commits); at once when none is expected
+   */
+  readonly share: number
+  /** and never later than this after its commit was started: a slow answer holds up the others only so long */
+  readonly atMost: Duration.DurationInput
 }
 
 /**
@@ -52,7 +83,8 @@ const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
 })
 
 export const make = <A, E>(
-  commit: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<E | undefined>, E>
+  commit: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<E | undefined>, E>,
+  linger?: Linger<A>
 ): Effect.Effect<GroupCommit<A, E>> =>
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     interface Waiting {
@@ -77,8 +109,23 @@ export const make = <A, E>(
       scheduled: boolean
       /** how its commit ended, once it has: a wait that comes later needs no await */
       outcome: Exit.Exit<void, E> | undefined
+      /** how many of its items were submitted (a caller waits for each; Linger counts them) */
+      submitted: number
+      /** when the latest call its items answer was sent (Linger.sentAt); -Infinity: none is an answer */
+      latest: number
+      /** its commit lingers (Linger): call to end the wait, once the batch is ready or taken */
+      wake: (() => void) | undefined
     }
-    const fresh = (): Batch => ({ waiting: [], listeners: [], taken: false, scheduled: false, outcome: undefined })
+    const fresh = (): Batch => ({
+      waiting: [],
+      listeners: [],
+      taken: false,
+      scheduled: false,
+      outcome: undefined,
+      submitted: 0,
+      latest: -Infinity,
+      wake: undefined
+    })
     /** The batch's commit has ended so: its waiters are told. */
     const ended = (b: Batch, outcome: Exit.Exit<void, E>) =>
       Effect.sync(() => {
@@ -88,11 +135,43 @@ export const make = <A, E>(
     /** always the batch no commit has taken yet */
     let batch = fresh()
 
+    const atMost = linger === undefined ? Duration.zero : Duration.decode(linger.atMost)
+    const atMostMs = Duration.toMillis(atMost)
+    /** Its commit need not wait any longer: none expected, or enough of them here (Linger). */
+    const ready = (b: Batch): boolean => {
+      if (b.taken || linger === undefined || b.latest === -Infinity) return true
+      const expected = linger.expected(b.latest + atMostMs)
+      return expected <= 0 || b.submitted * linger.share >= b.submitted + expected
+    }
+    /** End `b`'s lingering, if it lingers and need not any more. */
+    const wakeIfReady = (b: Batch) => {
+      const wake = b.wake
+      if (wake !== undefined && ready(b)) {
+        b.wake = undefined
+        wake()
+      }
+    }
+    /** Until `b` is ready (woken by the submit or nudge that makes it so), or `atMost` has passed. */
+    const lingerFor = (b: Batch): Effect.Effect<void> =>
+      Effect.suspend(() =>
+        ready(b)
+          ? Effect.void
+          : Effect.raceFirst(
+            Effect.async<void>((resume) => {
+              b.wake = () => resume(Effect.void)
+              return Effect.sync(() => void (b.wake = undefined))
+            }),
+            Effect.sleep(atMost)
+          )
+      )
+
     /** Commit the queue as it is now; the batch's outcome goes to its waiters and is returned. */
     const commitQueued: Effect.Effect<Exit.Exit<unknown, E>> = Effect.suspend((): Effect.Effect<Exit.Exit<unknown, E>> => {
       const b = batch
       batch = fresh()
       b.taken = true
+      // a flush took it: whoever lingered for it finds it taken
+      wakeIfReady(b)
       if (b.waiting.length === 0) {
         return Effect.as(ended(b, Exit.void), Exit.void)
       }
@@ -129,7 +208,10 @@ export const make = <A, E>(
           ? Effect.onInterrupt(awaitOutcome(b, w), () =>
             Effect.sync(() => {
               const at = b.taken ? -1 : b.waiting.indexOf(w)
-              if (at >= 0) b.waiting.splice(at, 1)
+              if (at >= 0) {
+                b.waiting.splice(at, 1)
+                b.submitted--
+              }
             }))
           : awaitOutcome(b, w)
       )
@@ -139,11 +221,22 @@ export const make = <A, E>(
         const b = batch
         const w: Waiting = { item }
         b.waiting.push(w)
-        if (b.scheduled) return waitFor(b, w)
+        b.submitted++
+        if (linger !== undefined) {
+          const sent = linger.sentAt(item)
+          if (sent !== undefined && sent > b.latest) b.latest = sent
+        }
+        if (b.scheduled) {
+          wakeIfReady(b)
+          return waitFor(b, w)
+        }
         b.scheduled = true
         // one commit per batch, in a fiber of its own: however many of its writers give up
         // waiting, the others' items are still written
-        return Effect.zipRight(Effect.forkDaemon(Effect.zipRight(nextTurn, commitUnlessTaken(b))), waitFor(b, w))
+        const committing = linger === undefined
+          ? Effect.zipRight(nextTurn, commitUnlessTaken(b))
+          : Effect.zipRight(Effect.zipRight(nextTurn, lingerFor(b)), commitUnlessTaken(b))
+        return Effect.zipRight(Effect.forkDaemon(committing), waitFor(b, w))
       })
 
     const defer = (item: A): Effect.Effect<void> => Effect.sync(() => void batch.waiting.push({ item }))
@@ -164,5 +257,7 @@ export const make = <A, E>(
 
     const queued = Effect.sync(() => batch.waiting.length)
 
-    return { submit, defer, stage, flush, queued }
+    const nudge = () => wakeIfReady(batch)
+
+    return { submit, defer, stage, flush, queued, nudge }
   })

@@ -4,6 +4,9 @@
  * (../fs/appendFile.ts); the file is never rewritten for a record. Changes are
  * group-committed (../fs/groupCommit.ts): the records that arrive while an fsync is in
  * flight share the next one, and each still returns only once its line is on disk. A
+ * commit lingers a few ms for the answers to calls sent with its own (GroupCommit.Linger,
+ * LINGER_SHARE): a wave's answers, spread over their latency, share a few fsyncs instead of
+ * one per turn of the event loop that brought some; a lone answer does not wait. A
  * clear does not wait for a write of its own: it goes out with the next record's append,
  * or with `flush` (a run calls it before releasing its lock; the scope's end calls it too,
  * for callers that do not). Losing one in a crash is harmless — the next run's replay
@@ -55,6 +58,19 @@ export const BASE_ROOM = 16 * 1024
 export const ROOM_STEP = 4 * ENTRY_ROOM
 /** A journal found larger than this when first read is compacted then, not only at the run's end. */
 export const COMPACT_AT = 256 * 1024
+/**
+ * A record's commit waits for the answers to calls sent with its own (no later than
+ * LINGER_AT_MOST_MS after) until it holds at least 1/LINGER_SHARE of them, with those it
+ * holds: a wave's answers in about that many fsyncs, however the latency spreads them…
+ */
+export const LINGER_SHARE = 3
+/**
+ * …and never longer than this: a slow answer holds up the others' fsync only so long. A
+ * wave's answers stay within it of each other (docs/performance.md, issue 20's fifth pass):
+ * with 5 ms, a run whose answers drift by a few ms each wave (test/programs/writeCost.test.ts)
+ * split into more and more groups, each with fsyncs of its own.
+ */
+export const LINGER_AT_MOST_MS = 8
 
 export interface JournalOptions {
   /** journals older versions left for this store, merged in and removed */
@@ -130,8 +146,11 @@ const applyTo = (s: State, op: Op): void => {
 
 /** A change to the entries: the lines it appends (none: nothing changed). */
 type Change = (entries: Readonly<Entries>) => ReadonlyArray<Op>
-/** What the journal's writer is handed: a change, or "compact the file now". */
-type Item = { readonly change: Change } | { readonly compact: true }
+/**
+ * What the journal's writer is handed: a change (`sent`: when the call it answers went out,
+ * for its commit's Linger), or "compact the file now".
+ */
+type Item = { readonly change: Change; readonly sent?: number } | { readonly compact: true }
 
 const entryOf = (connection: Connection, update: Pick<Outcome, "secrets" | "metadata">, now: number): JournalEntry => ({
   platform: connection.platform,
@@ -148,6 +167,12 @@ export const make = (file: string, options: JournalOptions = {}) =>
     const ballast = `${file}.room`
     /** connections that passed the preflight and have not recorded since */
     const reserved = new Set<string>()
+    /**
+     * those of them whose record has not been handed to the writer yet (their answer is on
+     * its way), with when their call went out (the preflight's time): what a commit lingers for
+     */
+    const answering = new Map<string, number>()
+    const clock = yield* Effect.clock
     let legacyLeft = [...(options.legacy ?? [])]
     let folderTakesRenames = false
     let state: State | undefined
@@ -342,7 +367,18 @@ export const make = (file: string, options: JournalOptions = {}) =>
         return batch.map(() => undefined)
       })
 
-    const writer = yield* GroupCommit.make(commit)
+    /** the answers on their way to calls sent no later than `until` */
+    const expected = (until: number) => {
+      let n = 0
+      for (const sent of answering.values()) if (sent <= until) n++
+      return n
+    }
+    const writer = yield* GroupCommit.make(commit, {
+      sentAt: (item) => ("change" in item ? item.sent : undefined),
+      expected,
+      share: LINGER_SHARE,
+      atMost: LINGER_AT_MOST_MS
+    })
     const submit = (change: Change) => writer.submit({ change })
     yield* Effect.addFinalizer(() =>
       writer.flush.pipe(
@@ -362,6 +398,7 @@ export const make = (file: string, options: JournalOptions = {}) =>
           }
           reserved.add(connectionLabel(connection))
           keepRoom()
+          answering.set(connectionLabel(connection), clock.unsafeCurrentTimeMillis())
         },
         catch: (e) => {
           reserved.delete(connectionLabel(connection))
@@ -379,14 +416,23 @@ export const make = (file: string, options: JournalOptions = {}) =>
       file,
       preflight,
       // a call that failed records nothing: its room must not stay reserved for the rest of the run
-      release: (connection) => Effect.sync(() => void reserved.delete(connectionLabel(connection))),
+      release: (connection) =>
+        Effect.sync(() => {
+          reserved.delete(connectionLabel(connection))
+          // a commit lingering for its answer need not wait for it
+          if (answering.delete(connectionLabel(connection))) writer.nudge()
+        }),
       record: (connection, update) =>
         Effect.clockWith((clock) => {
           const now = clock.unsafeCurrentTimeMillis()
-          return submit(() => {
-            reserved.delete(connectionLabel(connection))
-            return [{ put: connectionLabel(connection), entry: entryOf(connection, update, now) }]
-          })
+          const label = connectionLabel(connection)
+          const sent = answering.get(label)
+          answering.delete(label)
+          const change: Change = () => {
+            reserved.delete(label)
+            return [{ put: label, entry: entryOf(connection, update, now) }]
+          }
+          return writer.submit(sent === undefined ? { change } : { change, sent })
         }),
       amend: (connection, update) =>
         Effect.clockWith((clock) => {

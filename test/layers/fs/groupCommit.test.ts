@@ -9,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
 import * as Supervisor from "effect/Supervisor"
+import * as TestClock from "effect/TestClock"
 import * as GroupCommit from "../../../src/layers/fs/groupCommit.js"
 
 /** A commit that takes a while, like an fsync'd write, and records what it was given. */
@@ -98,6 +99,112 @@ describe("groupCommit", () => {
       yield* writer.defer(4)
       yield* writer.flush
       assert.deepStrictEqual(rec.batches, [[1, 2, 3], [4]])
+    }))
+})
+
+/**
+ * A writer that lingers (GroupCommit.Linger: a third, at most 5 ms) over a commit that
+ * records its batches at once, and the answers on their way: item → when its call was sent
+ * (TestClock ms). `answer(n)` is what the journal does when n's answer comes: n is no longer
+ * expected, and is submitted.
+ */
+const lingering = (sent: ReadonlyArray<readonly [item: number, at: number]>) =>
+  Effect.gen(function*() {
+    const batches: Array<ReadonlyArray<number>> = []
+    const sentAt = new Map(sent)
+    const onTheirWay = new Map(sent)
+    const writer = yield* GroupCommit.make(
+      (batch: ReadonlyArray<number>) => Effect.sync(() => (batches.push([...batch]), batch.map(() => undefined))),
+      {
+        sentAt: (n) => sentAt.get(n),
+        expected: (until) => [...onTheirWay.values()].filter((at) => at <= until).length,
+        share: 3,
+        atMost: "5 millis"
+      }
+    )
+    const answer = (n: number) => Effect.suspend(() => (onTheirWay.delete(n), Effect.fork(writer.submit(n))))
+    /** `n`'s call failed: its answer will not come */
+    const lost = (n: number) => Effect.sync(() => (onTheirWay.delete(n), writer.nudge()))
+    return { batches, writer, answer, lost }
+  })
+
+/** A few turns of the event loop: a batch's commit starts on the next one. */
+const turns = Effect.promise(() => new Promise<void>((resolve) => setImmediate(() => setImmediate(() => setImmediate(resolve)))))
+
+describe("groupCommit lingering for the answers on their way (issue 20)", () => {
+  it.effect("a lone answer is committed at once, without waiting for the clock", () =>
+    Effect.gen(function*() {
+      const w = yield* lingering([[1, 0]])
+      const one = yield* w.answer(1)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1]])
+      yield* Fiber.join(one)
+    }))
+
+  it.effect("a commit waits for the answers to calls sent with its own until it holds a third of them", () =>
+    Effect.gen(function*() {
+      const w = yield* lingering([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0]])
+      const first = yield* w.answer(1)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [], "1 of 6: it waits")
+      yield* w.answer(2)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1, 2]], "2 of 6")
+      yield* Fiber.join(first)
+      for (const n of [3, 4, 5, 6]) {
+        yield* w.answer(n)
+        yield* turns
+      }
+      // 3 waits for a third of 3, 4, 5 and 6; 5 for a third of 5 and 6; 6 is the last
+      assert.deepStrictEqual(w.batches, [[1, 2], [3, 4], [5], [6]])
+    }))
+
+  it.effect("it waits no longer than `atMost` for answers that do not come", () =>
+    Effect.gen(function*() {
+      const w = yield* lingering([[1, 0], [2, 0], [3, 0], [4, 0]])
+      const one = yield* w.answer(1)
+      yield* turns
+      yield* TestClock.adjust("4 millis")
+      yield* turns
+      assert.deepStrictEqual(w.batches, [])
+      yield* TestClock.adjust("1 millis")
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1]])
+      yield* Fiber.join(one)
+    }))
+
+  it.effect("a call sent since (more than `atMost` after its own) is not waited for: it answers a latency later", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust("100 millis")
+      const w = yield* lingering([[1, 0], [2, 100], [3, 100], [4, 100]])
+      yield* w.answer(1)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1]])
+    }))
+
+  it.effect("an answer that will not come (its call failed) holds the commit no longer once it is said (nudge)", () =>
+    Effect.gen(function*() {
+      const w = yield* lingering([[1, 0], [2, 0], [3, 0], [4, 0]])
+      const one = yield* w.answer(1)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [])
+      for (const n of [2, 3, 4]) yield* w.lost(n)
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1]])
+      yield* Fiber.join(one)
+    }))
+
+  it.effect("a flush takes a lingering batch at once; its own commit then writes nothing more", () =>
+    Effect.gen(function*() {
+      const w = yield* lingering([[1, 0], [2, 0], [3, 0], [4, 0]])
+      const one = yield* w.answer(1)
+      yield* turns
+      yield* w.writer.flush
+      assert.deepStrictEqual(w.batches, [[1]])
+      yield* Fiber.join(one)
+      yield* TestClock.adjust("5 millis")
+      yield* turns
+      assert.deepStrictEqual(w.batches, [[1]])
     }))
 })
 
