@@ -62,7 +62,7 @@ if (dir !== undefined && out !== undefined) {
     }
   }
   // every fsync the process makes counts (a directory's too): that is what a slow disk pays
-  // for; by file too (a folder's as "<folder>/", one outside the world's as "(elsewhere)")
+  // for; by file too (a folder by its path, the world's own as ".", one outside it as "(elsewhere)")
   const fsynced = (fd) => {
     counts.fsyncs++
     const name = tracked.get(fd) ?? "(elsewhere)"
