@@ -389,7 +389,15 @@ interface ColdStart {
   readonly ratio: number
   readonly startRounds: number
   /** every start measured, with NODE_EXTRA_CA_CERTS as this machine sets it and without it */
-  readonly starts: ReadonlyArray<{ readonly env: string; readonly label: string; readonly ms: number; readonly ratio: number }>
+  readonly starts: ReadonlyArray<StartRow>
+}
+
+/** One start's median in one environment, and its ratio to `node -e 0` there. */
+interface StartRow {
+  readonly env: string
+  readonly label: string
+  readonly ms: number
+  readonly ratio: number
 }
 
 /** One start measured: the node arguments, and what it adds to the environment. */
@@ -405,7 +413,7 @@ interface StartCommand {
  * (`HERALD_CODE_CACHE=0`), to show what the cache buys; `--against PATH` adds the same
  * starts of another build (an older one) to every round.
  */
-const startCommands = (bin: string, emptyConfig: string, against: string | undefined, floorBin: string): ReadonlyArray<StartCommand> => {
+const startCommands = (bin: string, emptyConfig: string, against: string | undefined, floor: StackFloorBins): ReadonlyArray<StartCommand> => {
   const status = ["auth", "status", "--config", emptyConfig]
   const of = (b: string, suffix: string, cacheOff: boolean): ReadonlyArray<StartCommand> => [
     { label: `\`herald --version\`${suffix}`, argv: [b, "--version"] },
@@ -417,24 +425,36 @@ const startCommands = (bin: string, emptyConfig: string, against: string | undef
   return [
     { label: "`node -e 0`", argv: ["-e", "0"] },
     ...of(bin, "", true),
-    { label: STACK_FLOOR, argv: [floorBin, ...status] },
+    { label: EFFECT_ALONE, argv: [floor.effectOnly] },
+    { label: STACK_FLOOR, argv: [floor.stack, ...status] },
     ...(against === undefined ? [] : of(against, ` — ${against}`, false))
   ]
 }
 
-/** The row of the stack's floor: scripts/stack-floor/, built and run as herald's bin runs its app. */
+/** The rows of the stack's floor: scripts/stack-floor/, built and run as herald's bin runs its app. */
 const STACK_FLOOR = "stack floor: Effect + @effect/cli parsing `auth status`, nothing else (scripts/stack-floor/)"
+const EFFECT_ALONE = "Effect alone: its runtime printing the empty report (scripts/stack-floor/effect-only.ts)"
+
+/** The two floors' bins: Effect with @effect/cli and the platform layer, and Effect alone. */
+interface StackFloorBins {
+  readonly stack: string
+  readonly effectOnly: string
+}
 
 /**
  * Builds scripts/stack-floor/ into `dir` as herald's build makes its bin and app (CommonJS,
- * minified, the app run through the code cache) and returns its bin.
+ * minified, the app run through the code cache): one bin per app.
  */
-const buildStackFloor = async (dir: string): Promise<string> => {
+const buildStackFloor = async (dir: string): Promise<StackFloorBins> => {
   const { build } = await import("esbuild")
   const common = { bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, logLevel: "warning" } as const
-  await build({ ...common, entryPoints: [join(root, "scripts", "stack-floor", "app.ts")], outfile: join(dir, "app.cjs"), supported: { "dynamic-import": false } })
-  await build({ ...common, entryPoints: [join(root, "scripts", "stack-floor", "bin.ts")], outfile: join(dir, "bin.cjs") })
-  return join(dir, "bin.cjs")
+  const one = async (app: string): Promise<string> => {
+    await build({ ...common, entryPoints: [join(root, "scripts", "stack-floor", `${app}.ts`)], outfile: join(dir, `${app}.cjs`), supported: { "dynamic-import": false } })
+    const bin = join(dir, `${app}-bin.cjs`)
+    await build({ ...common, entryPoints: [join(root, "scripts", "stack-floor", "bin.ts")], outfile: bin, define: { __STACK_FLOOR_APP__: JSON.stringify(`${app}.cjs`) } })
+    return bin
+  }
+  return { stack: await one("app"), effectOnly: await one("effect-only") }
 }
 
 /** `herald --help` against `node -e 0`, interleaved so drift hits both alike; then every start in both environments. */
@@ -756,8 +776,12 @@ const coldStartSection = (cold: ColdStart): Array<string> => [
  * herald's own and how much any command on Effect and @effect/cli pays.
  */
 const stackFloorNote = (cold: ColdStart | undefined, label: string): string => {
-  const floor = label.startsWith("`herald auth status`") ? cold?.starts.filter((s) => s.label === STACK_FLOOR) ?? [] : []
-  return floor.length === 0 ? "" : `; the stack's floor alone (scripts/stack-floor/): ${floor.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ")}`
+  const of = (row: string) => label.startsWith("`herald auth status`") ? cold?.starts.filter((s) => s.label === row) ?? [] : []
+  const ratios = (rows: ReadonlyArray<StartRow>) => rows.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ")
+  const floor = of(STACK_FLOOR)
+  const effect = of(EFFECT_ALONE)
+  return (floor.length === 0 ? "" : `; the stack's floor alone (scripts/stack-floor/): ${ratios(floor)}`) +
+    (effect.length === 0 ? "" : `; Effect alone: ${ratios(effect)}`)
 }
 
 /** Issue 20's start-up goals, each in every environment measured. */

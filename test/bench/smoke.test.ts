@@ -36,9 +36,13 @@ describe("npm run bench --smoke", () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain("### Cold start")
     expect(r.stdout).toMatch(/\| `herald --help` \| \d+ ms \|/)
-    // the stack's own floor beside `auth status` (scripts/stack-floor/), and in its goal's row
+    // the stack's own floors beside `auth status` (scripts/stack-floor/): Effect alone, then
+    // Effect with @effect/cli; both in the goal's row
+    expect(r.stdout).toMatch(/\| Effect alone: its runtime printing the empty report \(scripts\/stack-floor\/effect-only\.ts\) \| \d+ ms \| [\d.]+× \|/)
     expect(r.stdout).toMatch(/\| stack floor: Effect \+ @effect\/cli parsing `auth status`, nothing else \(scripts\/stack-floor\/\) \| \d+ ms \| [\d.]+× \|/)
-    expect(r.stdout).toMatch(/\| `herald auth status`, empty config \/ `node -e 0` \| ≤ 2\.5× \| [^|]*the stack's floor alone \(scripts\/stack-floor\/\): [\d.]+×/)
+    expect(r.stdout).toMatch(
+      /\| `herald auth status`, empty config \/ `node -e 0` \| ≤ 2\.5× \| [^|]*the stack's floor alone \(scripts\/stack-floor\/\): [\d.]+×[^|]*; Effect alone: [\d.]+×/
+    )
     expect(r.stdout).toContain("### Five platforms, each answering in 700 ms")
     expect(r.stdout).toContain(
       "| N | concurrency | wall | ideal | wall / ideal | floor (plain Node) | floor / ideal | wall / floor | CPU | floor CPU | CPU / floor | peak RSS | first / last call at | calls / connection |"
