@@ -771,13 +771,15 @@ const coldStartSection = (cold: ColdStart): Array<string> => [
   ""
 ]
 
+/** A start's ratio to `node -e 0` in each environment measured, as its goal rows print it. */
+const ratios = (rows: ReadonlyArray<StartRow>): string => rows.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ")
+
 /**
  * What the stack's floor measured beside `auth status`, for its row: how much of the figure is
  * herald's own and how much any command on Effect and @effect/cli pays.
  */
 const stackFloorNote = (cold: ColdStart | undefined, label: string): string => {
   const of = (row: string) => label.startsWith("`herald auth status`") ? cold?.starts.filter((s) => s.label === row) ?? [] : []
-  const ratios = (rows: ReadonlyArray<StartRow>) => rows.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ")
   const floor = of(STACK_FLOOR)
   const effect = of(EFFECT_ALONE)
   return (floor.length === 0 ? "" : `; the stack's floor alone (scripts/stack-floor/): ${ratios(floor)}`) +
@@ -790,7 +792,7 @@ const startTargets = (cold: ColdStart): Array<Array<string>> =>
     const found = cold.starts.filter((s) => s.label === label)
     return found.length === 0 ? [] : [[
       `${label} ≤ ${goal}× \`node -e 0\``,
-      found.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ") + stackFloorNote(cold, label),
+      ratios(found) + stackFloorNote(cold, label),
       verdict(found.every((s) => s.ratio <= goal))
     ]]
   })
@@ -1041,7 +1043,7 @@ const issueGoals = (
       found.length === 0 ? notMeasured(figure, `≤ ${goal.toFixed(1)}×`, "no cold start measured") : [
         figure,
         `≤ ${goal.toFixed(1)}×`,
-        found.map((s) => `${s.ratio.toFixed(2)}× (${s.env})`).join("; ") + stackFloorNote(cold, label),
+        ratios(found) + stackFloorNote(cold, label),
         verdict(found.every((s) => s.ratio <= goal))
       ]
     )
